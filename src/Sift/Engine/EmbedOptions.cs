@@ -1,0 +1,17 @@
+namespace Sift.Engine;
+
+/// <summary>Per-request embedding settings.</summary>
+public sealed record EmbedOptions
+{
+    /// <summary>Matryoshka size: the first N components, re-normalized; null means the model's full width.</summary>
+    public int? Dimensions { get; init; }
+
+    /// <summary>Cut inputs longer than the maximum length instead of refusing them.</summary>
+    public bool Truncate { get; init; } = true;
+
+    /// <summary>Maximum tokens per input, end-of-text included; null means the embedder's limit.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Return unit vectors (the default) or the raw pooled state.</summary>
+    public bool Normalize { get; init; } = true;
+}

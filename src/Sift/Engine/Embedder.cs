@@ -1,0 +1,173 @@
+using Microsoft.Extensions.AI;
+using Sift.Qwen3;
+using Sift.Tokenization;
+
+namespace Sift.Engine;
+
+/// <summary>
+/// Qwen3-Embedding: formats queries with their task, tokenizes, ensures exactly one trailing
+/// &lt;|endoftext|&gt;, truncates or refuses long inputs, runs the decoder in packed batches, pools the
+/// last token, and applies Matryoshka truncation and L2 normalization.
+/// </summary>
+public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The smallest Matryoshka size the models are trained for.</summary>
+    public const int MinDimensions = 32;
+
+    private readonly LoadedModel _model;
+    private readonly int _endOfText;
+
+    private Embedder(LoadedModel model)
+    {
+        _model = model;
+        _endOfText = model.Tokenizer.TokenToId("<|endoftext|>")
+            ?? throw new Checkpoints.CheckpointException($"{model.Name}: the tokenizer has no <|endoftext|> token, which Qwen3 embedding pools on");
+        Metadata = new EmbeddingGeneratorMetadata("sift", defaultModelId: model.Name, defaultModelDimensions: Dimensions);
+    }
+
+    /// <summary>The name the model answers to.</summary>
+    public string Name => _model.Name;
+
+    /// <summary>The full embedding width (hidden_size).</summary>
+    public int Dimensions => _model.Model.Config.HiddenSize;
+
+    /// <summary>The longest input in tokens, end-of-text included.</summary>
+    public int MaxLength => _model.MaxLength;
+
+    /// <summary>The tokenizer.</summary>
+    public Tokenizer Tokenizer => _model.Tokenizer;
+
+    /// <summary>The decoder.</summary>
+    public Qwen3Model Model => _model.Model;
+
+    /// <summary>Describes this generator to Microsoft.Extensions.AI callers.</summary>
+    public EmbeddingGeneratorMetadata Metadata { get; }
+
+    /// <summary>Loads an embedding model directory.</summary>
+    public static Embedder Load(ModelOptions options) => new(LoadedModel.Load(options));
+
+    /// <summary>Embeds inputs; results come back in input order.</summary>
+    public IReadOnlyList<EmbeddingResult> Embed(IReadOnlyList<EmbeddingInput> inputs, EmbedOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= new EmbedOptions();
+        if (inputs.Count == 0)
+        {
+            throw new SiftRequestException("the input list is empty; give at least one input", "input");
+        }
+        ValidateDimensions(options.Dimensions);
+        var sequences = new int[inputs.Count][];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            sequences[i] = Tokenize(inputs[i], i, options);
+        }
+        var pooled = ComputePooled(sequences);
+        return pooled.Select((vector, i) => new EmbeddingResult(Finish(vector, options.Dimensions, options.Normalize), sequences[i].Length)).ToArray();
+    }
+
+    /// <summary>
+    /// The token ids the model reads for one input: the prompt's ids, cut to the maximum length
+    /// when truncation is on, ending in exactly one &lt;|endoftext|&gt;.
+    /// </summary>
+    /// <exception cref="SiftRequestException">The input is too long and truncation is off, or a token id is invalid.</exception>
+    public int[] Tokenize(EmbeddingInput input, int index, EmbedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
+        var maxLength = options.MaxLength ?? MaxLength;
+        if (maxLength < 2 || maxLength > MaxLength)
+        {
+            throw new SiftRequestException($"max length {maxLength} is outside 2..{MaxLength}", "max_length");
+        }
+        List<int> ids;
+        if (input.TokenIds is { } given)
+        {
+            ids = new List<int>(given.Count + 1);
+            foreach (var id in given)
+            {
+                if ((uint)id >= (uint)Model.Config.VocabSize)
+                {
+                    throw new SiftRequestException($"input {index} holds token id {id}, outside the vocabulary (0..{Model.Config.VocabSize - 1})", "input");
+                }
+                ids.Add(id);
+            }
+        }
+        else
+        {
+            ids = new List<int>(input.PromptText!.Length / 3 + 2);
+            Tokenizer.EncodeContent(input.PromptText, ids);
+        }
+        // Current tokenizers append <|endoftext|> in their template and older ones do not; the model
+        // was trained on sequences that end in exactly one, so add it only when it is not there.
+        if (ids.Count == 0 || ids[^1] != _endOfText)
+        {
+            ids.Add(_endOfText);
+        }
+        if (ids.Count > maxLength)
+        {
+            if (!options.Truncate)
+            {
+                throw new SiftRequestException(
+                    $"input {index} has {ids.Count} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
+            }
+            ids.RemoveRange(maxLength - 1, ids.Count - maxLength);
+            ids[^1] = _endOfText;
+        }
+        return ids.ToArray();
+    }
+
+    /// <summary>Runs the model and returns each sequence's pooled (final-normalized, not yet L2-normalized) state.</summary>
+    public float[][] ComputePooled(IReadOnlyList<int[]> sequences) => _model.ComputeLastHidden(sequences);
+
+    /// <summary>Checks a Matryoshka size; null (full width) is always valid.</summary>
+    /// <exception cref="SiftRequestException">The size is outside <see cref="MinDimensions"/>..<see cref="Dimensions"/>.</exception>
+    public void ValidateDimensions(int? dimensions)
+    {
+        if (dimensions is { } d && (d < MinDimensions || d > Dimensions))
+        {
+            throw new SiftRequestException($"dimensions {d} is outside the valid range {MinDimensions}..{Dimensions}", "dimensions", "invalid_dimensions");
+        }
+    }
+
+    /// <summary>Matryoshka truncation, then L2 normalization (truncate before normalize).</summary>
+    public static float[] Finish(ReadOnlySpan<float> pooled, int? dimensions, bool normalize)
+    {
+        var vector = pooled[..(dimensions ?? pooled.Length)].ToArray();
+        if (normalize)
+        {
+            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+            if (norm > 0)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Divide(vector, norm, vector);
+            }
+        }
+        return vector;
+    }
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var inputs = values.Select(EmbeddingInput.Document).ToArray();
+        var results = Embed(inputs, new EmbedOptions { Dimensions = options?.Dimensions });
+        var embeddings = new GeneratedEmbeddings<Embedding<float>>(results.Select(r => new Embedding<float>(r.Vector) { ModelId = Name }))
+        {
+            Usage = new UsageDetails { InputTokenCount = results.Sum(r => r.TokenCount), TotalTokenCount = results.Sum(r => r.TokenCount) },
+        };
+        return Task.FromResult(embeddings);
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _model.Dispose();
+}

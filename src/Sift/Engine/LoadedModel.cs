@@ -1,0 +1,76 @@
+using Sift.Checkpoints;
+using Sift.Kernels;
+using Sift.Qwen3;
+using Sift.Tokenization;
+
+namespace Sift.Engine;
+
+/// <summary>A model directory opened for the engine: the decoder, its tokenizer, and validated limits.</summary>
+internal sealed class LoadedModel : IDisposable
+{
+    private LoadedModel(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens)
+    {
+        Name = name;
+        Model = model;
+        Tokenizer = tokenizer;
+        MaxLength = maxLength;
+        MaxBatchTokens = maxBatchTokens;
+    }
+
+    public string Name { get; }
+
+    public Qwen3Model Model { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    public int MaxLength { get; }
+
+    public int MaxBatchTokens { get; }
+
+    public static LoadedModel Load(ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var directory = options.Model;
+        if (!Directory.Exists(directory))
+        {
+            throw new CheckpointException($"{directory}: model directory not found");
+        }
+        if (options.MaxBatchTokens < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchTokens, "MaxBatchTokens must be at least 1");
+        }
+        var config = Qwen3Config.Load(directory);
+        if (options.MaxLength is { } requested && (requested < 2 || requested > config.MaxPositionEmbeddings))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), requested,
+                $"MaxLength must be between 2 and the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+        }
+        var tokenizer = Tokenizer.Load(directory);
+        if (tokenizer.VocabularySize > config.VocabSize)
+        {
+            throw new CheckpointException($"{directory}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}");
+        }
+        var model = Qwen3Model.Load(config, SafetensorsCheckpoint.Open(directory), options.Pool ?? WorkerPool.Shared);
+        var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens);
+    }
+
+    /// <summary>Runs the decoder over sequences in token-budget batches; returns each one's final hidden state.</summary>
+    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences)
+    {
+        var hidden = Model.Config.HiddenSize;
+        var results = new float[sequences.Count][];
+        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length).ToArray(), MaxBatchTokens))
+        {
+            var pooled = new float[batch.Length * hidden];
+            Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), pooled);
+            for (var b = 0; b < batch.Length; b++)
+            {
+                results[batch[b]] = pooled.AsSpan(b * hidden, hidden).ToArray();
+            }
+        }
+        return results;
+    }
+
+    public void Dispose() => Model.Dispose();
+}

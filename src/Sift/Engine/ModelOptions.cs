@@ -1,0 +1,22 @@
+using Sift.Kernels;
+
+namespace Sift.Engine;
+
+/// <summary>Settings shared by <see cref="Embedder"/> and <see cref="Reranker"/>, validated once at load.</summary>
+public record ModelOptions
+{
+    /// <summary>A local model directory (config.json, tokenizer.json, safetensors).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The name the model answers to; defaults to the directory name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The longest input in tokens; defaults to the model's own limit.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Tokens per forward pass; larger passes use the cores better and take more memory.</summary>
+    public int MaxBatchTokens { get; init; } = 8192;
+
+    /// <summary>The compute threads; defaults to one per core.</summary>
+    public WorkerPool? Pool { get; init; }
+}

@@ -1,0 +1,9 @@
+namespace Sift.Engine;
+
+/// <summary>The relevance of one document: P(yes) = sigmoid(logit_yes − logit_no).</summary>
+/// <param name="Index">The document's position in the request.</param>
+/// <param name="Score">P(yes), in [0, 1].</param>
+/// <param name="LogitYes">The "yes" logit at the last position.</param>
+/// <param name="LogitNo">The "no" logit at the last position.</param>
+/// <param name="TokenCount">Tokens of the whole prompt the model read.</param>
+public sealed record RerankScore(int Index, float Score, float LogitYes, float LogitNo, int TokenCount);

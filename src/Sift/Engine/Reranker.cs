@@ -1,0 +1,111 @@
+using System.Numerics.Tensors;
+using Sift.Qwen3;
+using Sift.Tokenization;
+
+namespace Sift.Engine;
+
+/// <summary>
+/// Qwen3-Reranker: builds the official chat template around instruction, query and document,
+/// truncates the body to fit, runs the decoder, and scores P(yes) from two rows of lm_head
+/// (the full vocabulary projection is never computed).
+/// </summary>
+public sealed class Reranker : IDisposable
+{
+    /// <summary>The official code's default pair length.</summary>
+    public const int DefaultMaxLength = 8192;
+
+    private readonly LoadedModel _model;
+    private readonly int[] _prefixIds;
+    private readonly int[] _suffixIds;
+    private readonly float[] _yesRow;
+    private readonly float[] _noRow;
+
+    private Reranker(LoadedModel model)
+    {
+        _model = model;
+        _prefixIds = model.Tokenizer.Encode(Prompts.RerankPrefix, addSpecialTokens: false);
+        _suffixIds = model.Tokenizer.Encode(Prompts.RerankSuffix, addSpecialTokens: false);
+        var yes = model.Tokenizer.TokenToId(Prompts.Yes)
+            ?? throw new Checkpoints.CheckpointException($"{model.Name}: the tokenizer has no '{Prompts.Yes}' token");
+        var no = model.Tokenizer.TokenToId(Prompts.No)
+            ?? throw new Checkpoints.CheckpointException($"{model.Name}: the tokenizer has no '{Prompts.No}' token");
+        _yesRow = model.Model.OutputRow(yes);
+        _noRow = model.Model.OutputRow(no);
+    }
+
+    /// <summary>The name the model answers to.</summary>
+    public string Name => _model.Name;
+
+    /// <summary>The longest query–document prompt in tokens.</summary>
+    public int MaxLength => _model.MaxLength;
+
+    /// <summary>The tokenizer.</summary>
+    public Tokenizer Tokenizer => _model.Tokenizer;
+
+    /// <summary>The decoder.</summary>
+    public Qwen3Model Model => _model.Model;
+
+    /// <summary>Tokens the template itself takes (prefix and suffix).</summary>
+    public int TemplateTokenCount => _prefixIds.Length + _suffixIds.Length;
+
+    /// <summary>Loads a reranker model directory; its maximum length defaults to <see cref="DefaultMaxLength"/>.</summary>
+    public static Reranker Load(ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = Qwen3Config.Load(options.Model);
+        return new Reranker(LoadedModel.Load(options with { MaxLength = options.MaxLength ?? Math.Min(DefaultMaxLength, config.MaxPositionEmbeddings) }));
+    }
+
+    /// <summary>Scores documents against one query; results come back in document order.</summary>
+    public IReadOnlyList<RerankScore> Score(string query, IReadOnlyList<string> documents, RerankOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
+        if (documents.Count == 0)
+        {
+            throw new SiftRequestException("the document list is empty; give at least one document", "documents");
+        }
+        options ??= new RerankOptions();
+        var sequences = documents.Select(d => BuildInput(query, d, options)).ToArray();
+        var hidden = _model.ComputeLastHidden(sequences);
+        return hidden.Select((h, i) => ScoreHidden(i, h, sequences[i].Length)).ToArray();
+    }
+
+    /// <summary>
+    /// The prompt's token ids: prefix + body + suffix, the body cut from its end so that the whole
+    /// fits the maximum length (prefix and suffix are always kept whole).
+    /// </summary>
+    public int[] BuildInput(string query, string document, RerankOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var maxLength = options.MaxLength ?? MaxLength;
+        if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new SiftRequestException(
+                $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
+                "max_length");
+        }
+        var ids = new List<int>(_prefixIds.Length + document.Length / 3 + 64);
+        ids.AddRange(_prefixIds);
+        Tokenizer.EncodeContent(Prompts.RerankBody(query, document, options.Instruction), ids);
+        var bodyLimit = maxLength - _suffixIds.Length;
+        if (ids.Count > bodyLimit)
+        {
+            ids.RemoveRange(bodyLimit, ids.Count - bodyLimit);
+        }
+        ids.AddRange(_suffixIds);
+        return ids.ToArray();
+    }
+
+    /// <summary>Turns a final hidden state into logits and P(yes).</summary>
+    public RerankScore ScoreHidden(int index, ReadOnlySpan<float> hidden, int tokenCount)
+    {
+        var yes = TensorPrimitives.Dot(_yesRow, hidden);
+        var no = TensorPrimitives.Dot(_noRow, hidden);
+        var score = (float)(1.0 / (1.0 + Math.Exp((double)no - yes)));
+        return new RerankScore(index, score, yes, no, tokenCount);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _model.Dispose();
+}

@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+
+namespace Sift.Kernels;
+
+/// <summary>Writes row <c>row</c> of a weight matrix (one output feature, all input features) as fp32.</summary>
+public delegate void RowReader(int row, Span<float> destination);
+
+/// <summary>
+/// A weight matrix W [rows = output features, columns = input features] laid out once, at load, for
+/// <see cref="Gemm"/>: panels of <see cref="PanelWidth"/> rows stored k-major, so the micro-kernel
+/// reads one contiguous stream. Elements keep their stored format (bf16 stays bf16 in memory).
+/// </summary>
+public sealed unsafe class PackedMatrix : IDisposable
+{
+    /// <summary>Output rows per panel: two 16-float vectors, the micro-kernel's tile width.</summary>
+    public const int PanelWidth = 32;
+
+    private byte* _data;
+
+    private PackedMatrix(WeightFormat format, int rows, int columns, int outputColumns, bool gateUpInterleaved)
+    {
+        Format = format;
+        Rows = rows;
+        Columns = columns;
+        OutputColumns = outputColumns;
+        IsGateUpInterleaved = gateUpInterleaved;
+        PanelCount = (rows + PanelWidth - 1) / PanelWidth;
+        PanelBytes = (long)columns * PanelWidth * ElementBytes(format);
+        ByteLength = PanelBytes * PanelCount;
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(ByteLength, 64), 64);
+    }
+
+    /// <summary>Packed rows (for a gate/up matrix: both projections, padded to whole panels).</summary>
+    public int Rows { get; }
+
+    /// <summary>Columns a multiply writes: <see cref="Rows"/>, or the feature count of a gate/up matrix.</summary>
+    public int OutputColumns { get; }
+
+    /// <summary>Whether each panel holds 16 gate rows then the 16 matching up rows (for <see cref="GemmOutput.SwiGlu"/>).</summary>
+    public bool IsGateUpInterleaved { get; }
+
+    /// <summary>Input features.</summary>
+    public int Columns { get; }
+
+    /// <summary>The element format.</summary>
+    public WeightFormat Format { get; }
+
+    /// <summary>Bytes of memory the packed matrix occupies.</summary>
+    public long ByteLength { get; }
+
+    internal int PanelCount { get; }
+
+    internal long PanelBytes { get; }
+
+    internal byte* Panel(int panel) => _data + panel * PanelBytes;
+
+    /// <summary>Packs a matrix whose rows <paramref name="readRow"/> supplies; rows past the last panel's end are zero.</summary>
+    public static PackedMatrix Pack(WeightFormat format, int rows, int columns, RowReader readRow, WorkerPool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(readRow);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        if (format == WeightFormat.Int8)
+        {
+            throw new ArgumentException("int8 matrices are packed by Int8Matrix.Quantize", nameof(format));
+        }
+        var matrix = new PackedMatrix(format, rows, columns, rows, gateUpInterleaved: false);
+        var body = new PackBody(matrix, readRow);
+        (pool ?? WorkerPool.Shared).For(matrix.PanelCount, ref body);
+        return matrix;
+    }
+
+    /// <summary>
+    /// Packs an MLP's gate and up projections [features × columns each] interleaved: panel p holds
+    /// gate rows [16p, 16p+16) then up rows [16p, 16p+16), so one micro-kernel tile sees a feature's
+    /// gate and up values together and can write silu(gate)·up directly.
+    /// </summary>
+    public static PackedMatrix PackGateUp(WeightFormat format, int features, int columns, RowReader readGate, RowReader readUp, WorkerPool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(readGate);
+        ArgumentNullException.ThrowIfNull(readUp);
+        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        const int half = PanelWidth / 2;
+        var panels = (features + half - 1) / half;
+        var matrix = new PackedMatrix(format, panels * PanelWidth, columns, features, gateUpInterleaved: true);
+        RowReader interleaved = (row, destination) =>
+        {
+            var within = row % PanelWidth;
+            var feature = row / PanelWidth * half + within % half;
+            if (feature >= features)
+            {
+                destination.Clear();
+            }
+            else
+            {
+                (within < half ? readGate : readUp)(feature, destination);
+            }
+        };
+        var body = new PackBody(matrix, interleaved);
+        (pool ?? WorkerPool.Shared).For(matrix.PanelCount, ref body);
+        return matrix;
+    }
+
+    /// <summary>Frees the packed memory.</summary>
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(_data);
+        _data = null;
+    }
+
+    internal static int ElementBytes(WeightFormat format) => format switch
+    {
+        WeightFormat.F32 => F32Element.Bytes,
+        WeightFormat.BF16 => Bf16Element.Bytes,
+        WeightFormat.F16 => F16Element.Bytes,
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    private void PackPanel(int panel, RowReader readRow, float[] row)
+    {
+        var destination = Panel(panel);
+        var elementBytes = ElementBytes(Format);
+        for (var r = 0; r < PanelWidth; r++)
+        {
+            var source = panel * PanelWidth + r;
+            if (source < Rows)
+            {
+                readRow(source, row);
+            }
+            else
+            {
+                Array.Clear(row);
+            }
+            for (var k = 0; k < Columns; k++)
+            {
+                var target = destination + ((long)k * PanelWidth + r) * elementBytes;
+                switch (Format)
+                {
+                    case WeightFormat.F32: F32Element.Store(row[k], target); break;
+                    case WeightFormat.BF16: Bf16Element.Store(row[k], target); break;
+                    default: F16Element.Store(row[k], target); break;
+                }
+            }
+        }
+    }
+
+    private readonly struct PackBody(PackedMatrix matrix, RowReader readRow) : IParallelBody
+    {
+        public void Execute(int index, int worker) => matrix.PackPanel(index, readRow, new float[matrix.Columns]);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Sift.Checkpoints;
+using Sift.Kernels;
+
+namespace Sift.Qwen3;
+
+/// <summary>
+/// A Qwen3 decoder loaded for inference: packed layer weights, the memory-mapped embedding table,
+/// and a forward pass that returns the final hidden state of each sequence's last token. One
+/// forward runs at a time (it uses every core); concurrent callers queue on a lock.
+/// </summary>
+public sealed partial class Qwen3Model : IDisposable
+{
+    private readonly ICheckpoint _checkpoint;
+    private readonly CheckpointTensor _embedding;
+    private readonly Qwen3Layer[] _layers;
+    private readonly float[] _finalNorm;
+    private readonly WorkerPool _pool;
+    private readonly ForwardWorkspace _workspace = new();
+    private readonly Lock _forwardLock = new();
+    private bool _disposed;
+
+    private Qwen3Model(Qwen3Config config, ICheckpoint checkpoint, CheckpointTensor embedding, Qwen3Layer[] layers, float[] finalNorm,
+        WorkerPool pool, TimeSpan loadTime)
+    {
+        Config = config;
+        _checkpoint = checkpoint;
+        _embedding = embedding;
+        _layers = layers;
+        _finalNorm = finalNorm;
+        _pool = pool;
+        LoadTime = loadTime;
+        Layout = new AttentionLayout(config.HeadCount, config.KeyValueHeadCount, config.HeadDim);
+    }
+
+    /// <summary>The model's hyperparameters.</summary>
+    public Qwen3Config Config { get; }
+
+    /// <summary>The format the layer weights are kept in.</summary>
+    public WeightFormat WeightFormat => _layers[0].Qkv.Format;
+
+    /// <summary>The stored element type of the embedding table.</summary>
+    public TensorType EmbeddingType => _embedding.Type;
+
+    /// <summary>Bytes of packed layer weights in memory (the embedding table stays memory-mapped).</summary>
+    public long PackedWeightBytes => _layers.Sum(l => l.PackedBytes);
+
+    /// <summary>Bytes of the memory-mapped embedding table.</summary>
+    public long EmbeddingBytes => _embedding.ByteLength;
+
+    /// <summary>How long loading and packing took.</summary>
+    public TimeSpan LoadTime { get; }
+
+    /// <summary>The parameter count (embedding, layers, norms; a tied head counted once).</summary>
+    public long ParameterCount { get; private init; }
+
+    internal AttentionLayout Layout { get; }
+
+    /// <summary>Loads the model from a checkpoint; the model takes ownership of the checkpoint.</summary>
+    public static Qwen3Model Load(Qwen3Config config, ICheckpoint checkpoint, WorkerPool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        pool ??= WorkerPool.Shared;
+        var clock = Stopwatch.StartNew();
+        var reader = new WeightReader(checkpoint);
+        var h = config.HiddenSize;
+        var embedding = reader.Get(Qwen3WeightNames.Embedding, config.VocabSize, h);
+        var layers = new Qwen3Layer[config.LayerCount];
+        try
+        {
+            for (var l = 0; l < config.LayerCount; l++)
+            {
+                layers[l] = LoadLayer(config, reader, l, pool);
+            }
+        }
+        catch
+        {
+            foreach (var layer in layers)
+            {
+                layer?.Dispose();
+            }
+            throw;
+        }
+        var finalNorm = reader.Vector(Qwen3WeightNames.FinalNorm, h);
+        var parameters = config.VocabSize * (long)h + h
+            + config.LayerCount * (2L * h + 2L * config.HeadDim
+                + (long)h * config.HeadDim * (config.HeadCount * 2 + config.KeyValueHeadCount * 2)
+                + 3L * h * config.IntermediateSize);
+        if (reader.TryFind(Qwen3WeightNames.LanguageModelHead, out _))
+        {
+            parameters += config.VocabSize * (long)h;
+        }
+        return new Qwen3Model(config, checkpoint, embedding, layers, finalNorm, pool, clock.Elapsed) { ParameterCount = parameters };
+    }
+
+    /// <summary>
+    /// Row <paramref name="tokenId"/> of the output projection (lm_head, or the embedding table when
+    /// tied): dotted with a final hidden state it gives that token's logit.
+    /// </summary>
+    public float[] OutputRow(int tokenId)
+    {
+        if ((uint)tokenId >= (uint)Config.VocabSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokenId), tokenId, $"token id must be below vocab_size {Config.VocabSize}");
+        }
+        var reader = new WeightReader(_checkpoint);
+        var head = reader.TryFind(Qwen3WeightNames.LanguageModelHead, out var lmHead) ? lmHead : _embedding;
+        WeightReader.CheckShape(head, Config.VocabSize, Config.HiddenSize);
+        var row = new float[Config.HiddenSize];
+        WeightReader.ReadRow(head, tokenId, row);
+        return row;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_forwardLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            foreach (var layer in _layers)
+            {
+                layer.Dispose();
+            }
+            _workspace.Dispose();
+            _checkpoint.Dispose();
+        }
+    }
+
+    private static Qwen3Layer LoadLayer(Qwen3Config config, WeightReader reader, int l, WorkerPool pool)
+    {
+        var h = config.HiddenSize;
+        var d = config.HeadDim;
+        var f = config.IntermediateSize;
+        string Name(string tensor) => Qwen3WeightNames.Layer(l, tensor);
+        var q = reader.Get(Name(Qwen3WeightNames.Layers.Query), config.HeadCount * d, h);
+        var k = reader.Get(Name(Qwen3WeightNames.Layers.Key), config.KeyValueHeadCount * d, h);
+        var v = reader.Get(Name(Qwen3WeightNames.Layers.Value), config.KeyValueHeadCount * d, h);
+        var o = reader.Get(Name(Qwen3WeightNames.Layers.Output), h, config.HeadCount * d);
+        var gate = reader.Get(Name(Qwen3WeightNames.Layers.Gate), f, h);
+        var up = reader.Get(Name(Qwen3WeightNames.Layers.Up), f, h);
+        var down = reader.Get(Name(Qwen3WeightNames.Layers.Down), h, f);
+        var format = WeightReader.FormatOf(q);
+
+        var qRows = config.HeadCount * d;
+        var kvRows = config.KeyValueHeadCount * d;
+        var qkv = PackedMatrix.Pack(format, qRows + 2 * kvRows, h, (row, destination) =>
+        {
+            if (row < qRows)
+            {
+                WeightReader.ReadRow(q, row, destination);
+            }
+            else if (row < qRows + kvRows)
+            {
+                WeightReader.ReadRow(k, row - qRows, destination);
+            }
+            else
+            {
+                WeightReader.ReadRow(v, row - qRows - kvRows, destination);
+            }
+        }, pool);
+        var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadRow(o, row, destination), pool);
+
+        var gateUp = PackedMatrix.PackGateUp(format, f, h,
+            (row, destination) => WeightReader.ReadRow(gate, row, destination),
+            (row, destination) => WeightReader.ReadRow(up, row, destination), pool);
+        var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadRow(down, row, destination), pool);
+
+        return new Qwen3Layer(
+            reader.Vector(Name(Qwen3WeightNames.Layers.AttentionNorm), h),
+            reader.Vector(Name(Qwen3WeightNames.Layers.QueryNorm), d),
+            reader.Vector(Name(Qwen3WeightNames.Layers.KeyNorm), d),
+            reader.Vector(Name(Qwen3WeightNames.Layers.MlpNorm), h),
+            qkv, output, gateUp, downMatrix);
+    }
+}

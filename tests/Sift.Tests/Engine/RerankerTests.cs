@@ -1,0 +1,72 @@
+using Sift.Engine;
+using Sift.Tests.Qwen3;
+
+namespace Sift.Tests.Engine;
+
+public sealed class RerankerTests
+{
+    private const float Tolerance = 1e-4f;
+    private static Reranker Reranker => ModelFixtures.Reranker.Value;
+
+    public static TheoryData<int> CaseIndices() => new(Enumerable.Range(0, ReferenceCases.Rerank.Value.Count));
+
+    [Theory]
+    [MemberData(nameof(CaseIndices))]
+    public void Score_ReferenceCase_MatchesTokensLogitsAndScore(int caseIndex)
+    {
+        var reference = ReferenceCases.Rerank.Value[caseIndex];
+        var options = new RerankOptions { Instruction = reference.Instruction, MaxLength = reference.MaxLength };
+
+        Assert.Equal(reference.InputIds, Reranker.BuildInput(reference.Query, reference.Document, options));
+        var score = Reranker.Score(reference.Query, [reference.Document], options)[0];
+
+        Assert.True(Math.Abs(score.LogitYes - reference.LogitYes) < Tolerance, $"logit_yes {score.LogitYes} vs {reference.LogitYes}");
+        Assert.True(Math.Abs(score.LogitNo - reference.LogitNo) < Tolerance, $"logit_no {score.LogitNo} vs {reference.LogitNo}");
+        Assert.True(Math.Abs(score.Score - reference.Score) < Tolerance, $"score {score.Score} vs {reference.Score}");
+        Assert.Equal(reference.InputIds.Length, score.TokenCount);
+    }
+
+    [Fact]
+    public void BuildInput_TruncationCase_KeepsPrefixAndSuffixWhole()
+    {
+        var reference = ReferenceCases.Rerank.Value.Single(c => c.MaxLength is not null);
+        var ids = Reranker.BuildInput(reference.Query, reference.Document, new RerankOptions { MaxLength = reference.MaxLength });
+        var untruncated = Reranker.BuildInput(reference.Query, reference.Document, new RerankOptions());
+        var suffixLength = Reranker.Tokenizer.Encode(Prompts.RerankSuffix, false).Length;
+
+        Assert.Equal(reference.MaxLength, ids.Length);
+        Assert.True(untruncated.Length > ids.Length);
+        Assert.Equal(untruncated[..(ids.Length - suffixLength)], ids[..(ids.Length - suffixLength)]);
+        Assert.Equal(untruncated[^suffixLength..], ids[^suffixLength..]);
+    }
+
+    [Fact]
+    public void Score_ManyDocumentsTogether_EqualsEachScoredAloneBitwise()
+    {
+        var cases = ReferenceCases.Rerank.Value.Where(c => c.Query == "苹果手机电池续航差怎么办" && c.Instruction is null).ToArray();
+        var documents = cases.Select(c => c.Document).Append("a short one").ToArray();
+        var together = Reranker.Score(cases[0].Query, documents);
+        for (var i = 0; i < documents.Length; i++)
+        {
+            var alone = Reranker.Score(cases[0].Query, [documents[i]])[0];
+            Assert.Equal(alone.LogitYes, together[i].LogitYes);
+            Assert.Equal(alone.LogitNo, together[i].LogitNo);
+            Assert.Equal(i, together[i].Index);
+        }
+    }
+
+    [Fact]
+    public void Score_EmptyDocumentList_IsRefused()
+    {
+        var error = Assert.Throws<SiftRequestException>(() => Reranker.Score("q", []));
+        Assert.Equal("documents", error.Param);
+    }
+
+    [Fact]
+    public void BuildInput_MaxLengthNotAboveTemplate_NamesTheValidRange()
+    {
+        var error = Assert.Throws<SiftRequestException>(() => Reranker.BuildInput("q", "d", new RerankOptions { MaxLength = 5 }));
+        Assert.Contains("5", error.Message);
+        Assert.Contains($"{Reranker.TemplateTokenCount}", error.Message);
+    }
+}
