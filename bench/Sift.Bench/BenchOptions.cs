@@ -1,0 +1,42 @@
+namespace Sift.Bench;
+
+/// <summary>Command-line settings of the benchmark runner.</summary>
+internal sealed record BenchOptions
+{
+    public required string Workload { get; init; }
+    public string Shape { get; init; } = "qwen3-0.6b";
+    public string Precision { get; init; } = "bf16";
+    public string? Model { get; init; }
+    public string? JsDirectory { get; init; }
+    public string[] Corpus { get; init; } = [];
+    public int Rounds { get; init; } = 5;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        }
+        var corpus = new List<string>();
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--corpus")
+            {
+                corpus.Add(args[i + 1]);
+            }
+        }
+        return new BenchOptions
+        {
+            Workload = Value("--workload") ?? throw new ArgumentException("--workload is required (tokenizer, gemm, W1..W5)"),
+            Shape = Value("--shape") ?? "qwen3-0.6b",
+            Precision = Value("--precision") ?? "bf16",
+            Model = Value("--model"),
+            JsDirectory = Value("--js-dir"),
+            Corpus = corpus.ToArray(),
+            Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 5,
+            Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
+        };
+    }
+}

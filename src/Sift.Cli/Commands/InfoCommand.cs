@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Sift.Checkpoints;
+using Sift.Qwen3;
+using Sift.Tokenization;
+
+namespace Sift.Cli.Commands;
+
+/// <summary><c>sift info</c>: what a model directory holds, read from its headers without loading the weights.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliStreams streams)
+    {
+        var model = SiftCli.ModelOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var command = new Command("info", "Show a model's architecture, sizes, dtype, parameter count and memory.") { model, json };
+        command.SetAction(result =>
+        {
+            var directory = result.GetRequiredValue(model);
+            if (!Directory.Exists(directory))
+            {
+                throw new CliException($"{directory}: model directory not found");
+            }
+            var config = Qwen3Config.Load(directory);
+            var tokenizer = Tokenizer.Load(directory);
+            using var checkpoint = SafetensorsCheckpoint.Open(directory);
+            var tensors = checkpoint.TensorNames.Select(name => checkpoint.TryGetTensor(name, out var t) ? t : null!).ToArray();
+            var parameters = tensors.Sum(t => t.ElementCount);
+            var bytes = tensors.Sum(t => t.ByteLength);
+            var dtypes = string.Join(", ", tensors.GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteLength)).Select(g => g.Key.ToString()));
+            var tiedHead = !tensors.Any(t => t.Name.EndsWith(Qwen3WeightNames.LanguageModelHead, StringComparison.Ordinal));
+            var facts = new (string Key, object Value)[]
+            {
+                ("model", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))),
+                ("architecture", $"{config.ModelType} ({string.Join(", ", tensors.Length > 0 ? "decoder" : "empty")})"),
+                ("hidden_size", config.HiddenSize),
+                ("layers", config.LayerCount),
+                ("attention_heads", config.HeadCount),
+                ("key_value_heads", config.KeyValueHeadCount),
+                ("head_dim", config.HeadDim),
+                ("intermediate_size", config.IntermediateSize),
+                ("vocab_size", config.VocabSize),
+                ("tokenizer_tokens", tokenizer.VocabularySize),
+                ("max_position_embeddings", config.MaxPositionEmbeddings),
+                ("tied_lm_head", tiedHead),
+                ("dtype", dtypes),
+                ("tensors", tensors.Length),
+                ("parameters", parameters),
+                ("weights_bytes", bytes),
+                ("memory", $"{bytes / 1048576.0:F1} MiB of weights on disk, memory-mapped; layer weights are packed once at load in their dtype"),
+            };
+            if (result.GetValue(json))
+            {
+                JsonLines.Write(streams.Output, writer =>
+                {
+                    writer.WriteStartObject();
+                    foreach (var (key, value) in facts)
+                    {
+                        switch (value)
+                        {
+                            case int i: writer.WriteNumber(key, i); break;
+                            case long l: writer.WriteNumber(key, l); break;
+                            case bool b: writer.WriteBoolean(key, b); break;
+                            default: writer.WriteString(key, value.ToString()); break;
+                        }
+                    }
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                foreach (var (key, value) in facts)
+                {
+                    streams.Output.WriteLine($"{key,-24} {(value is long or int ? $"{value:N0}" : value)}");
+                }
+            }
+            return SiftCli.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Sift.Engine;
+
+namespace Sift.Cli.Commands;
+
+/// <summary><c>sift rerank</c>: documents as JSON lines in, scores sorted highest first out.</summary>
+internal static class RerankCommand
+{
+    public static Command Create(CliStreams streams)
+    {
+        var model = SiftCli.ModelOption();
+        var query = new Option<string>("--query", "-q") { Description = "The query to score documents against.", Required = true };
+        var instruction = new Option<string?>("--instruction") { Description = $"The task (default: \"{Prompts.DefaultInstruction}\")." };
+        var maxLength = SiftCli.PositiveIntOption("--max-length", $"Maximum tokens per query–document prompt, template included (default {Reranker.DefaultMaxLength}).");
+        var topN = SiftCli.PositiveIntOption("--top-n", "Print only the N best documents.");
+        var command = new Command("rerank", "Score documents read as JSON lines from stdin (a string, or an object with \"text\") against a query.")
+        {
+            model, query, instruction, maxLength, topN,
+        };
+        command.SetAction(result =>
+        {
+            var documents = JsonLines.ReadTexts(streams.Input).ToArray();
+            if (documents.Length == 0)
+            {
+                throw new CliException("no documents on stdin; give one JSON line per document");
+            }
+            using var reranker = Reranker.Load(new ModelOptions { Model = result.GetRequiredValue(model), MaxLength = result.GetValue(maxLength) });
+            var scores = reranker.Score(result.GetRequiredValue(query), documents, new RerankOptions { Instruction = result.GetValue(instruction) });
+            foreach (var score in scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index).Take(result.GetValue(topN) ?? int.MaxValue))
+            {
+                JsonLines.Write(streams.Output, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("index", score.Index);
+                    json.WriteNumber("score", score.Score);
+                    json.WriteEndObject();
+                });
+            }
+            return SiftCli.Success;
+        });
+        return command;
+    }
+}

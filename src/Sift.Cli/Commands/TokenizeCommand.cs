@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Sift.Tokenization;
+
+namespace Sift.Cli.Commands;
+
+/// <summary><c>sift tokenize</c>: texts in, token ids out, as tokenizer.json produces them (template applied).</summary>
+internal static class TokenizeCommand
+{
+    public static Command Create(CliStreams streams)
+    {
+        var model = SiftCli.ModelOption();
+        var command = new Command("tokenize", "Tokenize texts read as JSON lines from stdin, with the tokenizer's post-processor applied.") { model };
+        command.SetAction(result =>
+        {
+            var tokenizer = Tokenizer.Load(result.GetRequiredValue(model));
+            var index = 0;
+            foreach (var text in JsonLines.ReadTexts(streams.Input))
+            {
+                var ids = tokenizer.Encode(text, addSpecialTokens: true);
+                var current = index++;
+                JsonLines.Write(streams.Output, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("index", current);
+                    json.WriteStartArray("ids");
+                    foreach (var id in ids)
+                    {
+                        json.WriteNumberValue(id);
+                    }
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                });
+            }
+            if (index == 0)
+            {
+                throw new CliException("no inputs on stdin; give one JSON line per text");
+            }
+            return SiftCli.Success;
+        });
+        return command;
+    }
+}

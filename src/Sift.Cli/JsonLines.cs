@@ -1,0 +1,67 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Sift.Cli;
+
+/// <summary>Reads and writes JSON lines: one value per line, blank lines ignored.</summary>
+internal static class JsonLines
+{
+    /// <summary>
+    /// Reads texts: each line a JSON string, or an object with a string "text" field. A bad line
+    /// stops the command with a message naming the line.
+    /// </summary>
+    public static IEnumerable<string> ReadTexts(TextReader input)
+    {
+        var lineNumber = 0;
+        while (input.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            yield return ParseText(line, lineNumber);
+        }
+    }
+
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            write(writer);
+        }
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        output.Write('\n');
+    }
+
+    private static string ParseText(string line, int lineNumber)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"stdin line {lineNumber}: not valid JSON ({e.Message})");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            try
+            {
+                return root.ValueKind switch
+                {
+                    JsonValueKind.String => root.GetString()!,
+                    JsonValueKind.Object when root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String => text.GetString()!,
+                    _ => throw new CliException($"stdin line {lineNumber}: expected a JSON string or an object with a string \"text\" field, got {root.ValueKind}"),
+                };
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliException($"stdin line {lineNumber}: the string cannot be read ({e.Message})");
+            }
+        }
+    }
+}

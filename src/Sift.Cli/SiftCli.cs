@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Sift.Checkpoints;
+using Sift.Cli.Commands;
+using Sift.Engine;
+using Sift.Tokenization;
+
+namespace Sift.Cli;
+
+/// <summary>The <c>sift</c> command line: builds the commands and turns every failure into one line on stderr.</summary>
+internal static class SiftCli
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        var streams = new CliStreams(input, output, error);
+        var root = new RootCommand("Sift: Qwen3 text embedding and reranking on the CPU.")
+        {
+            EmbedCommand.Create(streams),
+            RerankCommand.Create(streams),
+            TokenizeCommand.Create(streams),
+            InfoCommand.Create(streams),
+        };
+        try
+        {
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                foreach (var parseError in parsed.Errors)
+                {
+                    await error.WriteLineAsync($"sift: error: {parseError.Message}");
+                }
+                await error.WriteLineAsync($"Run 'sift {string.Join(' ', CommandPath(parsed))} --help' for usage.");
+                return UsageError;
+            }
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            var exitCode = await parsed.InvokeAsync(configuration);
+            await output.FlushAsync();
+            return exitCode;
+        }
+        catch (Exception e) when (IsUserFacing(e))
+        {
+            await output.FlushAsync();
+            await error.WriteLineAsync($"sift: error: {e.Message}");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // Never a stack trace: name the failure and where to look.
+            await output.FlushAsync();
+            await error.WriteLineAsync($"sift: internal error ({e.GetType().Name}): {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var result = parsed.CommandResult; result.Parent is CommandResult parent; result = parent)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+        return names;
+    }
+
+    private static bool IsUserFacing(Exception e) =>
+        e is CliException or SiftRequestException or CheckpointException or TokenizerException or IOException or UnauthorizedAccessException
+            or ArgumentOutOfRangeException;
+
+    /// <summary>The --model option every command shares.</summary>
+    public static Option<string> ModelOption() => new("--model", "-m")
+    {
+        Description = "Model directory (config.json, tokenizer.json, *.safetensors).",
+        Required = true,
+    };
+
+    /// <summary>A positive integer option that rejects 0 and negatives at parse time with a clear message.</summary>
+    public static Option<int?> PositiveIntOption(string name, string description)
+    {
+        var option = new Option<int?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is <= 0 and var value)
+            {
+                result.AddError($"{name} must be a positive integer, got {value}");
+            }
+        });
+        return option;
+    }
+}
