@@ -93,6 +93,33 @@ public sealed class CliCommandTests
     }
 
     [Fact]
+    public async Task EmbedRerankInfo_GeneratedCheckpointOfAnotherShape_WorkAsOnTheFixtures()
+    {
+        using var checkpoint = Support.TinyQwen3Checkpoint.Create(new Support.TinyQwen3Spec());
+        var reference = new Support.ReferenceQwen3(checkpoint);
+
+        var (embedCode, embedOutput, _) = await CliRunner.RunAsync(CliRunner.Lines("\"Hello world\""), "embed", "--model", checkpoint.Directory);
+        Assert.Equal(0, embedCode);
+        var line = JsonDocument.Parse(embedOutput).RootElement;
+        var expected = reference.LastHidden([9707, 1879, 151643]);
+        var norm = Math.Sqrt(expected.Sum(v => v * v));
+        var vector = line.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(checkpoint.Spec.Hidden, vector.Length);
+        Assert.True(vector.Select((v, i) => Math.Abs(v - expected[i] / norm)).Max() < 1e-4);
+
+        var (rerankCode, rerankOutput, _) = await CliRunner.RunAsync(CliRunner.Lines("\"a\"", "\"b\""), "rerank", "--model", checkpoint.Directory, "--query", "q");
+        Assert.Equal(0, rerankCode);
+        Assert.Equal(2, rerankOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var (infoCode, infoOutput, _) = await CliRunner.RunAsync("", "info", "--model", checkpoint.Directory, "--json");
+        Assert.Equal(0, infoCode);
+        var info = JsonDocument.Parse(infoOutput).RootElement;
+        Assert.Equal(checkpoint.Spec.HeadDim, info.GetProperty("head_dim").GetInt32());
+        Assert.True(info.GetProperty("tied_lm_head").GetBoolean());
+        Assert.Equal(checkpoint.Weights.Values.Sum(w => (long)w.Length), info.GetProperty("parameters").GetInt64());
+    }
+
+    [Fact]
     public async Task Tokenize_WritesIdsWithTemplateApplied()
     {
         var (exitCode, output, _) = await CliRunner.RunAsync(CliRunner.Lines("\"Hello world\"", "{\"text\": \"<|im_start|>\"}"),
