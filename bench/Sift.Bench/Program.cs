@@ -6,6 +6,9 @@ switch (options.Workload)
     case "tokenizer":
         TokenizerBenchmark.Run(options);
         break;
+    case "gemm":
+        GemmBenchmark.Run(options);
+        break;
     default:
         Console.Error.WriteLine($"unknown workload '{options.Workload}'");
         return 2;

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sift.Kernels;
+
+namespace Sift.Bench;
+
+/// <summary>
+/// GFLOP/s of <see cref="Gemm"/> on the Qwen3-0.6B layer shapes at M = 1, 32, 256, 2048, as a
+/// fraction of the fp32 FMA peak measured in the same run.
+/// </summary>
+internal static class GemmBenchmark
+{
+    private static readonly (string Name, int N, int K, GemmOutput Output)[] Shapes =
+    [
+        ("qkv", 4096, 1024, GemmOutput.Store),
+        ("o_proj", 1024, 2048, GemmOutput.Add),
+        ("gate_up", 3072, 1024, GemmOutput.SwiGlu),
+        ("down", 1024, 3072, GemmOutput.Add),
+    ];
+
+    public static void Run(BenchOptions options)
+    {
+        using var pool = new WorkerPool(options.Threads);
+        var peak = FmaPeak.MeasureGflops(pool);
+        using var single = new WorkerPool(1);
+        var peakOneThread = FmaPeak.MeasureGflops(single);
+        Console.WriteLine(JsonSerializer.Serialize(new { workload = "fma_peak", threads = options.Threads, gflops = Math.Round(peak, 1), gflops_one_thread = Math.Round(peakOneThread, 1) }));
+        var format = options.Precision switch
+        {
+            "bf16" => WeightFormat.BF16,
+            "f16" => WeightFormat.F16,
+            "f32" => WeightFormat.F32,
+            "int8" => WeightFormat.Int8,
+            var other => throw new ArgumentException($"unknown precision {other}"),
+        };
+        var random = new Random(1);
+        foreach (var (name, n, k, output) in Shapes)
+        {
+            var weights = new float[(long)n * k];
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = (float)(random.NextDouble() * 0.2 - 0.1);
+            }
+            using var packed = output == GemmOutput.SwiGlu
+                ? WeightPacking.PackGateUp(format, n, k, weights, weights, pool)
+                : WeightPacking.Pack(format, n, k, weights, pool);
+            foreach (var m in new[] { 1, 32, 256, 2048 })
+            {
+                var a = new float[(long)m * k];
+                for (var i = 0; i < a.Length; i++)
+                {
+                    a[i] = (float)(random.NextDouble() * 2 - 1);
+                }
+                var c = new float[(long)m * packed.OutputColumns];
+                var flops = 2.0 * m * k * (output == GemmOutput.SwiGlu ? 2 * n : n);
+                var repeats = Math.Max(3, (int)(2e10 / flops));
+                Gemm.Multiply(a, m, k, packed, c, packed.OutputColumns, output, pool);
+                var times = new List<double>();
+                for (var r = 0; r < repeats; r++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    Gemm.Multiply(a, m, k, packed, c, packed.OutputColumns, output, pool);
+                    times.Add(clock.Elapsed.TotalSeconds);
+                }
+                var median = times.Order().ElementAt(times.Count / 2);
+                var gflops = flops / median / 1e9;
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    workload = "gemm", precision = options.Precision, shape = name, m, n = output == GemmOutput.SwiGlu ? 2 * n : n, k,
+                    ms = Math.Round(median * 1000, 3), gflops = Math.Round(gflops, 1), percent_of_peak = Math.Round(100 * gflops / peak, 1),
+                }));
+            }
+        }
+    }
+}
