@@ -11,6 +11,7 @@ internal sealed record BenchOptions
     public string[] Corpus { get; init; } = [];
     public int Rounds { get; init; } = 5;
     public int Threads { get; init; } = Environment.ProcessorCount;
+    public int MaxBatchTokens { get; init; } = 8192;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -35,7 +36,8 @@ internal sealed record BenchOptions
             Model = Value("--model"),
             JsDirectory = Value("--js-dir"),
             Corpus = corpus.ToArray(),
-            Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 5,
+            Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 1,
+            MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
         };
     }

@@ -9,6 +9,12 @@ switch (options.Workload)
     case "gemm":
         GemmBenchmark.Run(options);
         break;
+    case "attention":
+        AttentionBenchmark.Run(options);
+        break;
+    case "W1" or "W2" or "W3" or "W4" or "W5":
+        EngineWorkloads.Run(options);
+        break;
     default:
         Console.Error.WriteLine($"unknown workload '{options.Workload}'");
         return 2;

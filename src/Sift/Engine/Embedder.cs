@@ -17,7 +17,7 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
     private readonly LoadedModel _model;
     private readonly int _endOfText;
 
-    private Embedder(LoadedModel model)
+    internal Embedder(LoadedModel model)
     {
         _model = model;
         _endOfText = model.Tokenizer.TokenToId("<|endoftext|>")

@@ -27,6 +27,10 @@ internal sealed class LoadedModel : IDisposable
 
     public int MaxBatchTokens { get; }
 
+    /// <summary>Wraps an already loaded decoder (benchmarks build one from random weights).</summary>
+    public static LoadedModel Create(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens) =>
+        new(name, model, tokenizer, maxLength, maxBatchTokens);
+
     public static LoadedModel Load(ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -20,7 +20,7 @@ public sealed class Reranker : IDisposable
     private readonly float[] _yesRow;
     private readonly float[] _noRow;
 
-    private Reranker(LoadedModel model)
+    internal Reranker(LoadedModel model)
     {
         _model = model;
         _prefixIds = model.Tokenizer.Encode(Prompts.RerankPrefix, addSpecialTokens: false);

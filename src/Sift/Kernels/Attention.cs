@@ -1,135 +1,362 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Sift.Kernels;
 
 /// <summary>
-/// Causal grouped-query attention over packed variable-length sequences (block-diagonal: a token
-/// sees only earlier tokens of its own sequence). Keys are visited in tiles of
-/// <see cref="KeyTile"/> counted from the sequence's first position, with an online softmax, so
-/// memory stays O(tokens × head_dim) and a row's arithmetic depends only on its own sequence.
+/// Causal grouped-query attention over packed variable-length sequences, flash-attention style:
+/// a block of (query, head) columns is transposed once, then key tiles of <see cref="KeyTile"/>
+/// positions stream past it. Scores (Kᵀ-major) and the value update both run on the GEMM
+/// micro-kernel; the softmax is online, so memory stays O(tokens × head_dim) and no score matrix
+/// larger than one tile ever exists.
 /// </summary>
+/// <remarks>
+/// A query's result depends only on its own sequence: key tiles are counted from position 0 of
+/// the sequence, every score is one FMA chain over head_dim, and masked keys add exact zeros. So
+/// a query gives the same bits alone, in any block, in any batch, and after a shared prefix.
+/// </remarks>
 public static unsafe class Attention
 {
-    /// <summary>Keys per softmax tile: scores for one tile fit in 4 zmm registers' worth of stack.</summary>
+    /// <summary>Keys per online-softmax step.</summary>
     public const int KeyTile = 64;
 
-    /// <summary>Query rows per work item, so long sequences spread over all threads.</summary>
-    private const int QueryBlock = 64;
+    /// <summary>(query, head) columns per block: one micro-kernel strip.</summary>
+    private const int BlockColumns = MicroKernel.Columns;
 
-    /// <summary>Runs attention for every sequence of a packed batch.</summary>
+    /// <summary>
+    /// Query blocks per work item. They share each key/value tile while it is in cache; 4 blocks
+    /// keep their state (4 × 33 KB at head_dim 128) plus a tile well inside the 1 MB L2.
+    /// </summary>
+    private const int BlocksPerItem = 4;
+
+    /// <summary>Above this many sequences the item table goes to the heap instead of the stack.</summary>
+    private const int StackSequenceLimit = 1024;
+
+    /// <summary>Runs attention for each sequence's queries.</summary>
     /// <param name="layout">Head counts and width.</param>
-    /// <param name="qkv">Per token: q heads, then k heads, then v heads.</param>
-    /// <param name="qkvStride">Floats between tokens in <paramref name="qkv"/>.</param>
-    /// <param name="sequenceStarts">Token offset of each sequence, plus the total at the end.</param>
-    /// <param name="lastTokenOnly">Compute only each sequence's last row (all that pooling needs).</param>
-    /// <param name="output">Per computed row: q heads × head_dim; rows are the tokens, or the sequences when <paramref name="lastTokenOnly"/>.</param>
+    /// <param name="queries">Query rows: all query heads of a token side by side.</param>
+    /// <param name="queryStride">Floats between query rows.</param>
+    /// <param name="keys">Keys: head g of row r at g·<paramref name="keyValueHeadStride"/> + r·<paramref name="keyValueStride"/>.</param>
+    /// <param name="values">Values, laid out as the keys.</param>
+    /// <param name="keyValueStride">Floats between key (and value) rows.</param>
+    /// <param name="keyValueHeadStride">Floats between key (and value) heads: head_dim when heads sit side by side in a row,
+    /// rows × head_dim when each head's keys are contiguous (faster: one page holds many keys).</param>
+    /// <param name="sequences">Where each sequence's queries, keys and outputs are.</param>
+    /// <param name="output">Output rows: query heads side by side.</param>
     /// <param name="outputStride">Floats between output rows.</param>
     /// <param name="pool">The threads to use.</param>
-    public static void Run(AttentionLayout layout, ReadOnlySpan<float> qkv, int qkvStride, ReadOnlySpan<int> sequenceStarts,
-        bool lastTokenOnly, Span<float> output, int outputStride, WorkerPool pool)
+    public static void Run(AttentionLayout layout, ReadOnlySpan<float> queries, int queryStride, ReadOnlySpan<float> keys,
+        ReadOnlySpan<float> values, int keyValueStride, int keyValueHeadStride, ReadOnlySpan<AttentionSequence> sequences, Span<float> output,
+        int outputStride, WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var sequences = sequenceStarts.Length - 1;
-        if (sequences <= 0)
+        if (layout.GroupSize > BlockColumns)
         {
-            return;
+            throw new ArgumentException($"{layout.GroupSize} query heads per key/value head exceed the {BlockColumns} a block holds", nameof(layout));
         }
-        var tokens = sequenceStarts[^1];
-        if (qkvStride < layout.QkvWidth || (long)tokens * qkvStride > qkv.Length + (qkvStride - layout.QkvWidth))
-        {
-            throw new ArgumentException($"qkv holds {qkv.Length} floats, too few for {tokens} tokens of {layout.QkvWidth}", nameof(qkv));
-        }
-        var rows = lastTokenOnly ? sequences : tokens;
-        if (outputStride < layout.QueryWidth || (long)(rows - 1) * outputStride + layout.QueryWidth > output.Length)
-        {
-            throw new ArgumentException($"output holds {output.Length} floats, too few for {rows} rows of {layout.QueryWidth}", nameof(output));
-        }
+        Validate(layout, queries.Length, queryStride, keys.Length, values.Length, keyValueStride, keyValueHeadStride, sequences, output.Length, outputStride);
+        var queriesPerBlock = BlockColumns / layout.GroupSize;
 
-        var items = new List<(int Sequence, int Head, int FirstQuery, int EndQuery)>();
-        for (var s = 0; s < sequences; s++)
+        var count = sequences.Length;
+        int[]? rented = null;
+        var firstItem = count < StackSequenceLimit ? stackalloc int[count + 1] : (rented = System.Buffers.ArrayPool<int>.Shared.Rent(count + 1));
+        try
         {
-            var length = sequenceStarts[s + 1] - sequenceStarts[s];
-            if (length <= 0)
+            firstItem[0] = 0;
+            for (var s = 0; s < count; s++)
             {
-                throw new ArgumentException($"sequence {s} is empty", nameof(sequenceStarts));
+                var blocks = (sequences[s].QueryCount + queriesPerBlock - 1) / queriesPerBlock;
+                firstItem[s + 1] = firstItem[s] + (blocks + BlocksPerItem - 1) / BlocksPerItem * layout.KeyValueHeadCount;
             }
-            for (var h = 0; h < layout.HeadCount; h++)
+            fixed (float* q = queries)
+            fixed (float* k = keys)
+            fixed (float* v = values)
+            fixed (float* o = output)
+            fixed (AttentionSequence* seq = sequences)
+            fixed (int* items = firstItem)
             {
-                if (lastTokenOnly)
-                {
-                    items.Add((s, h, length - 1, length));
-                    continue;
-                }
-                for (var q = 0; q < length; q += QueryBlock)
-                {
-                    items.Add((s, h, q, Math.Min(length, q + QueryBlock)));
-                }
+                var body = new Body(layout, q, queryStride, k, v, keyValueStride, keyValueHeadStride, seq, count, items, o, outputStride, pool);
+                pool.For(firstItem[count], ref body);
             }
         }
-
-        fixed (float* qkvPointer = qkv)
-        fixed (float* outputPointer = output)
-        fixed (int* startsPointer = sequenceStarts)
+        finally
         {
-            var body = new Body(layout, qkvPointer, qkvStride, startsPointer, lastTokenOnly, outputPointer, outputStride, items);
-            pool.For(items.Count, ref body);
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void Validate(AttentionLayout layout, int queryLength, int queryStride, int keyLength, int valueLength, int keyValueStride,
+        int keyValueHeadStride, ReadOnlySpan<AttentionSequence> sequences, int outputLength, int outputStride)
+    {
+        if (queryStride < layout.QueryWidth || keyValueStride < 1 || keyValueHeadStride < 1 || outputStride < layout.QueryWidth)
+        {
+            throw new ArgumentException($"strides (queries {queryStride}, keys/values {keyValueStride} and {keyValueHeadStride}, output {outputStride}) do not fit the heads");
+        }
+        for (var s = 0; s < sequences.Length; s++)
+        {
+            var sequence = sequences[s];
+            if (sequence.QueryCount < 1 || sequence.FirstQueryPosition < 0 || sequence.QueryRow < 0 || sequence.KeyRow < 0 || sequence.OutputRow < 0)
+            {
+                throw new ArgumentException($"sequence {s} is malformed: {sequence}");
+            }
+            var lastKeyRow = (long)sequence.KeyRow + sequence.FirstQueryPosition + sequence.QueryCount - 1;
+            if ((long)(sequence.QueryRow + sequence.QueryCount - 1) * queryStride + layout.QueryWidth > queryLength
+                || lastKeyRow * keyValueStride + (long)(layout.KeyValueHeadCount - 1) * keyValueHeadStride + layout.HeadDim > Math.Min(keyLength, valueLength)
+                || (long)(sequence.OutputRow + sequence.QueryCount - 1) * outputStride + layout.QueryWidth > outputLength)
+            {
+                throw new ArgumentException($"sequence {s} ({sequence}) reaches past the query, key/value or output buffer");
+            }
         }
     }
 
     private readonly struct Body(
-        AttentionLayout layout, float* qkv, int qkvStride, int* starts, bool lastTokenOnly, float* output, int outputStride,
-        List<(int Sequence, int Head, int FirstQuery, int EndQuery)> items) : IParallelBody
+        AttentionLayout layout, float* queries, int queryStride, float* keys, float* values, int keyValueStride, int keyValueHeadStride,
+        AttentionSequence* sequences, int sequenceCount, int* firstItem, float* output, int outputStride, WorkerPool pool) : IParallelBody
     {
         public void Execute(int index, int worker)
         {
-            var (sequence, head, firstQuery, endQuery) = items[index];
-            var start = starts[sequence];
-            var headDim = layout.HeadDim;
-            var kvHead = head / layout.GroupSize;
-            var keys = qkv + (long)start * qkvStride + layout.QueryWidth + kvHead * headDim;
-            var values = keys + layout.KeyValueHeadCount * headDim;
-            var scale = (float)(1.0 / Math.Sqrt(headDim));
-            Span<float> scores = stackalloc float[KeyTile];
-            for (var q = firstQuery; q < endQuery; q++)
+            var s = FindSequence(index);
+            var within = index - firstItem[s];
+            var kvHead = within % layout.KeyValueHeadCount;
+            var group = within / layout.KeyValueHeadCount;
+            var sequence = sequences[s];
+            var queriesPerBlock = BlockColumns / layout.GroupSize;
+            var blocks = (sequence.QueryCount + queriesPerBlock - 1) / queriesPerBlock;
+            var firstBlock = group * BlocksPerItem;
+            var blockCount = Math.Min(BlocksPerItem, blocks - firstBlock);
+            var scratch = (float*)pool.Scratch(worker, BlockState.Bytes(layout.HeadDim) * BlocksPerItem + TileScratch.Bytes);
+            RunBlocks(sequence, kvHead, firstBlock, blockCount, scratch);
+        }
+
+        private int FindSequence(int item)
+        {
+            int low = 0, high = sequenceCount - 1;
+            while (low < high)
             {
-                var query = new ReadOnlySpan<float>(qkv + (long)(start + q) * qkvStride + head * headDim, headDim);
-                var outputRow = lastTokenOnly ? sequence : start + q;
-                var result = new Span<float>(output + (long)outputRow * outputStride + head * headDim, headDim);
-                AttendOneQuery(query, keys, values, qkvStride, q + 1, scale, scores, result);
+                var middle = (low + high + 1) / 2;
+                if (firstItem[middle] <= item)
+                {
+                    low = middle;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+            return low;
+        }
+
+        /// <summary>
+        /// Several query blocks against the same key/value head: key tiles run in the outer loop, so
+        /// each tile is read from memory once for all of them (one block alone re-read the whole
+        /// history per 16 queries, which at 8k tokens streamed from DRAM).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void RunBlocks(AttentionSequence sequence, int kvHead, int firstBlock, int blockCount, float* scratch)
+        {
+            var d = layout.HeadDim;
+            var group = layout.GroupSize;
+            var queriesPerBlock = BlockColumns / group;
+            var tile = new TileScratch(scratch);
+            var states = stackalloc BlockState[BlocksPerItem];
+            var lastPosition = 0;
+            for (var b = 0; b < blockCount; b++)
+            {
+                var state = new BlockState(scratch + TileScratch.Bytes / sizeof(float) + b * BlockState.Bytes(d) / sizeof(float), d);
+                var firstQuery = (firstBlock + b) * queriesPerBlock;
+                var queryCount = Math.Min(queriesPerBlock, sequence.QueryCount - firstQuery);
+                state.Begin(firstQuery, queryCount * group, sequence.FirstQueryPosition + firstQuery, group);
+                LoadQueries(sequence, kvHead, state);
+                states[b] = state;
+                lastPosition = Math.Max(lastPosition, state.LastPosition);
+            }
+
+            var keyBase = keys + (long)sequence.KeyRow * keyValueStride + (long)kvHead * keyValueHeadStride;
+            var valueBase = values + (long)sequence.KeyRow * keyValueStride + (long)kvHead * keyValueHeadStride;
+            for (var tileStart = 0; tileStart <= lastPosition; tileStart += KeyTile)
+            {
+                var tileKeys = keyBase + (long)tileStart * keyValueStride;
+                var tileValues = valueBase + (long)tileStart * keyValueStride;
+                for (var b = 0; b < blockCount; b++)
+                {
+                    var state = states[b];
+                    if (tileStart > state.LastPosition)
+                    {
+                        continue;
+                    }
+                    var rows = Math.Min(KeyTile, state.LastPosition + 1 - tileStart);
+                    for (var r = 0; r < rows; r += MicroKernel.Rows)
+                    {
+                        MicroKernel.Run<F32Element>(Math.Min(MicroKernel.Rows, rows - r), tileKeys + (long)r * keyValueStride, keyValueStride, 1,
+                            (byte*)state.QueryT, BlockColumns * sizeof(float), d, tile.Scores + r * BlockColumns);
+                    }
+                    Softmax(state, tile, tileStart, rows);
+
+                    // Oᵀ [d × 32] = Oᵀ·correction + Vᵀ·P: rows are head dimensions, so each step broadcasts
+                    // 8 consecutive values of one value row and the probabilities stay in L1.
+                    var correctionLow = Vector512.Load(state.Correction);
+                    var correctionHigh = Vector512.Load(state.Correction + 16);
+                    for (var c = 0; c < d; c += MicroKernel.Rows)
+                    {
+                        var dims = Math.Min(MicroKernel.Rows, d - c);
+                        MicroKernel.Run<F32Element>(dims, tileValues + c, 1, keyValueStride, (byte*)tile.Probabilities, BlockColumns * sizeof(float), rows,
+                            tile.Accumulators);
+                        for (var r = 0; r < dims; r++)
+                        {
+                            var target = state.OutputT + (c + r) * BlockColumns;
+                            var fresh = tile.Accumulators + r * MicroKernel.Columns;
+                            Vector512.FusedMultiplyAdd(Vector512.Load(target), correctionLow, Vector512.Load(fresh)).Store(target);
+                            Vector512.FusedMultiplyAdd(Vector512.Load(target + 16), correctionHigh, Vector512.Load(fresh + 16)).Store(target + 16);
+                        }
+                    }
+                }
+            }
+
+            for (var b = 0; b < blockCount; b++)
+            {
+                StoreOutputs(sequence, kvHead, states[b]);
+            }
+        }
+
+        /// <summary>Qᵀ [d × 32] of a block, pre-scaled by 1/√d; column = query × group + head in group; padding columns zero.</summary>
+        private void LoadQueries(AttentionSequence sequence, int kvHead, BlockState state)
+        {
+            var d = layout.HeadDim;
+            var group = layout.GroupSize;
+            var scale = (float)(1.0 / Math.Sqrt(d));
+            new Span<float>(state.QueryT, d * BlockColumns).Clear();
+            for (var column = 0; column < state.Columns; column++)
+            {
+                var query = queries + (long)(sequence.QueryRow + state.FirstQuery + column / group) * queryStride + (kvHead * group + column % group) * d;
+                for (var c = 0; c < d; c++)
+                {
+                    state.QueryT[c * BlockColumns + column] = query[c] * scale;
+                }
+            }
+        }
+
+        private void StoreOutputs(AttentionSequence sequence, int kvHead, BlockState state)
+        {
+            var d = layout.HeadDim;
+            var group = layout.GroupSize;
+            for (var column = 0; column < state.Columns; column++)
+            {
+                var destination = output + (long)(sequence.OutputRow + state.FirstQuery + column / group) * outputStride + (kvHead * group + column % group) * d;
+                var inverse = 1f / state.Sum[column];
+                for (var c = 0; c < d; c++)
+                {
+                    destination[c] = state.OutputT[c * BlockColumns + column] * inverse;
+                }
             }
         }
     }
 
-    /// <summary>Softmax-weighted sum of the first <paramref name="keyCount"/> values for one query.</summary>
-    private static void AttendOneQuery(ReadOnlySpan<float> query, float* keys, float* values, int stride, int keyCount,
-        float scale, Span<float> scores, Span<float> result)
+    /// <summary>
+    /// One online-softmax step over a tile of scores [rows × 32]: mask keys after each column's
+    /// query, update the running max, write exp(score − max) as probabilities, rescale the sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Softmax(BlockState w, TileScratch tile, int tileStart, int rows)
     {
-        var headDim = query.Length;
-        var runningMax = float.NegativeInfinity;
-        var runningSum = 0f;
-        result.Clear();
-        for (var tileStart = 0; tileStart < keyCount; tileStart += KeyTile)
+        var firstPosition = w.FirstPosition;
+        var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        var positionLow = Vector512.Load(w.Position);
+        var positionHigh = Vector512.Load(w.Position + 16);
+        for (var j = 0; j < rows; j++)
         {
-            var count = Math.Min(KeyTile, keyCount - tileStart);
-            var tile = scores[..count];
-            for (var j = 0; j < count; j++)
+            var key = tileStart + j;
+            if (key <= firstPosition)
             {
-                var key = new ReadOnlySpan<float>(keys + (long)(tileStart + j) * stride, headDim);
-                tile[j] = TensorPrimitives.Dot(query, key) * scale;
+                continue;
             }
-            var newMax = Math.Max(runningMax, TensorPrimitives.Max(tile));
-            var correction = MathF.Exp(runningMax - newMax);
-            TensorPrimitives.Subtract(tile, newMax, tile);
-            TensorPrimitives.Exp(tile, tile);
-            runningSum = runningSum * correction + TensorPrimitives.Sum(tile);
-            TensorPrimitives.Multiply(result, correction, result);
-            for (var j = 0; j < count; j++)
-            {
-                var value = new ReadOnlySpan<float>(values + (long)(tileStart + j) * stride, headDim);
-                TensorPrimitives.MultiplyAdd(value, tile[j], result, result);
-            }
-            runningMax = newMax;
+            var keyPosition = Vector512.Create(key);
+            var row = tile.Scores + j * BlockColumns;
+            Vector512.ConditionalSelect(Vector512.GreaterThan(keyPosition, positionLow).AsSingle(), negativeInfinity, Vector512.Load(row)).Store(row);
+            Vector512.ConditionalSelect(Vector512.GreaterThan(keyPosition, positionHigh).AsSingle(), negativeInfinity, Vector512.Load(row + 16)).Store(row + 16);
         }
-        TensorPrimitives.Multiply(result, 1f / runningSum, result);
+
+        var maxLow = Vector512.Load(w.Max);
+        var maxHigh = Vector512.Load(w.Max + 16);
+        var newMaxLow = maxLow;
+        var newMaxHigh = maxHigh;
+        for (var j = 0; j < rows; j++)
+        {
+            newMaxLow = Vector512.Max(newMaxLow, Vector512.Load(tile.Scores + j * BlockColumns));
+            newMaxHigh = Vector512.Max(newMaxHigh, Vector512.Load(tile.Scores + j * BlockColumns + 16));
+        }
+        var correctionLow = Vector512.Exp(maxLow - newMaxLow);
+        var correctionHigh = Vector512.Exp(maxHigh - newMaxHigh);
+        var sumLow = Vector512<float>.Zero;
+        var sumHigh = Vector512<float>.Zero;
+        for (var j = 0; j < rows; j++)
+        {
+            var low = Vector512.Exp(Vector512.Load(tile.Scores + j * BlockColumns) - newMaxLow);
+            var high = Vector512.Exp(Vector512.Load(tile.Scores + j * BlockColumns + 16) - newMaxHigh);
+            low.Store(tile.Probabilities + j * BlockColumns);
+            high.Store(tile.Probabilities + j * BlockColumns + 16);
+            sumLow += low;
+            sumHigh += high;
+        }
+        Vector512.FusedMultiplyAdd(Vector512.Load(w.Sum), correctionLow, sumLow).Store(w.Sum);
+        Vector512.FusedMultiplyAdd(Vector512.Load(w.Sum + 16), correctionHigh, sumHigh).Store(w.Sum + 16);
+        correctionLow.Store(w.Correction);
+        correctionHigh.Store(w.Correction + 16);
+        newMaxLow.Store(w.Max);
+        newMaxHigh.Store(w.Max + 16);
+    }
+
+    /// <summary>Scratch shared by the blocks of one work item for the current tile: scores, probabilities, one micro-kernel result.</summary>
+    private readonly struct TileScratch(float* memory)
+    {
+        public const long Bytes = sizeof(float) * (2L * KeyTile * BlockColumns + MicroKernel.Rows * MicroKernel.Columns);
+
+        public float* Scores { get; } = memory;
+        public float* Probabilities { get; } = memory + KeyTile * BlockColumns;
+        public float* Accumulators { get; } = memory + 2 * KeyTile * BlockColumns;
+    }
+
+    /// <summary>The running state of one query block: Qᵀ, Oᵀ [d × 32], and per column the max, sum, correction and position.</summary>
+    private struct BlockState
+    {
+        public BlockState(float* memory, int headDim)
+        {
+            QueryT = memory;
+            OutputT = QueryT + headDim * BlockColumns;
+            Max = OutputT + headDim * BlockColumns;
+            Sum = Max + BlockColumns;
+            Correction = Sum + BlockColumns;
+            Position = (int*)(Correction + BlockColumns);
+        }
+
+        public static long Bytes(int headDim) => sizeof(float) * (2L * headDim * BlockColumns + 4L * BlockColumns);
+
+        public float* QueryT { get; }
+        public float* OutputT { get; }
+        public float* Max { get; }
+        public float* Sum { get; }
+        public float* Correction { get; }
+        public int* Position { get; }
+        public int FirstQuery { get; private set; }
+        public int Columns { get; private set; }
+        public int FirstPosition { get; private set; }
+        public int LastPosition { get; private set; }
+
+        public void Begin(int firstQuery, int columns, int firstPosition, int group)
+        {
+            FirstQuery = firstQuery;
+            Columns = columns;
+            FirstPosition = firstPosition;
+            LastPosition = firstPosition + (columns - 1) / group;
+            for (var column = 0; column < BlockColumns; column++)
+            {
+                Position[column] = column < columns ? firstPosition + column / group : int.MaxValue;
+                Max[column] = float.NegativeInfinity;
+                Sum[column] = 0;
+            }
+            new Span<float>(OutputT, (int)((Max - OutputT))).Clear();
+        }
     }
 }

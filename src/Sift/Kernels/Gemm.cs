@@ -11,8 +11,7 @@ namespace Sift.Kernels;
 /// </summary>
 public static unsafe partial class Gemm
 {
-    /// <summary>Rows per micro-kernel tile: 8 rows × 2 vectors = 16 accumulators, plus 2 weight vectors.</summary>
-    internal const int TileRows = 8;
+    private const int TileRows = MicroKernel.Rows;
 
     /// <summary>
     /// From this many rows on, a weight panel is widened to fp32 once into scratch and reused by
@@ -103,17 +102,7 @@ public static unsafe partial class Gemm
             {
                 var tileRows = Math.Min(TileRows, rows - row);
                 var aTile = a + (long)row * lda;
-                switch (tileRows)
-                {
-                    case 8: Tile<TElement, Rows8>(aTile, lda, panelData, k, accumulators); break;
-                    case 7: Tile<TElement, Rows7>(aTile, lda, panelData, k, accumulators); break;
-                    case 6: Tile<TElement, Rows6>(aTile, lda, panelData, k, accumulators); break;
-                    case 5: Tile<TElement, Rows5>(aTile, lda, panelData, k, accumulators); break;
-                    case 4: Tile<TElement, Rows4>(aTile, lda, panelData, k, accumulators); break;
-                    case 3: Tile<TElement, Rows3>(aTile, lda, panelData, k, accumulators); break;
-                    case 2: Tile<TElement, Rows2>(aTile, lda, panelData, k, accumulators); break;
-                    default: Tile<TElement, Rows1>(aTile, lda, panelData, k, accumulators); break;
-                }
+                MicroKernel.Run<TElement>(tileRows, aTile, lda, 1, panelData, PackedMatrix.PanelWidth * TElement.Bytes, k, accumulators);
                 var cTile = c + (long)row * ldc + firstColumn;
                 for (var r = 0; r < tileRows; r++)
                 {
@@ -124,6 +113,7 @@ public static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenPanel(PackedMatrix weights, int panel, float* destination)
     {
         var source = weights.Panel(panel);
@@ -142,85 +132,6 @@ public static unsafe partial class Gemm
                 F16Element.Load16(source + i * 2).Store(destination + i);
             }
         }
-    }
-
-    /// <summary>
-    /// The micro-kernel: TRows rows × 32 columns, k steps of one broadcast per row and two weight
-    /// vectors, one FMA chain per output element.
-    /// </summary>
-    /// <remarks>
-    /// The accumulators go to <paramref name="accumulators"/> and the output step runs in the caller:
-    /// a call or a stackalloc in this method would make the JIT spill the 16 accumulators to the
-    /// stack on every iteration (measured: 2.2× slower).
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TElement, TRows>(float* a, nint lda, byte* panel, int k, float* accumulators)
-        where TElement : struct, IPanelElement
-        where TRows : struct, IRowCount
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        var step = PackedMatrix.PanelWidth * TElement.Bytes;
-        var half = 16 * TElement.Bytes;
-        for (var i = 0; i < k; i++, panel += step)
-        {
-            var b0 = TElement.Load16(panel);
-            var b1 = TElement.Load16(panel + half);
-            var ai = a + i;
-            var x = Vector512.Create(ai[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            if (TRows.Value > 1)
-            {
-                x = Vector512.Create(ai[lda]);
-                c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
-                c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            }
-            if (TRows.Value > 2)
-            {
-                x = Vector512.Create(ai[2 * lda]);
-                c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
-                c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            }
-            if (TRows.Value > 3)
-            {
-                x = Vector512.Create(ai[3 * lda]);
-                c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
-                c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            }
-            if (TRows.Value > 4)
-            {
-                x = Vector512.Create(ai[4 * lda]);
-                c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
-                c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            }
-            if (TRows.Value > 5)
-            {
-                x = Vector512.Create(ai[5 * lda]);
-                c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
-                c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            }
-            if (TRows.Value > 6)
-            {
-                x = Vector512.Create(ai[6 * lda]);
-                c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
-                c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            }
-            if (TRows.Value > 7)
-            {
-                x = Vector512.Create(ai[7 * lda]);
-                c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
-                c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            }
-        }
-        c00.Store(accumulators); c01.Store(accumulators + 16);
-        if (TRows.Value > 1) { c10.Store(accumulators + 32); c11.Store(accumulators + 48); }
-        if (TRows.Value > 2) { c20.Store(accumulators + 64); c21.Store(accumulators + 80); }
-        if (TRows.Value > 3) { c30.Store(accumulators + 96); c31.Store(accumulators + 112); }
-        if (TRows.Value > 4) { c40.Store(accumulators + 128); c41.Store(accumulators + 144); }
-        if (TRows.Value > 5) { c50.Store(accumulators + 160); c51.Store(accumulators + 176); }
-        if (TRows.Value > 6) { c60.Store(accumulators + 192); c61.Store(accumulators + 208); }
-        if (TRows.Value > 7) { c70.Store(accumulators + 224); c71.Store(accumulators + 240); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

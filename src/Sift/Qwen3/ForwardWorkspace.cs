@@ -2,23 +2,32 @@ using Sift.Kernels;
 
 namespace Sift.Qwen3;
 
-/// <summary>Activation buffers of a forward pass, grown to the largest batch seen and reused.</summary>
+/// <summary>
+/// Activation buffers of a forward pass, grown to the largest batch seen and reused. Only the
+/// residual stream and the keys/values span the whole batch; everything else is per token chunk.
+/// </summary>
 internal sealed class ForwardWorkspace : IDisposable
 {
     /// <summary>The residual stream [tokens × hidden].</summary>
     public NativeBuffer<float> Residual { get; } = new();
 
-    /// <summary>RMS-normalized residual rows, the input of a projection.</summary>
+    /// <summary>Keys then values of every position of every sequence (shared prefix included): [rows × 2·kv width].</summary>
+    public NativeBuffer<float> KeyValues { get; } = new();
+
+    /// <summary>RMS-normalized residual rows of one chunk, the input of a projection.</summary>
     public NativeBuffer<float> Normalized { get; } = new();
 
-    /// <summary>q, k and v of each token side by side.</summary>
+    /// <summary>q, k and v of each token of one chunk, side by side.</summary>
     public NativeBuffer<float> Qkv { get; } = new();
 
-    /// <summary>Attention output before o_proj.</summary>
+    /// <summary>Attention output of one chunk, before o_proj.</summary>
     public NativeBuffer<float> Attended { get; } = new();
 
-    /// <summary>silu(gate)·up, the MLP's inner activation.</summary>
+    /// <summary>silu(gate)·up of one chunk.</summary>
     public NativeBuffer<float> Activated { get; } = new();
+
+    /// <summary>Queries of each sequence's last token (the last layer computes only those).</summary>
+    public NativeBuffer<float> LastQueries { get; } = new();
 
     /// <summary>RoPE cosines, one row of head_dim/2 per token.</summary>
     public NativeBuffer<float> Cos { get; } = new();
@@ -26,25 +35,37 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>RoPE sines, one row of head_dim/2 per token.</summary>
     public NativeBuffer<float> Sin { get; } = new();
 
-    public void Reserve(Qwen3Config config, int tokens)
+    /// <summary>Attention descriptors of one chunk.</summary>
+    public AttentionSequence[] Sequences { get; private set; } = [];
+
+    public void Reserve(Qwen3Config config, int tokens, int chunk, long keyValueRows, int sequences)
     {
         var layout = new AttentionLayout(config.HeadCount, config.KeyValueHeadCount, config.HeadDim);
+        var rows = Math.Max(chunk, sequences);
         Residual.EnsureCapacity((long)tokens * config.HiddenSize);
-        Normalized.EnsureCapacity((long)tokens * config.HiddenSize);
-        Qkv.EnsureCapacity((long)tokens * layout.QkvWidth);
-        Attended.EnsureCapacity((long)tokens * layout.QueryWidth);
-        Activated.EnsureCapacity((long)tokens * config.IntermediateSize);
+        KeyValues.EnsureCapacity(keyValueRows * 2 * layout.KeyValueWidth);
+        Normalized.EnsureCapacity((long)rows * config.HiddenSize);
+        Qkv.EnsureCapacity((long)chunk * layout.QkvWidth);
+        Attended.EnsureCapacity((long)rows * layout.QueryWidth);
+        Activated.EnsureCapacity((long)rows * config.IntermediateSize);
+        LastQueries.EnsureCapacity((long)sequences * layout.QueryWidth);
         Cos.EnsureCapacity((long)tokens * config.HeadDim / 2);
         Sin.EnsureCapacity((long)tokens * config.HeadDim / 2);
+        if (Sequences.Length < sequences)
+        {
+            Sequences = new AttentionSequence[sequences];
+        }
     }
 
     public void Dispose()
     {
         Residual.Dispose();
+        KeyValues.Dispose();
         Normalized.Dispose();
         Qkv.Dispose();
         Attended.Dispose();
         Activated.Dispose();
+        LastQueries.Dispose();
         Cos.Dispose();
         Sin.Dispose();
     }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sift.Engine;
+using Sift.Kernels;
+using Sift.Qwen3;
+using Sift.Tokenization;
+
+namespace Sift.Bench;
+
+/// <summary>
+/// The end-to-end workloads of the speed issue, on random weights at a real shape, each printing
+/// one JSON line: W1 embed 64 × 256 tokens; W2 one 32-token query (median of 20); W3 rerank one
+/// query × 32 documents of about 200 tokens; W4 one 8192-token document; W5 one 32768-token document.
+/// </summary>
+internal static class EngineWorkloads
+{
+    public static void Run(BenchOptions options)
+    {
+        var config = ModelShapes.Get(options.Shape);
+        var tokenizer = Tokenizer.Load(options.Model ?? DefaultTokenizerDirectory());
+        using var pool = new WorkerPool(options.Threads);
+        using var checkpoint = new RandomCheckpoint(config);
+        var loadClock = Stopwatch.StartNew();
+        var model = Qwen3Model.Load(config, checkpoint, pool);
+        var loadSeconds = loadClock.Elapsed.TotalSeconds;
+        var loaded = LoadedModel.Create(options.Shape, model, tokenizer, config.MaxPositionEmbeddings, options.MaxBatchTokens);
+        var text = new TextGenerator(tokenizer, seed: 12345);
+
+        var (tokens, seconds, extra) = options.Workload switch
+        {
+            "W1" => EmbedDocuments(new Embedder(loaded), text, documents: 64, tokensEach: 256, options.Rounds),
+            "W2" => QueryLatency(new Embedder(loaded), text),
+            "W3" => Rerank(new Reranker(loaded), text, options.Rounds),
+            "W4" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 8192, options.Rounds),
+            "W5" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 32768, rounds: 1),
+            _ => throw new ArgumentException($"unknown workload {options.Workload}"),
+        };
+        var result = new Dictionary<string, object>
+        {
+            ["workload"] = options.Workload,
+            ["shape"] = options.Shape,
+            ["precision"] = options.Precision,
+            ["tokens"] = tokens,
+            ["seconds"] = Math.Round(seconds, 3),
+            ["tokens_per_s"] = Math.Round(tokens / seconds, 1),
+            ["peak_rss_mb"] = PeakRssMegabytes(),
+            ["packed_weights_mb"] = model.PackedWeightBytes / 1048576,
+            ["source_weights_mb"] = checkpoint.SourceBytes / 1048576,
+            ["load_seconds"] = Math.Round(loadSeconds, 1),
+            ["threads"] = options.Threads,
+        };
+        foreach (var (key, value) in extra)
+        {
+            result[key] = value;
+        }
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        model.Dispose();
+    }
+
+    private static (long, double, Dictionary<string, object>) EmbedDocuments(Embedder embedder, TextGenerator text, int documents, int tokensEach, int rounds)
+    {
+        // tokensEach - 1 text tokens, then the appended <|endoftext|>.
+        var inputs = Enumerable.Range(0, documents).Select(_ => EmbeddingInput.Tokens(text.TokenIds(tokensEach - 1))).ToArray();
+        embedder.Embed([EmbeddingInput.Tokens(text.TokenIds(Math.Min(tokensEach, 512) - 1))]);
+        var times = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            embedder.Embed(inputs);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return ((long)documents * tokensEach, Median(times), new() { ["times"] = times.Select(t => Math.Round(t, 3)).ToArray() });
+    }
+
+    private static (long, double, Dictionary<string, object>) QueryLatency(Embedder embedder, TextGenerator text)
+    {
+        var query = new[] { EmbeddingInput.Tokens(text.TokenIds(31)) };
+        embedder.Embed(query);
+        embedder.Embed(query);
+        var times = new List<double>();
+        for (var run = 0; run < 20; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            embedder.Embed(query);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        var median = Median(times);
+        return (32, median, new()
+        {
+            ["median_ms"] = Math.Round(median * 1000, 2),
+            ["min_ms"] = Math.Round(times.Min() * 1000, 2),
+            ["max_ms"] = Math.Round(times.Max() * 1000, 2),
+        });
+    }
+
+    private static (long, double, Dictionary<string, object>) Rerank(Reranker reranker, TextGenerator text, int rounds)
+    {
+        var query = text.Text(12);
+        var documents = Enumerable.Range(0, 32).Select(_ => text.Text(200)).ToArray();
+        var tokens = documents.Sum(d => (long)reranker.BuildInput(query, d, new RerankOptions()).Length);
+        reranker.Score(query, documents[..2]);
+        var times = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            reranker.Score(query, documents);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return (tokens, Median(times), new() { ["times"] = times.Select(t => Math.Round(t, 3)).ToArray() });
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static long PeakRssMegabytes()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+
+    private static string DefaultTokenizerDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "..", "shared", "fixtures", "qwen3-tiny-embedding");
+            if (File.Exists(Path.Combine(directory.FullName, "Sift.sln")) && Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new ArgumentException("pass --model DIR: a directory with the Qwen3 tokenizer.json");
+    }
+}
