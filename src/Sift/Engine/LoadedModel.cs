@@ -59,15 +59,18 @@ internal sealed class LoadedModel : IDisposable
         return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens);
     }
 
-    /// <summary>Runs the decoder over sequences in token-budget batches; returns each one's final hidden state.</summary>
-    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences)
+    /// <summary>
+    /// Runs the decoder over sequences in token-budget batches; returns each one's final hidden
+    /// state. With <paramref name="prefix"/>, every sequence continues that prefix.
+    /// </summary>
+    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences, PrefixState? prefix = null)
     {
         var hidden = Model.Config.HiddenSize;
         var results = new float[sequences.Count][];
         foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length).ToArray(), MaxBatchTokens))
         {
             var pooled = new float[batch.Length * hidden];
-            Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), pooled);
+            Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), prefix, pooled);
             for (var b = 0; b < batch.Length; b++)
             {
                 results[batch[b]] = pooled.AsSpan(b * hidden, hidden).ToArray();

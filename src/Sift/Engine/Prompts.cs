@@ -24,6 +24,14 @@ public static class Prompts
     public static string EmbeddingQuery(string query, string? instruction = null) =>
         $"Instruct: {instruction ?? DefaultInstruction}\nQuery:{query}";
 
+    /// <summary>
+    /// The part of the reranker's body that is the same for every document of one query, up to
+    /// and including "&lt;Document&gt;:". The space after it starts the document's first piece, so the
+    /// body's tokens are this part's tokens followed by the document's.
+    /// </summary>
+    public static string RerankSharedBody(string query, string? instruction = null) =>
+        $"<Instruct>: {instruction ?? DefaultInstruction}\n<Query>: {query}\n<Document>:";
+
     /// <summary>The reranker's body: <c>&lt;Instruct&gt;: {instruction}\n&lt;Query&gt;: {query}\n&lt;Document&gt;: {document}</c>.</summary>
     public static string RerankBody(string query, string document, string? instruction = null) =>
         $"<Instruct>: {instruction ?? DefaultInstruction}\n<Query>: {query}\n<Document>: {document}";

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -13,6 +14,9 @@ public sealed class Reranker : IDisposable
 {
     /// <summary>The official code's default pair length.</summary>
     public const int DefaultMaxLength = 8192;
+
+    /// <summary>With a single document the shared part runs once anyway; sharing starts to save work at two.</summary>
+    private const int MinPromptsToShare = 2;
 
     private readonly LoadedModel _model;
     private readonly int[] _prefixIds;
@@ -67,8 +71,46 @@ public sealed class Reranker : IDisposable
         }
         options ??= new RerankOptions();
         var sequences = documents.Select(d => BuildInput(query, d, options)).ToArray();
-        var hidden = _model.ComputeLastHidden(sequences);
+        var hidden = ComputeHidden(query, options, sequences);
         return hidden.Select((h, i) => ScoreHidden(i, h, sequences[i].Length)).ToArray();
+    }
+
+    /// <summary>
+    /// Final hidden states of prompts that all belong to one query. The system prompt, instruction
+    /// and query are the same tokens at the start of every prompt: they run once, and each
+    /// document runs only its own tokens against their keys and values (bitwise the same result).
+    /// A prompt whose tokens do not start with the shared ones (cut by truncation) runs whole.
+    /// </summary>
+    public float[][] ComputeHidden(string query, RerankOptions options, IReadOnlyList<int[]> prompts)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(prompts);
+        var shared = new List<int>(_prefixIds);
+        Tokenizer.EncodeContent(Prompts.RerankSharedBody(query, options.Instruction), shared);
+        var sharing = prompts.Select(p => p.Length > shared.Count && p.AsSpan(0, shared.Count).SequenceEqual(CollectionsMarshal.AsSpan(shared))).ToArray();
+        if (sharing.Count(s => s) < MinPromptsToShare)
+        {
+            return _model.ComputeLastHidden(prompts);
+        }
+
+        var prefix = Model.ComputePrefix(shared);
+        var sharedIndices = Enumerable.Range(0, prompts.Count).Where(i => sharing[i]).ToArray();
+        var wholeIndices = Enumerable.Range(0, prompts.Count).Where(i => !sharing[i]).ToArray();
+        var results = new float[prompts.Count][];
+        var sharedHidden = _model.ComputeLastHidden(sharedIndices.Select(i => prompts[i][shared.Count..]).ToArray(), prefix);
+        for (var k = 0; k < sharedIndices.Length; k++)
+        {
+            results[sharedIndices[k]] = sharedHidden[k];
+        }
+        if (wholeIndices.Length > 0)
+        {
+            var wholeHidden = _model.ComputeLastHidden(wholeIndices.Select(i => prompts[i]).ToArray());
+            for (var k = 0; k < wholeIndices.Length; k++)
+            {
+                results[wholeIndices[k]] = wholeHidden[k];
+            }
+        }
+        return results;
     }
 
     /// <summary>

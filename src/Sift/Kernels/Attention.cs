@@ -287,14 +287,14 @@ public static unsafe class Attention
             newMaxLow = Vector512.Max(newMaxLow, Vector512.Load(tile.Scores + j * BlockColumns));
             newMaxHigh = Vector512.Max(newMaxHigh, Vector512.Load(tile.Scores + j * BlockColumns + 16));
         }
-        var correctionLow = Vector512.Exp(maxLow - newMaxLow);
-        var correctionHigh = Vector512.Exp(maxHigh - newMaxHigh);
+        var correctionLow = SimdMath.Exp(maxLow - newMaxLow);
+        var correctionHigh = SimdMath.Exp(maxHigh - newMaxHigh);
         var sumLow = Vector512<float>.Zero;
         var sumHigh = Vector512<float>.Zero;
         for (var j = 0; j < rows; j++)
         {
-            var low = Vector512.Exp(Vector512.Load(tile.Scores + j * BlockColumns) - newMaxLow);
-            var high = Vector512.Exp(Vector512.Load(tile.Scores + j * BlockColumns + 16) - newMaxHigh);
+            var low = SimdMath.Exp(Vector512.Load(tile.Scores + j * BlockColumns) - newMaxLow);
+            var high = SimdMath.Exp(Vector512.Load(tile.Scores + j * BlockColumns + 16) - newMaxHigh);
             low.Store(tile.Probabilities + j * BlockColumns);
             high.Store(tile.Probabilities + j * BlockColumns + 16);
             sumLow += low;

@@ -140,7 +140,7 @@ public static unsafe partial class Gemm
         if (output == GemmOutput.SwiGlu)
         {
             // low holds 16 gate projections, high the 16 matching up projections.
-            var activated = low / (Vector512<float>.One + Vector512.Exp(-low)) * high;
+            var activated = low / (Vector512<float>.One + SimdMath.Exp(-low)) * high;
             StorePartial(c, activated, validColumns);
             return;
         }

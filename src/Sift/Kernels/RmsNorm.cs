@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Sift.Kernels;
 
@@ -12,10 +14,21 @@ public static class RmsNorm
         {
             throw new ArgumentException($"RmsNorm over {x.Length} values needs {x.Length} weights (got {weight.Length}) and room for {x.Length} outputs (got {destination.Length})");
         }
-        var meanSquare = TensorPrimitives.SumOfSquares(x) / x.Length;
+        var meanSquare = SumOfSquares(x) / x.Length;
         var inverseRms = (float)(1.0 / Math.Sqrt(meanSquare + epsilon));
-        TensorPrimitives.Multiply(x, inverseRms, destination);
-        TensorPrimitives.Multiply(destination[..x.Length], weight, destination);
+        ref var source = ref MemoryMarshal.GetReference(x);
+        ref var scale = ref MemoryMarshal.GetReference(weight);
+        ref var target = ref MemoryMarshal.GetReference(destination);
+        var factor = Vector512.Create(inverseRms);
+        var i = 0;
+        for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+        {
+            (Vector512.LoadUnsafe(ref source, (nuint)i) * factor * Vector512.LoadUnsafe(ref scale, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+        }
+        for (; i < x.Length; i++)
+        {
+            Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i) * inverseRms * Unsafe.Add(ref scale, i);
+        }
     }
 
     /// <summary>Normalizes <paramref name="rows"/> rows of width weight.Length, row strides as given.</summary>
@@ -26,5 +39,29 @@ public static class RmsNorm
         {
             Apply(x.Slice(row * xStride, width), weight, destination.Slice(row * destinationStride, width), epsilon);
         }
+    }
+
+    /// <summary>
+    /// Σx² in one fixed order (16 lanes from the first element, then the tail, then the lanes):
+    /// the same bits wherever the row sits in memory, which a reduction that first aligns its
+    /// pointer would not guarantee, and batch invariance needs.
+    /// </summary>
+    private static float SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref var source = ref MemoryMarshal.GetReference(x);
+        var sum = Vector512<float>.Zero;
+        var i = 0;
+        for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+        {
+            var v = Vector512.LoadUnsafe(ref source, (nuint)i);
+            sum = Vector512.FusedMultiplyAdd(v, v, sum);
+        }
+        var tail = 0f;
+        for (; i < x.Length; i++)
+        {
+            var v = Unsafe.Add(ref source, i);
+            tail = MathF.FusedMultiplyAdd(v, v, tail);
+        }
+        return Vector512.Sum(sum) + tail;
     }
 }

@@ -127,7 +127,7 @@ public sealed partial class Qwen3Model
             {
                 var rows = Math.Min(chunk, tokens - start);
                 ProjectKeysValuesAndQueries(layer, batch, context, start, rows, cos, sin, keyValues, capture?.KeyValues[l], lastLayer);
-                if (lastLayer || capture is not null)
+                if (lastLayer)
                 {
                     continue;
                 }

@@ -56,6 +56,33 @@ public sealed class RerankerTests
     }
 
     [Fact]
+    public void ComputeHidden_SharedPrefix_EqualsWholePromptsBitwise()
+    {
+        var cases = ReferenceCases.Rerank.Value.Where(c => c.Query == "What is the capital of China?").ToArray();
+        var options = new RerankOptions();
+        var prompts = cases.Select(c => Reranker.BuildInput(c.Query, c.Document, options)).Append(Reranker.BuildInput(cases[0].Query, "", options)).ToArray();
+
+        var shared = Reranker.ComputeHidden(cases[0].Query, options, prompts);
+        var whole = prompts.Select(p => Reranker.ComputeHidden(cases[0].Query, options, [p])[0]).ToArray();
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(whole[i], shared[i]);
+        }
+    }
+
+    [Fact]
+    public void Score_TruncationCutsIntoTheSharedPart_FallsBackToWholePrompts()
+    {
+        var longQuery = string.Join(' ', Enumerable.Repeat("a very long query", 40));
+        var options = new RerankOptions { MaxLength = 100 };
+        var together = Reranker.Score(longQuery, ["first document", "second document"], options);
+        var alone = Reranker.Score(longQuery, ["first document"], options)[0];
+        Assert.Equal(100, together[0].TokenCount);
+        Assert.Equal(alone.LogitYes, together[0].LogitYes);
+        Assert.Equal(together[0].LogitYes, together[1].LogitYes);
+    }
+
+    [Fact]
     public void Score_EmptyDocumentList_IsRefused()
     {
         var error = Assert.Throws<SiftRequestException>(() => Reranker.Score("q", []));
