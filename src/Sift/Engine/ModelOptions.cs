@@ -17,6 +17,12 @@ public record ModelOptions
     /// <summary>Tokens per forward pass; larger passes use the cores better and take more memory.</summary>
     public int MaxBatchTokens { get; init; } = 8192;
 
+    /// <summary>
+    /// How to keep layer weights in memory: null keeps the checkpoint's format (bf16 stays bf16);
+    /// <see cref="WeightFormat.Int8"/> quantizes them at load to Q8_0 blocks (about half the memory, faster).
+    /// </summary>
+    public WeightFormat? Quantize { get; init; }
+
     /// <summary>The compute threads; defaults to one per core.</summary>
     public WorkerPool? Pool { get; init; }
 }

@@ -52,13 +52,14 @@ public static unsafe partial class Gemm
         {
             throw new ArgumentException($"output holds {c.Length} floats, too few for {rows} rows of {outputColumns} at stride {ldc}", nameof(c));
         }
-        if (weights.Format == WeightFormat.Int8)
-        {
-            throw new NotSupportedException("int8 weights are multiplied by Int8Gemm");
-        }
         fixed (float* aPointer = a)
         fixed (float* cPointer = c)
         {
+            if (weights.Format == WeightFormat.Int8)
+            {
+                MultiplyInt8(aPointer, rows, lda, weights, cPointer, ldc, output, pool);
+                return;
+            }
             var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
             var body = new FloatBody(aPointer, lda, rows, weights, cPointer, ldc, output, items, pool);
             pool.For(items, ref body);
@@ -112,6 +113,58 @@ public static unsafe partial class Gemm
             }
         }
     }
+
+    /// <summary>Quantizes the activations once (rows in parallel), then runs int8 tiles over the panels.</summary>
+    private static void MultiplyInt8(float* a, int rows, int lda, PackedMatrix weights, float* c, int ldc, GemmOutput output, WorkerPool pool)
+    {
+        var blocks = PackedMatrix.Int8Blocks(weights.Columns);
+        var scratch = pool.SharedScratch(ActivationQuantizer.Bytes(rows, blocks));
+        var values = (short*)scratch;
+        var scales = (float*)(values + (long)rows * blocks * Q8Blocks.BlockSize);
+        var quantize = new QuantizeBody(a, lda, weights.Columns, blocks, values, scales);
+        pool.For(rows, ref quantize);
+        var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
+        var body = new Int8Body(values, scales, blocks, rows, weights, c, ldc, output, items);
+        pool.For(items, ref body);
+    }
+
+    private readonly struct QuantizeBody(float* a, int lda, int columns, int blocks, short* values, float* scales) : IParallelBody
+    {
+        public void Execute(int index, int worker) =>
+            ActivationQuantizer.QuantizeRow(a + (long)index * lda, columns, blocks, values + (long)index * blocks * Q8Blocks.BlockSize, scales + (long)index * blocks);
+    }
+
+    private readonly struct Int8Body(
+        short* values, float* scales, int blocks, int rows, PackedMatrix weights, float* c, int ldc, GemmOutput output, int items) : IParallelBody
+    {
+        public void Execute(int index, int worker)
+        {
+            var firstPanel = (int)((long)weights.PanelCount * index / items);
+            var endPanel = (int)((long)weights.PanelCount * (index + 1) / items);
+            var accumulators = stackalloc float[MicroKernel.Int8Rows * PackedMatrix.PanelWidth];
+            var stride = (nint)blocks * Q8Blocks.BlockSize;
+            for (var panel = firstPanel; panel < endPanel; panel++)
+            {
+                var (firstColumn, validColumns) = OutputColumns(weights, panel, output);
+                for (var row = 0; row < rows; row += MicroKernel.Int8Rows)
+                {
+                    var tileRows = Math.Min(MicroKernel.Int8Rows, rows - row);
+                    MicroKernel.RunInt8(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks, weights.Panel(panel), blocks, accumulators);
+                    var cTile = c + (long)row * ldc + firstColumn;
+                    for (var r = 0; r < tileRows; r++)
+                    {
+                        var result = accumulators + r * PackedMatrix.PanelWidth;
+                        WriteRow(cTile + (long)r * ldc, Vector512.Load(result), Vector512.Load(result + 16), validColumns, output);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The first output column a panel writes and how many of its columns are real.</summary>
+    private static (int First, int Valid) OutputColumns(PackedMatrix weights, int panel, GemmOutput output) => output == GemmOutput.SwiGlu
+        ? (panel * PackedMatrix.PanelWidth / 2, Math.Min(PackedMatrix.PanelWidth / 2, weights.OutputColumns - panel * PackedMatrix.PanelWidth / 2))
+        : (panel * PackedMatrix.PanelWidth, Math.Min(PackedMatrix.PanelWidth, weights.OutputColumns - panel * PackedMatrix.PanelWidth));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenPanel(PackedMatrix weights, int panel, float* destination)

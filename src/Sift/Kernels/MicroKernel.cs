@@ -9,7 +9,7 @@ namespace Sift.Kernels;
 /// A[r, i] for each row and loads B[i, 0..31] as two vectors; each output element is one FMA chain
 /// over i = 0..k−1 from zero, the same chain whatever the caller, strides or row count.
 /// </summary>
-internal static unsafe class MicroKernel
+internal static unsafe partial class MicroKernel
 {
     /// <summary>Rows per tile: 8 rows × 2 vectors = 16 accumulators, plus 2 B vectors and a broadcast, of 32 zmm registers.</summary>
     public const int Rows = 8;

@@ -15,6 +15,13 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// <summary>Output rows per panel: two 16-float vectors, the micro-kernel's tile width.</summary>
     public const int PanelWidth = 32;
 
+    /// <summary>
+    /// An int8 panel block covers 32 input features of the panel's 32 rows: 16 steps of 64 bytes
+    /// (rows 0-15 then 16-31, each with two consecutive features, the pairs vpmaddwd multiplies),
+    /// then the 32 rows' scales as floats.
+    /// </summary>
+    internal const int Int8BlockBytes = Q8Blocks.BlockSize / 2 * 64 + PanelWidth * sizeof(float);
+
     private byte* _data;
 
     private PackedMatrix(WeightFormat format, int rows, int columns, int outputColumns, bool gateUpInterleaved)
@@ -25,7 +32,9 @@ public sealed unsafe class PackedMatrix : IDisposable
         OutputColumns = outputColumns;
         IsGateUpInterleaved = gateUpInterleaved;
         PanelCount = (rows + PanelWidth - 1) / PanelWidth;
-        PanelBytes = (long)columns * PanelWidth * ElementBytes(format);
+        PanelBytes = format == WeightFormat.Int8
+            ? (long)Int8Blocks(columns) * Int8BlockBytes
+            : (long)columns * PanelWidth * ElementBytes(format);
         ByteLength = PanelBytes * PanelCount;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(ByteLength, 64), 64);
     }
@@ -60,10 +69,6 @@ public sealed unsafe class PackedMatrix : IDisposable
         ArgumentNullException.ThrowIfNull(readRow);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        if (format == WeightFormat.Int8)
-        {
-            throw new ArgumentException("int8 matrices are packed by Int8Matrix.Quantize", nameof(format));
-        }
         var matrix = new PackedMatrix(format, rows, columns, rows, gateUpInterleaved: false);
         var body = new PackBody(matrix, readRow);
         (pool ?? WorkerPool.Shared).For(matrix.PanelCount, ref body);
@@ -109,6 +114,9 @@ public sealed unsafe class PackedMatrix : IDisposable
         _data = null;
     }
 
+    /// <summary>Q8_0 blocks per row: input features rounded up to whole blocks (zero padded).</summary>
+    internal static int Int8Blocks(int columns) => (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize;
+
     internal static int ElementBytes(WeightFormat format) => format switch
     {
         WeightFormat.F32 => F32Element.Bytes,
@@ -119,6 +127,11 @@ public sealed unsafe class PackedMatrix : IDisposable
 
     private void PackPanel(int panel, RowReader readRow, float[] row)
     {
+        if (Format == WeightFormat.Int8)
+        {
+            PackInt8Panel(panel, readRow, row);
+            return;
+        }
         var destination = Panel(panel);
         var elementBytes = ElementBytes(Format);
         for (var r = 0; r < PanelWidth; r++)
@@ -126,7 +139,7 @@ public sealed unsafe class PackedMatrix : IDisposable
             var source = panel * PanelWidth + r;
             if (source < Rows)
             {
-                readRow(source, row);
+                readRow(source, row.AsSpan(0, Columns));
             }
             else
             {
@@ -145,8 +158,47 @@ public sealed unsafe class PackedMatrix : IDisposable
         }
     }
 
+    /// <summary>Quantizes each row of the panel to Q8_0 blocks and lays them out as <see cref="Int8BlockBytes"/> describes.</summary>
+    private void PackInt8Panel(int panel, RowReader readRow, float[] row)
+    {
+        var destination = Panel(panel);
+        var blocks = Int8Blocks(Columns);
+        Span<sbyte> quantized = stackalloc sbyte[Q8Blocks.BlockSize];
+        Span<float> block = stackalloc float[Q8Blocks.BlockSize];
+        for (var r = 0; r < PanelWidth; r++)
+        {
+            var source = panel * PanelWidth + r;
+            if (source < Rows)
+            {
+                readRow(source, row.AsSpan(0, Columns));
+            }
+            else
+            {
+                Array.Clear(row);
+            }
+            var half = r / 16;
+            var lane = r % 16;
+            for (var b = 0; b < blocks; b++)
+            {
+                block.Clear();
+                var width = Math.Min(Q8Blocks.BlockSize, Columns - b * Q8Blocks.BlockSize);
+                row.AsSpan(b * Q8Blocks.BlockSize, width).CopyTo(block);
+                var scale = Q8Blocks.Quantize(block, quantized);
+                var blockStart = destination + (long)b * Int8BlockBytes;
+                for (var pair = 0; pair < Q8Blocks.BlockSize / 2; pair++)
+                {
+                    var target = (sbyte*)(blockStart + pair * 64 + half * 32 + lane * 2);
+                    target[0] = quantized[2 * pair];
+                    target[1] = quantized[2 * pair + 1];
+                }
+                ((float*)(blockStart + Q8Blocks.BlockSize / 2 * 64))[r] = scale;
+            }
+        }
+    }
+
     private readonly struct PackBody(PackedMatrix matrix, RowReader readRow) : IParallelBody
     {
-        public void Execute(int index, int worker) => matrix.PackPanel(index, readRow, new float[matrix.Columns]);
+        public void Execute(int index, int worker) =>
+            matrix.PackPanel(index, readRow, new float[Int8Blocks(matrix.Columns) * Q8Blocks.BlockSize]);
     }
 }

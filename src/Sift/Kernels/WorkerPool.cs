@@ -20,6 +20,7 @@ public sealed unsafe class WorkerPool : IDisposable
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly ScratchMemory[] _scratch;
+    private readonly ScratchMemory _shared = new();
     private readonly object _loopLock = new();
     private delegate*<void*, int, int, void> _invoke;
     private void* _body;
@@ -95,6 +96,12 @@ public sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Scratch memory of the calling thread for data every worker reads during the next loop (such
+    /// as quantized activations), 64-byte aligned, reused across calls.
+    /// </summary>
+    internal byte* SharedScratch(long bytes) => _shared.Get(bytes);
+
     /// <summary>Per-thread scratch memory of at least <paramref name="bytes"/> bytes, 64-byte aligned, reused across loops.</summary>
     internal byte* Scratch(int worker, long bytes) => _scratch[worker].Get(bytes);
 
@@ -118,6 +125,7 @@ public sealed unsafe class WorkerPool : IDisposable
         {
             scratch.Dispose();
         }
+        _shared.Dispose();
     }
 
     private static void Invoke<TBody>(void* body, int index, int worker) where TBody : struct, IParallelBody =>

@@ -57,7 +57,12 @@ public sealed partial class Qwen3Model : IDisposable
     internal AttentionLayout Layout { get; }
 
     /// <summary>Loads the model from a checkpoint; the model takes ownership of the checkpoint.</summary>
-    public static Qwen3Model Load(Qwen3Config config, ICheckpoint checkpoint, WorkerPool? pool = null)
+    /// <param name="config">The hyperparameters.</param>
+    /// <param name="checkpoint">The weights.</param>
+    /// <param name="pool">The compute threads.</param>
+    /// <param name="weightFormat">How to keep the layer weights: null keeps each tensor's stored format
+    /// (bf16 stays bf16); <see cref="WeightFormat.Int8"/> quantizes them to Q8_0 blocks at load.</param>
+    public static Qwen3Model Load(Qwen3Config config, ICheckpoint checkpoint, WorkerPool? pool = null, WeightFormat? weightFormat = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -71,7 +76,7 @@ public sealed partial class Qwen3Model : IDisposable
         {
             for (var l = 0; l < config.LayerCount; l++)
             {
-                layers[l] = LoadLayer(config, reader, l, pool);
+                layers[l] = LoadLayer(config, reader, l, pool, weightFormat);
             }
         }
         catch
@@ -131,7 +136,7 @@ public sealed partial class Qwen3Model : IDisposable
         }
     }
 
-    private static Qwen3Layer LoadLayer(Qwen3Config config, WeightReader reader, int l, WorkerPool pool)
+    private static Qwen3Layer LoadLayer(Qwen3Config config, WeightReader reader, int l, WorkerPool pool, WeightFormat? weightFormat)
     {
         var h = config.HiddenSize;
         var d = config.HeadDim;
@@ -144,7 +149,7 @@ public sealed partial class Qwen3Model : IDisposable
         var gate = reader.Get(Name(Qwen3WeightNames.Layers.Gate), f, h);
         var up = reader.Get(Name(Qwen3WeightNames.Layers.Up), f, h);
         var down = reader.Get(Name(Qwen3WeightNames.Layers.Down), h, f);
-        var format = WeightReader.FormatOf(q);
+        var format = weightFormat ?? WeightReader.FormatOf(q);
 
         var qRows = config.HeadCount * d;
         var kvRows = config.KeyValueHeadCount * d;
