@@ -23,6 +23,7 @@ internal static class SiftCli
             RerankCommand.Create(streams),
             TokenizeCommand.Create(streams),
             InfoCommand.Create(streams),
+            ServeCommand.Create(streams),
         };
         try
         {
@@ -36,7 +37,11 @@ internal static class SiftCli
                 await error.WriteLineAsync($"Run 'sift {string.Join(' ', CommandPath(parsed))} --help' for usage.");
                 return UsageError;
             }
-            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            // The server's host handles SIGTERM itself (drain, then exit 0); the parser must not race it.
+            var configuration = new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
             var exitCode = await parsed.InvokeAsync(configuration);
             await output.FlushAsync();
             return exitCode;
@@ -76,6 +81,17 @@ internal static class SiftCli
         Description = "Model directory (config.json, tokenizer.json, *.safetensors).",
         Required = true,
     };
+
+    /// <summary>The --quantize option of the model commands.</summary>
+    public static Option<string?> QuantizeOption()
+    {
+        var option = new Option<string?>("--quantize") { Description = "Keep layer weights as int8 (Q8_0 blocks) instead of their stored format." };
+        option.AcceptOnlyFromAmong("int8");
+        return option;
+    }
+
+    /// <summary>The weight format a --quantize value asks for.</summary>
+    public static Kernels.WeightFormat? Quantize(string? value) => value == "int8" ? Kernels.WeightFormat.Int8 : null;
 
     /// <summary>A positive integer option that rejects 0 and negatives at parse time with a clear message.</summary>
     public static Option<int?> PositiveIntOption(string name, string description)

@@ -20,13 +20,14 @@ internal static class EmbedCommand
         var dimensions = SiftCli.PositiveIntOption("--dimensions", "Matryoshka size: keep the first N components (32..hidden size), then L2-normalize.");
         var maxLength = SiftCli.PositiveIntOption("--max-length", "Maximum tokens per input, <|endoftext|> included (default: the model's max_position_embeddings).");
         var noTruncate = new Option<bool>("--no-truncate") { Description = "Fail on inputs over --max-length instead of cutting them." };
+        var quantize = SiftCli.QuantizeOption();
         var command = new Command("embed", "Embed texts read as JSON lines from stdin (a string, or an object with \"text\").")
         {
-            model, instruction, query, dimensions, maxLength, noTruncate,
+            model, instruction, query, dimensions, maxLength, noTruncate, quantize,
         };
         command.SetAction(result =>
         {
-            using var embedder = Embedder.Load(new ModelOptions { Model = result.GetRequiredValue(model) });
+            using var embedder = Embedder.Load(new ModelOptions { Model = result.GetRequiredValue(model), Quantize = SiftCli.Quantize(result.GetValue(quantize)) });
             var asQuery = result.GetValue(query) || result.GetValue(instruction) is not null;
             var task = result.GetValue(instruction);
             var options = new EmbedOptions

@@ -13,9 +13,10 @@ internal static class RerankCommand
         var instruction = new Option<string?>("--instruction") { Description = $"The task (default: \"{Prompts.DefaultInstruction}\")." };
         var maxLength = SiftCli.PositiveIntOption("--max-length", $"Maximum tokens per query–document prompt, template included (default {Reranker.DefaultMaxLength}).");
         var topN = SiftCli.PositiveIntOption("--top-n", "Print only the N best documents.");
+        var quantize = SiftCli.QuantizeOption();
         var command = new Command("rerank", "Score documents read as JSON lines from stdin (a string, or an object with \"text\") against a query.")
         {
-            model, query, instruction, maxLength, topN,
+            model, query, instruction, maxLength, topN, quantize,
         };
         command.SetAction(result =>
         {
@@ -24,7 +25,12 @@ internal static class RerankCommand
             {
                 throw new CliException("no documents on stdin; give one JSON line per document");
             }
-            using var reranker = Reranker.Load(new ModelOptions { Model = result.GetRequiredValue(model), MaxLength = result.GetValue(maxLength) });
+            using var reranker = Reranker.Load(new ModelOptions
+            {
+                Model = result.GetRequiredValue(model),
+                MaxLength = result.GetValue(maxLength),
+                Quantize = SiftCli.Quantize(result.GetValue(quantize)),
+            });
             var scores = reranker.Score(result.GetRequiredValue(query), documents, new RerankOptions { Instruction = result.GetValue(instruction) });
             foreach (var score in scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index).Take(result.GetValue(topN) ?? int.MaxValue))
             {

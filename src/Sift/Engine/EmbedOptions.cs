@@ -9,6 +9,9 @@ public sealed record EmbedOptions
     /// <summary>Cut inputs longer than the maximum length instead of refusing them.</summary>
     public bool Truncate { get; init; } = true;
 
+    /// <summary>Cut long inputs at their start (keep the end) instead of at their end.</summary>
+    public bool TruncateFromStart { get; init; }
+
     /// <summary>Maximum tokens per input, end-of-text included; null means the embedder's limit.</summary>
     public int? MaxLength { get; init; }
 

@@ -110,8 +110,17 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
                 throw new SiftRequestException(
                     $"input {index} has {ids.Count} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
             }
-            ids.RemoveRange(maxLength - 1, ids.Count - maxLength);
-            ids[^1] = _endOfText;
+            // Keep maxLength - 1 content tokens (from the start, or from the end when asked), then <|endoftext|>.
+            var content = ids.Count - 1;
+            var keep = maxLength - 1;
+            if (options.TruncateFromStart)
+            {
+                ids.RemoveRange(0, content - keep);
+            }
+            else
+            {
+                ids.RemoveRange(keep, content - keep);
+            }
         }
         return ids.ToArray();
     }

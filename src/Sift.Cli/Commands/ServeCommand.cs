@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Sift.Kernels;
+using Sift.Server.Hosting;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>
+/// <c>sift serve</c>: the HTTP server. Every flag can also come from an environment variable
+/// (SIFT_ and the flag in capitals, e.g. SIFT_MAX_BATCH_TOKENS) or from appsettings.json in the
+/// working directory ({"Sift": {"MaxBatchTokens": 8192}}); a flag on the command line wins.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliStreams streams)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var defaults = new ServerOptions();
+        var settings = new Settings(configuration);
+
+        var model = settings.Option<string?>("--model", "Embedding model directory (a directory whose name contains \"rerank\" is served as a reranker).", null);
+        var reranker = settings.Option<string?>("--reranker", "Reranker model directory.", null);
+        var servedName = settings.Option<string?>("--served-model-name", "Name(s) of the --model model in requests, comma-separated (default: directory name).", null);
+        var servedReranker = settings.Option<string?>("--served-reranker-name", "Name(s) of the reranker in requests, comma-separated (default: directory name).", null);
+        var host = settings.Option("--host", "Address to listen on.", defaults.Host);
+        var port = settings.Option("--port", "Port to listen on (0 picks a free one).", defaults.Port);
+        var apiKey = settings.Option<string?>("--api-key", "Require \"Authorization: Bearer KEY\" on every route but /health and /ready.", null);
+        var maxBatchTokens = settings.Option("--max-batch-tokens", "Tokens per forward pass, across the requests batched together.", defaults.MaxBatchTokens);
+        var maxClientBatch = settings.Option("--max-client-batch-size", "Most inputs or documents in one request.", defaults.MaxClientBatchSize);
+        var maxConcurrent = settings.Option("--max-concurrent-requests", "Requests in flight at once; more get 429.", defaults.MaxConcurrentRequests);
+        var maxInputLength = settings.Option<int?>("--max-input-length", "Longest input in tokens (default: the model's limit; 8192 for rerankers).", null);
+        var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
+        var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
+        var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
+
+        var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
+        {
+            model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
+            payloadLimit, quantize, drainTimeout,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var options = new ServerOptions
+            {
+                Model = CheckDirectory(result.GetValue(model), "--model"),
+                Reranker = CheckDirectory(result.GetValue(reranker), "--reranker"),
+                ServedModelNames = Names(result.GetValue(servedName)),
+                ServedRerankerNames = Names(result.GetValue(servedReranker)),
+                Host = result.GetValue(host)!,
+                Port = Positive(result.GetValue(port), "--port", allowZero: true),
+                ApiKey = result.GetValue(apiKey),
+                MaxBatchTokens = Positive(result.GetValue(maxBatchTokens), "--max-batch-tokens"),
+                MaxClientBatchSize = Positive(result.GetValue(maxClientBatch), "--max-client-batch-size"),
+                MaxConcurrentRequests = Positive(result.GetValue(maxConcurrent), "--max-concurrent-requests"),
+                MaxInputLength = result.GetValue(maxInputLength) is { } length ? Positive(length, "--max-input-length") : null,
+                PayloadLimit = ParseSize(result.GetValue(payloadLimit)!),
+                Quantize = ParseQuantize(result.GetValue(quantize)),
+                DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
+            };
+            if (options.Model is null && options.Reranker is null)
+            {
+                throw new CliException("give --model (an embedding model directory) and/or --reranker (a reranker directory)");
+            }
+            var app = SiftServer.Build(options);
+            await app.StartAsync(cancellationToken);
+            await streams.Error.WriteLineAsync($"sift: listening on {SiftServer.ListeningAddress(app)}");
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            var registry = app.Services.GetService(typeof(ModelRegistry)) as ModelRegistry;
+            await app.DisposeAsync();
+            return registry?.Loaded.IsFaulted == true ? SiftCli.Failure : SiftCli.Success;
+        });
+        return command;
+    }
+
+    private static string? CheckDirectory(string? path, string flag) =>
+        path is null || Directory.Exists(path) ? path : throw new CliException($"{flag} {path}: model directory not found");
+
+    private static IReadOnlyList<string> Names(string? value) =>
+        value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static int Positive(int value, string flag, bool allowZero = false) =>
+        value > 0 || allowZero && value == 0 ? value : throw new CliException($"{flag} must be {(allowZero ? "zero or more" : "positive")}, got {value}");
+
+    private static WeightFormat? ParseQuantize(string? value) => value switch
+    {
+        null => null,
+        "int8" => WeightFormat.Int8,
+        _ => throw new CliException($"--quantize must be \"int8\", got \"{value}\""),
+    };
+
+    /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
+    internal static long ParseSize(string value)
+    {
+        var text = value.Trim().ToUpperInvariant();
+        var (number, unit) = text.EndsWith("GB", StringComparison.Ordinal) ? (text[..^2], 1L << 30)
+            : text.EndsWith("MB", StringComparison.Ordinal) ? (text[..^2], 1L << 20)
+            : text.EndsWith("KB", StringComparison.Ordinal) ? (text[..^2], 1L << 10)
+            : text.EndsWith('B') ? (text[..^1], 1L)
+            : (text, 1L);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
+            ? (long)(amount * unit)
+            : throw new CliException($"--payload-limit must be a size such as 2MB, 512KB or 1048576, got \"{value}\"");
+    }
+
+    /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>
+    private sealed class Settings(IConfiguration configuration)
+    {
+        public Option<T> Option<T>(string flag, string description, T builtIn)
+        {
+            var name = flag.TrimStart('-');
+            var environment = "SIFT_" + name.Replace('-', '_').ToUpperInvariant();
+            var setting = "Sift:" + string.Concat(name.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+            return new Option<T>(flag)
+            {
+                Description = $"{description} Env: {environment}.",
+                DefaultValueFactory = _ =>
+                {
+                    var configured = configuration[environment] ?? configuration[setting];
+                    return configured is null ? builtIn : Convert<T>(configured, flag, environment);
+                },
+            };
+        }
+
+        private static T Convert<T>(string value, string flag, string environment)
+        {
+            var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+            try
+            {
+                return (T)System.Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
+            }
+            catch (FormatException)
+            {
+                throw new CliException($"{environment} (or appsettings.json) sets {flag} to \"{value}\", which is not a valid {type.Name}");
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Sift.Server.Errors;
+
+/// <summary>
+/// The two error bodies clients expect: OpenAI's <c>{"error":{"message","type","param","code"}}</c>
+/// on /v1 and /v2 routes, TEI's <c>{"error","error_type"}</c> on the TEI routes (/embed, /rerank, ...).
+/// </summary>
+internal static class ErrorShape
+{
+    public static bool IsOpenAiRoute(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/v2", StringComparison.OrdinalIgnoreCase);
+
+    public static async Task WriteAsync(HttpContext context, int status, string message, string? param = null, string? code = null)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        if (IsOpenAiRoute(context.Request.Path))
+        {
+            writer.WriteStartObject("error");
+            writer.WriteString("message", message);
+            writer.WriteString("type", OpenAiType(status));
+            WriteNullable(writer, "param", param);
+            WriteNullable(writer, "code", code);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteString("error", message);
+            writer.WriteString("error_type", TeiType(status));
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static string OpenAiType(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "authentication_error",
+        StatusCodes.Status404NotFound => "not_found_error",
+        StatusCodes.Status429TooManyRequests => "rate_limit_error",
+        >= 500 => "server_error",
+        _ => "invalid_request_error",
+    };
+
+    private static string TeiType(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "Unauthorized",
+        StatusCodes.Status429TooManyRequests => "Overloaded",
+        StatusCodes.Status503ServiceUnavailable => "Unhealthy",
+        >= 500 => "Backend",
+        _ => "Validation",
+    };
+}

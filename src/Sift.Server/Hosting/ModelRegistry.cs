@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Sift.Engine;
+using Sift.Server.Errors;
+using Sift.Server.Metrics;
+using Sift.Server.Scheduling;
+
+namespace Sift.Server.Hosting;
+
+/// <summary>
+/// The models one server process holds, found by the name a request gives (or by kind when it
+/// gives none), each with its scheduler. Models load in the background after the server starts
+/// listening, so /health answers at once and /ready tells when requests can be served.
+/// </summary>
+internal sealed partial class ModelRegistry : IDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger<ModelRegistry> _logger;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ServedEmbedder? _embedder;
+    private ServedReranker? _reranker;
+
+    public ModelRegistry(ServerOptions options, ServerMetrics metrics, ILogger<ModelRegistry> logger)
+    {
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Whether every model is loaded.</summary>
+    public bool IsReady => _loaded.Task.IsCompletedSuccessfully;
+
+    /// <summary>Completes when loading ends; faults if a model failed to load.</summary>
+    public Task Loaded => _loaded.Task;
+
+    /// <summary>Every name a client may use, with the model's kind.</summary>
+    public IEnumerable<(string Name, string Kind)> ServedNames =>
+        (_embedder?.Names.Select(n => (n, "embedding")) ?? []).Concat(_reranker?.Names.Select(n => (n, "rerank")) ?? []);
+
+    /// <summary>Loads the models named in the options (called once, off the request path).</summary>
+    public void Load()
+    {
+        try
+        {
+            var (embeddingDirectory, rerankerDirectory) = ResolveKinds(_options);
+            if (embeddingDirectory is not null)
+            {
+                var clock = Stopwatch.StartNew();
+                var embedder = Embedder.Load(new ModelOptions
+                {
+                    Model = embeddingDirectory,
+                    MaxLength = _options.MaxInputLength,
+                    MaxBatchTokens = _options.MaxBatchTokens,
+                    Quantize = _options.Quantize,
+                });
+                var names = _options.ServedModelNames.Count > 0 ? _options.ServedModelNames : [embedder.Name];
+                _embedder = new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics));
+                _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
+                LogLoaded(_logger, names[0], "embedding", clock.Elapsed.TotalSeconds);
+            }
+            if (rerankerDirectory is not null)
+            {
+                var clock = Stopwatch.StartNew();
+                var reranker = Reranker.Load(new ModelOptions
+                {
+                    Model = rerankerDirectory,
+                    MaxLength = _options.MaxInputLength,
+                    MaxBatchTokens = _options.MaxBatchTokens,
+                    Quantize = _options.Quantize,
+                });
+                var names = _options.ServedRerankerNames.Count > 0 ? _options.ServedRerankerNames : [reranker.Name];
+                _reranker = new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics));
+                _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
+                LogLoaded(_logger, names[0], "rerank", clock.Elapsed.TotalSeconds);
+            }
+            _loaded.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _loaded.TrySetException(e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// --model is the embedding model unless its directory name says "rerank" and no --reranker is
+    /// given (the two Qwen3 kinds share one architecture, so the config cannot tell them apart).
+    /// </summary>
+    public static (string? Embedding, string? Reranker) ResolveKinds(ServerOptions options)
+    {
+        if (options.Model is null && options.Reranker is null)
+        {
+            throw new ArgumentException("give --model (an embedding model) and/or --reranker");
+        }
+        if (options.Model is { } model && options.Reranker is null
+            && Path.GetFileName(Path.TrimEndingDirectorySeparator(model)).Contains("rerank", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, model);
+        }
+        return (options.Model, options.Reranker);
+    }
+
+    public ServedEmbedder GetEmbedder(string? name) => Find(_embedder, name, "embedding");
+
+    /// <summary>The tokenizer of the named model, or of the embedding model (else the reranker) when no name is given.</summary>
+    public Tokenization.Tokenizer GetTokenizer(string? name)
+    {
+        if (name is null)
+        {
+            return _embedder is not null || _reranker is null ? GetEmbedder(null).Embedder.Tokenizer : GetReranker(null).Reranker.Tokenizer;
+        }
+        return _embedder?.Names.Contains(name, StringComparer.Ordinal) == true ? GetEmbedder(name).Embedder.Tokenizer : GetReranker(name).Reranker.Tokenizer;
+    }
+
+    public ServedReranker GetReranker(string? name) => Find(_reranker, name, "rerank");
+
+    public void Dispose()
+    {
+        _embedder?.Scheduler.Dispose();
+        _reranker?.Scheduler.Dispose();
+        _embedder?.Embedder.Dispose();
+        _reranker?.Reranker.Dispose();
+    }
+
+    private T Find<T>(T? served, string? name, string kind) where T : class, IServedModel
+    {
+        if (!IsReady)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the models are still loading; retry when /ready answers 200", null, "not_ready");
+        }
+        if (served is null)
+        {
+            throw ApiException.BadRequest($"this server has no {kind} model; it serves: {string.Join(", ", ServedNames.Select(n => $"{n.Name} ({n.Kind})"))}",
+                "model", "model_not_found");
+        }
+        if (name is not null && !served.Names.Contains(name, StringComparer.Ordinal))
+        {
+            throw ApiException.BadRequest($"model '{name}' is not served; {kind} models here: {string.Join(", ", served.Names)}", "model", "model_not_found");
+        }
+        return served;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
+    private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);
+}
+
+/// <summary>A loaded model and the names it answers to.</summary>
+internal interface IServedModel
+{
+    IReadOnlyList<string> Names { get; }
+}
+
+internal sealed record ServedEmbedder(IReadOnlyList<string> Names, Embedder Embedder, EmbeddingScheduler Scheduler) : IServedModel
+{
+    public string Name => Names[0];
+}
+
+internal sealed record ServedReranker(IReadOnlyList<string> Names, Reranker Reranker, RerankScheduler Scheduler) : IServedModel
+{
+    public string Name => Names[0];
+}

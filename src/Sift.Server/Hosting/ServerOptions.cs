@@ -1,0 +1,49 @@
+using Sift.Kernels;
+
+namespace Sift.Server.Hosting;
+
+/// <summary>Everything <c>sift serve</c> can be told; each property is one flag (see README for env vars and appsettings).</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The embedding model directory (or a reranker, when its name says so and no --reranker is given).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The reranker model directory.</summary>
+    public string? Reranker { get; init; }
+
+    /// <summary>Names clients use for the embedding model (default: its directory name).</summary>
+    public IReadOnlyList<string> ServedModelNames { get; init; } = [];
+
+    /// <summary>Names clients use for the reranker (default: its directory name).</summary>
+    public IReadOnlyList<string> ServedRerankerNames { get; init; } = [];
+
+    /// <summary>The address to listen on.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The port to listen on (0 picks a free one).</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>When set, every route but /health and /ready needs "Authorization: Bearer KEY".</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Tokens per forward pass, summed over the requests batched together.</summary>
+    public int MaxBatchTokens { get; init; } = 16384;
+
+    /// <summary>Most inputs (or documents) one request may carry.</summary>
+    public int MaxClientBatchSize { get; init; } = 512;
+
+    /// <summary>Requests in flight at once; more are refused with 429 and Retry-After.</summary>
+    public int MaxConcurrentRequests { get; init; } = 512;
+
+    /// <summary>Longest input in tokens (default: the model's own limit; 8192 for rerankers).</summary>
+    public int? MaxInputLength { get; init; }
+
+    /// <summary>Largest request body in bytes.</summary>
+    public long PayloadLimit { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>Keep weights as int8 (Q8_0) instead of their stored format.</summary>
+    public WeightFormat? Quantize { get; init; }
+
+    /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,141 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Sift.Engine;
+using Sift.Server.Errors;
+using Sift.Server.Hosting;
+
+namespace Sift.Server.Routes;
+
+/// <summary>OpenAI-compatible routes: POST /v1/embeddings and GET /v1/models.</summary>
+internal static class OpenAiRoutes
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/v1/embeddings", EmbeddingsAsync)
+            .WithName("openai_embeddings")
+            .WithSummary("OpenAI embeddings: input as string, string[], int[] or int[][]; dimensions; encoding_format float or base64.")
+            .Accepts<OpenAiEmbeddingRequest>("application/json")
+            .Produces<OpenAiEmbeddingResponse>();
+        app.MapGet("/v1/models", ListModels)
+            .WithName("openai_models")
+            .WithSummary("The served models.")
+            .Produces<OpenAiModelList>();
+    }
+
+    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        var model = registry.GetEmbedder(body.OptionalString("model"));
+        var encoding = body.OptionalString("encoding_format") ?? "float";
+        if (encoding is not ("float" or "base64"))
+        {
+            throw ApiException.BadRequest($"'encoding_format' must be \"float\" or \"base64\", got \"{encoding}\"", "encoding_format");
+        }
+        _ = body.OptionalString("user");
+        var instruction = body.OptionalString("instruction");
+        var inputType = body.OptionalString("input_type");
+        if (inputType is not (null or "query" or "document"))
+        {
+            throw ApiException.BadRequest($"'input_type' must be \"query\" or \"document\", got \"{inputType}\"", "input_type");
+        }
+        var asQuery = instruction is not null || inputType == "query";
+        var inputs = ReadInputs(body.Required("input"), asQuery, instruction);
+        var options = new EmbedOptions
+        {
+            Dimensions = body.OptionalInt("dimensions"),
+            Truncate = body.OptionalBool("truncate") ?? false,
+        };
+
+        var (vectors, tokens) = await service.EmbedAsync(model, inputs, options, "input", context);
+
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            json.WriteStartObject();
+            json.WriteString("object", "embedding");
+            json.WriteNumber("index", i);
+            if (encoding == "base64")
+            {
+                // Little-endian float32, as OpenAI sends it.
+                json.WriteBase64String("embedding", MemoryMarshal.AsBytes(vectors[i].AsSpan()));
+            }
+            else
+            {
+                json.WriteStartArray("embedding");
+                foreach (var value in vectors[i])
+                {
+                    json.WriteNumberValue(value);
+                }
+                json.WriteEndArray();
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteString("model", model.Name);
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", tokens);
+        json.WriteNumber("total_tokens", tokens);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>string, string[], int[] (one tokenized input) or int[][]; empty strings are refused as OpenAI does.</summary>
+    private static List<EmbeddingInput> ReadInputs(JsonElement input, bool asQuery, string? instruction)
+    {
+        EmbeddingInput Text(string text, int index)
+        {
+            if (text.Length == 0)
+            {
+                throw ApiException.BadRequest($"input {index} is an empty string", "input");
+            }
+            return asQuery ? EmbeddingInput.Query(text, instruction) : EmbeddingInput.Document(text);
+        }
+        if (input.ValueKind == JsonValueKind.String)
+        {
+            return [Text(JsonBody.AsString(input, "input"), 0)];
+        }
+        if (input.ValueKind != JsonValueKind.Array)
+        {
+            throw ApiException.BadRequest($"'input' must be a string, an array of strings, or token ids, got {JsonBody.Describe(input)}", "input");
+        }
+        var items = input.EnumerateArray().ToArray();
+        if (items.Length > 0 && items.All(i => i.ValueKind == JsonValueKind.Number))
+        {
+            return [EmbeddingInput.Tokens(items.Select(i => JsonBody.AsTokenId(i, "input")).ToArray())];
+        }
+        var inputs = new List<EmbeddingInput>(items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            inputs.Add(items[i].ValueKind switch
+            {
+                JsonValueKind.String => Text(JsonBody.AsString(items[i], "input"), i),
+                JsonValueKind.Array when items[i].GetArrayLength() > 0 =>
+                    EmbeddingInput.Tokens(items[i].EnumerateArray().Select(t => JsonBody.AsTokenId(t, "input")).ToArray()),
+                JsonValueKind.Array => throw ApiException.BadRequest($"input {i} is an empty token list", "input"),
+                _ => throw ApiException.BadRequest($"input {i} must be a string or an array of token ids, got {JsonBody.Describe(items[i])}", "input"),
+            });
+        }
+        return inputs;
+    }
+
+    private static OpenAiModelList ListModels(ModelRegistry registry, ServerClock clock) =>
+        new("list", registry.ServedNames.Select(n => new OpenAiModel(n.Name, "model", clock.StartedUnixSeconds, "sift")).ToArray());
+}
+
+/// <summary>The request body of POST /v1/embeddings (documented shape; parsing is by hand for precise errors).</summary>
+internal sealed record OpenAiEmbeddingRequest(JsonElement Input, string? Model, int? Dimensions, string? EncodingFormat, string? User,
+    string? Instruction, string? InputType, bool? Truncate);
+
+internal sealed record OpenAiEmbeddingResponse(string Object, OpenAiEmbedding[] Data, string Model, OpenAiUsage Usage);
+
+internal sealed record OpenAiEmbedding(string Object, int Index, float[] Embedding);
+
+internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
+
+internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
+
+internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy);

@@ -1,0 +1,55 @@
+using Sift.Engine;
+using Sift.Server.Errors;
+using Sift.Server.Hosting;
+
+namespace Sift.Server.Routes;
+
+/// <summary>The rerank path shared by the Cohere/Jina and TEI routes.</summary>
+internal sealed class RerankService(ServerOptions options)
+{
+    /// <summary>Scores in document order.</summary>
+    /// <param name="model">The reranker.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="documents">The documents.</param>
+    /// <param name="instruction">The task, or null for the default.</param>
+    /// <param name="truncate">Cut long prompts (the official behaviour) instead of refusing them.</param>
+    /// <param name="documentsField">The request field holding the documents, for error messages.</param>
+    /// <param name="context">The request.</param>
+    public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
+        string? instruction, bool truncate, string documentsField, HttpContext context)
+    {
+        if (documents.Count == 0)
+        {
+            throw ApiException.BadRequest($"'{documentsField}' is empty; give at least one document", documentsField);
+        }
+        if (documents.Count > options.MaxClientBatchSize)
+        {
+            throw ApiException.BadRequest($"'{documentsField}' has {documents.Count} documents; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
+                documentsField, "too_many_inputs");
+        }
+        var reranker = model.Reranker;
+        var rerankOptions = new RerankOptions { Instruction = instruction };
+        var prompts = new int[documents.Count][];
+        for (var i = 0; i < documents.Count; i++)
+        {
+            if (truncate)
+            {
+                prompts[i] = reranker.BuildInput(query, documents[i], rerankOptions);
+                continue;
+            }
+            var whole = reranker.BuildInput(query, documents[i], rerankOptions with { MaxLength = reranker.Model.Config.MaxPositionEmbeddings });
+            if (whole.Length > reranker.MaxLength)
+            {
+                throw ApiException.BadRequest(
+                    $"document {i} makes a prompt of {whole.Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
+                    documentsField, "input_too_long");
+            }
+            prompts[i] = whole;
+        }
+        var result = await model.Scheduler.SubmitAsync(query, rerankOptions, prompts, context.RequestAborted);
+        var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
+        var tokens = prompts.Sum(p => p.Length);
+        EmbeddingService.Record(context, documents.Count, tokens, result);
+        return (scores, tokens);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text;
+
+namespace Sift.Tokenization;
+
+public sealed partial class Tokenizer
+{
+    /// <summary>
+    /// Encodes text and reports, for each token, the UTF-8 byte range it covers (what TEI's /tokenize
+    /// returns). Offsets are into the normalized text, which is the input itself unless NFC changed it.
+    /// </summary>
+    public IReadOnlyList<TokenSpan> EncodeWithOffsets(string text, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!_normalizedAddedTokens.IsEmpty || _addPrefixSpace)
+        {
+            // Offsets through these rarer steps are not tracked: the ids are right, the ranges empty.
+            return Encode(text, addSpecialTokens).Select(id => new TokenSpan(id, 0, 0, IsSpecial(id))).ToArray();
+        }
+        var spans = new List<TokenSpan>();
+        if (addSpecialTokens)
+        {
+            spans.AddRange(_prefixIds.Select(id => new TokenSpan(id, 0, 0, IsSpecial(id))));
+        }
+        var ids = new List<int>();
+        var pieces = new List<Range>();
+        var position = 0;
+        var bytesBefore = 0;
+        while (position <= text.Length)
+        {
+            var found = _rawAddedTokens.TryFindNext(text, position, out var match, out var token);
+            var segmentEnd = found ? match.Start.Value : text.Length;
+            var segment = text.AsSpan(position, segmentEnd - position);
+            var normalized = _normalizer.Apply(segment);
+            pieces.Clear();
+            if (!normalized.IsEmpty)
+            {
+                _preTokenizer.Split(normalized, pieces);
+            }
+            foreach (var piece in pieces)
+            {
+                var pieceText = normalized[piece];
+                var pieceStart = bytesBefore + Encoding.UTF8.GetByteCount(normalized[..piece.Start.Value]);
+                ids.Clear();
+                _model.Encode(pieceText, ids);
+                var offset = pieceStart;
+                foreach (var id in ids)
+                {
+                    var length = _model.GetBytes(id)?.Length ?? 0;
+                    spans.Add(new TokenSpan(id, offset, offset + length, false));
+                    offset += length;
+                }
+            }
+            bytesBefore += Encoding.UTF8.GetByteCount(normalized);
+            if (!found)
+            {
+                break;
+            }
+            var matchBytes = Encoding.UTF8.GetByteCount(text.AsSpan(match.Start.Value, match.End.Value - match.Start.Value));
+            spans.Add(new TokenSpan(token.Id, bytesBefore, bytesBefore + matchBytes, token.Special));
+            bytesBefore += matchBytes;
+            position = match.End.Value;
+        }
+        if (addSpecialTokens)
+        {
+            spans.AddRange(_suffixIds.Select(id => new TokenSpan(id, bytesBefore, bytesBefore, IsSpecial(id))));
+        }
+        return spans;
+    }
+}

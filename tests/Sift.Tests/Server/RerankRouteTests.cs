@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.Json;
+using Sift.Tests.Qwen3;
+
+namespace Sift.Tests.Server;
+
+public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private static readonly RerankCase[] Cases =
+        ReferenceCases.Rerank.Value.Where(c => c.Query == "苹果手机电池续航差怎么办" && c.Instruction is null).ToArray();
+
+    private TestServer Server => fixture.Server;
+
+    [Theory]
+    [InlineData("/v1/rerank")]
+    [InlineData("/v2/rerank")]
+    [InlineData("/rerank")]
+    public async Task CohereShape_SortsByReferenceScoreAndHonoursTopNAndReturnDocuments(string path)
+    {
+        var body = new { model = TestServer.RerankerName, query = Cases[0].Query, documents = Cases.Select(c => c.Document).ToArray(), top_n = 1, return_documents = true };
+        using var json = await PostAsync(path, body);
+        var results = json.RootElement.GetProperty("results");
+        Assert.Equal(1, results.GetArrayLength());
+        var best = Cases.Select((c, i) => (c.Score, i)).MaxBy(x => x.Score);
+        Assert.Equal(best.i, results[0].GetProperty("index").GetInt32());
+        Assert.True(Math.Abs(best.Score - results[0].GetProperty("relevance_score").GetSingle()) < 1e-4);
+        Assert.Equal(Cases[best.i].Document, results[0].GetProperty("document").GetProperty("text").GetString());
+        Assert.Equal(TestServer.RerankerName, json.RootElement.GetProperty("model").GetString());
+        Assert.True(Guid.TryParse(json.RootElement.GetProperty("id").GetString(), out _));
+        var expectedTokens = Cases.Sum(c => c.InputIds.Length);
+        Assert.Equal(expectedTokens, json.RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task CohereShape_DocumentObjectsAndInstruction_MatchTheReference()
+    {
+        var reference = ReferenceCases.Rerank.Value.First(c => c.Instruction is not null);
+        using var json = await PostAsync("/v1/rerank", new { query = reference.Query, documents = new[] { new { text = reference.Document } }, instruction = reference.Instruction });
+        var result = json.RootElement.GetProperty("results")[0];
+        Assert.True(Math.Abs(reference.Score - result.GetProperty("relevance_score").GetSingle()) < 1e-4);
+        Assert.False(result.TryGetProperty("document", out _));
+    }
+
+    [Fact]
+    public async Task TeiShape_ReturnsSortedScoresTextsAndRawScores()
+    {
+        using var json = await PostAsync("/rerank", new { query = Cases[0].Query, texts = Cases.Select(c => c.Document).ToArray(), return_text = true });
+        var results = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(Cases.Length, results.Length);
+        var expectedOrder = Cases.Select((c, i) => (c.Score, i)).OrderByDescending(x => x.Score).Select(x => x.i).ToArray();
+        Assert.Equal(expectedOrder, results.Select(r => r.GetProperty("index").GetInt32()).ToArray());
+        foreach (var result in results)
+        {
+            var reference = Cases[result.GetProperty("index").GetInt32()];
+            Assert.True(Math.Abs(reference.Score - result.GetProperty("score").GetSingle()) < 1e-4);
+            Assert.Equal(reference.Document, result.GetProperty("text").GetString());
+        }
+
+        using var raw = await PostAsync("/rerank", new { query = Cases[0].Query, texts = new[] { Cases[0].Document }, raw_scores = true });
+        var logit = raw.RootElement[0].GetProperty("score").GetSingle();
+        Assert.True(Math.Abs((Cases[0].LogitYes - Cases[0].LogitNo) - logit) < 1e-4);
+    }
+
+    [Fact]
+    public async Task TeiShape_LongTextWithoutTruncate_Is400NamingTheLength_AndWithTruncateIsScored()
+    {
+        await using var server = await TestServer.StartAsync(new Sift.Server.Hosting.ServerOptions { MaxInputLength = 120 });
+        var longText = string.Join(' ', Enumerable.Repeat("word", 200));
+        var refused = await server.PostJsonAsync("/rerank", new { query = "q", texts = new[] { "short", longText } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("document 1", error.RootElement.GetProperty("error").GetString());
+        Assert.Contains("the limit is 120", error.RootElement.GetProperty("error").GetString());
+        Assert.Equal("Validation", error.RootElement.GetProperty("error_type").GetString());
+
+        var scored = await server.PostJsonAsync("/rerank", new { query = "q", texts = new[] { "short", longText }, truncate = true });
+        Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+        using var results = JsonDocument.Parse(await scored.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, results.RootElement.GetArrayLength());
+    }
+
+    private async Task<JsonDocument> PostAsync(string path, object body)
+    {
+        var response = await Server.PostJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Sift.Server.Hosting;
+
+namespace Sift.Tests.Server;
+
+public sealed class ServerAuthAndLimitsTests
+{
+    [Fact]
+    public async Task ApiKey_RequiredEverywhereButHealthAndReady()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { ApiKey = "s3cret" });
+        using var anonymous = new HttpClient { BaseAddress = server.Address };
+        var cancel = TestContext.Current.CancellationToken;
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health", cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/ready", cancel)).StatusCode);
+        foreach (var path in new[] { "/v1/models", "/metrics", "/openapi/v1.json" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path, cancel)).StatusCode);
+        }
+        var missing = await anonymous.PostAsync("/v1/embeddings", Json("""{"input": "x"}"""), cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        using (var error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync(cancel)))
+        {
+            Assert.Equal("authentication_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        }
+
+        anonymous.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-not");
+        var wrong = await anonymous.PostAsync("/embed", Json("""{"inputs": "x"}"""), cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        using (var error = JsonDocument.Parse(await wrong.Content.ReadAsStringAsync(cancel)))
+        {
+            Assert.Equal("invalid API key", error.RootElement.GetProperty("error").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await server.PostRawAsync("/v1/embeddings", """{"input": "x"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/v1/models", cancel)).StatusCode);
+    }
+
+    [Fact]
+    public async Task BodyOverThePayloadLimit_Is413WithJsonError()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { PayloadLimit = 1024 });
+        var big = "{\"input\": \"" + new string('x', 4096) + "\"}";
+        var response = await server.PostRawAsync("/v1/embeddings", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("1024 byte limit", error.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await server.PostRawAsync("/v1/embeddings", """{"input": "small"}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RequestsOverTheConcurrencyLimit_Get429WithRetryAfter()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { MaxConcurrentRequests = 1 });
+        // Hold the only slot with a request whose body is still arriving: admission happens before the body is read.
+        using var slow = new TcpClient();
+        await slow.ConnectAsync(server.Address.Host, server.Address.Port, TestContext.Current.CancellationToken);
+        var stream = slow.GetStream();
+        var head = $"POST /v1/embeddings HTTP/1.1\r\nHost: {server.Address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"input\":";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+        await stream.FlushAsync(TestContext.Current.CancellationToken);
+
+        HttpResponseMessage? refused = null;
+        for (var attempt = 0; attempt < 100 && refused?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
+        {
+            refused = await server.PostRawAsync("/embed", """{"inputs": "x"}""");
+            if (refused.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                // The slow request may not have reached the server yet.
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused!.StatusCode);
+        Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
+        using (var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)))
+        {
+            Assert.Equal("Overloaded", error.RootElement.GetProperty("error_type").GetString());
+        }
+
+        slow.Dispose();
+        HttpResponseMessage? accepted = null;
+        for (var attempt = 0; attempt < 100 && accepted?.StatusCode != HttpStatusCode.OK; attempt++)
+        {
+            accepted = await server.PostRawAsync("/embed", """{"inputs": "x"}""");
+            if (accepted.StatusCode != HttpStatusCode.OK)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.Equal(HttpStatusCode.OK, accepted!.StatusCode);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Sift.Tests.Server;
+
+/// <summary>The real `sift serve` process: configuration from the environment, logs, SIGTERM.</summary>
+public sealed class ServerProcessTests
+{
+    [Fact]
+    public async Task Serve_EnvironmentConfigLogsAndSigterm_BehaveAsDocumented()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", ["exec", cli, "serve", "--model", Fixtures.EmbeddingModel, "--port", "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["SIFT_MAX_CLIENT_BATCH_SIZE"] = "2";
+        start.Environment["SIFT_HOST"] = "127.0.0.1";
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var listening = new TaskCompletionSource<Uri>();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output) { output.AppendLine(e.Data); }
+            if (e.Data is { } line && Regex.Match(line, "listening on (http://\\S+)") is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            using var http = new HttpClient { BaseAddress = address };
+            for (var i = 0; i < 400 && !(await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode; i++)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+
+            var ok = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "secret text one", "two" } }, TestContext.Current.CancellationToken);
+            Assert.True(ok.IsSuccessStatusCode);
+            var tooMany = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "a", "b", "c" } }, TestContext.Current.CancellationToken);
+            Assert.Contains("limit is 2", await tooMany.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+            using (Process.Start("kill", ["-TERM", process.Id.ToString()])!)
+            {
+            }
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            Assert.Equal(0, process.ExitCode);
+            var log = output.ToString();
+            Assert.Matches("POST /v1/embeddings 200 inputs=2 tokens=\\d+ queue_ms=[\\d.]+ compute_ms=[\\d.]+ total_ms=[\\d.]+", log);
+            Assert.Contains("POST /v1/embeddings 400", log);
+            Assert.DoesNotContain("secret text one", log);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ServeHelp_DocumentsEveryFlagWithItsDefaultAndEnvironmentVariable()
+    {
+        var (exitCode, output, _) = await Cli.CliRunner.RunAsync("", "serve", "--help");
+        Assert.Equal(0, exitCode);
+        foreach (var (flag, value) in new[] { ("--max-batch-tokens", "16384"), ("--max-client-batch-size", "512"), ("--max-concurrent-requests", "512"),
+            ("--port", "8080"), ("--host", "127.0.0.1"), ("--payload-limit", "2MB"), ("--drain-timeout", "30") })
+        {
+            Assert.Matches($"{flag}[^\\n]*\\n?[^\\n]*default: {Regex.Escape(value)}", output);
+        }
+        foreach (var variable in new[] { "SIFT_MODEL", "SIFT_RERANKER", "SIFT_API_KEY", "SIFT_MAX_INPUT_LENGTH", "SIFT_SERVED_MODEL_NAME", "SIFT_QUANTIZE" })
+        {
+            Assert.Contains(variable, output);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve" }, "give --model")]
+    [InlineData(new[] { "serve", "--model", "/nonexistent/model" }, "--model /nonexistent/model: model directory not found")]
+    [InlineData(new[] { "serve", "--reranker", "/nonexistent/r" }, "--reranker /nonexistent/r: model directory not found")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--payload-limit", "lots" }, "--payload-limit must be a size")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--quantize", "int4" }, "--quantize must be \"int8\"")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--max-batch-tokens", "0" }, "--max-batch-tokens must be positive")]
+    public async Task Serve_BadFlags_FailWithOneClearLine(string[] args, string message)
+    {
+        var (exitCode, _, error) = await Cli.CliRunner.RunAsync("", args);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("   at ", error);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Sift.Server.Hosting;
+
+namespace Sift.Tests.Server;
+
+/// <summary>A real Sift server on 127.0.0.1 (a free port) with the fixture models, and an HTTP client for it.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app, Uri address, string? apiKey)
+    {
+        _app = app;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+        if (apiKey is not null)
+        {
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Http { get; }
+
+    public const string EmbeddingName = "qwen3-tiny-embedding";
+
+    public const string RerankerName = "qwen3-tiny-reranker";
+
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null)
+    {
+        options ??= new ServerOptions();
+        options = options with
+        {
+            Model = options.Model ?? Fixtures.EmbeddingModel,
+            Reranker = options.Reranker ?? Fixtures.RerankerModel,
+            Host = "127.0.0.1",
+            Port = 0,
+        };
+        var app = SiftServer.Build(options);
+        await app.StartAsync();
+        var server = new TestServer(app, SiftServer.ListeningAddress(app), options.ApiKey);
+        using var ready = new HttpClient { BaseAddress = server.Address };
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if ((await ready.GetAsync("/ready")).IsSuccessStatusCode)
+            {
+                return server;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("the test server did not become ready");
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Http.PostAsJsonAsync(path, body);
+
+    public Task<HttpResponseMessage> PostRawAsync(string path, string json) =>
+        Http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
