@@ -5,8 +5,9 @@ using Sift.Kernels;
 namespace Sift.Bench;
 
 /// <summary>
-/// GFLOP/s of <see cref="Gemm"/> on the Qwen3-0.6B layer shapes at M = 1, 32, 256, 2048, as a
-/// fraction of the fp32 FMA peak measured in the same run.
+/// GFLOP/s of <see cref="Gemm"/> on the Qwen3-0.6B layer shapes at M = 1, 32, 256, 2048 (best of
+/// several repeats), as a fraction of the fp32 FMA peak measured in the same run. M = 1 repeats
+/// the same matrix, which then sits in the L3 cache: it measures the kernel, not DRAM.
 /// </summary>
 internal static class GemmBenchmark
 {
@@ -68,12 +69,13 @@ internal static class GemmBenchmark
                     Gemm.Multiply(a, m, k, packed, c, packed.OutputColumns, output, pool);
                     times.Add(clock.Elapsed.TotalSeconds);
                 }
-                var median = times.Order().ElementAt(times.Count / 2);
-                var gflops = flops / median / 1e9;
+                // Best of the repeats, like the FMA peak: on a shared machine noise only ever slows a run down.
+                var best = times.Min();
+                var gflops = flops / best / 1e9;
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     workload = "gemm", precision = options.Precision, shape = name, m, n = output == GemmOutput.SwiGlu ? 2 * n : n, k,
-                    ms = Math.Round(median * 1000, 3), gflops = Math.Round(gflops, 1), percent_of_peak = Math.Round(100 * gflops / peak, 1),
+                    ms = Math.Round(best * 1000, 3), gflops = Math.Round(gflops, 1), percent_of_peak = Math.Round(100 * gflops / peak, 1),
                 }));
             }
         }
