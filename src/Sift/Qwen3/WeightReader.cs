@@ -34,7 +34,7 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
             throw new CheckpointException($"tensor '{tensor.Name}' has shape [{string.Join(", ", tensor.Shape)}]; expected [{length}]");
         }
         var values = new float[length];
-        NumberFormats.ToSingle(FormatOf(tensor), tensor.Bytes, values);
+        ReadRow(tensor, 0, values);
         return values;
     }
 
@@ -47,14 +47,46 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
         }
     }
 
+    /// <summary>
+    /// The format a tensor's weights keep in memory: float types as stored; Q8_0 stays int8, and
+    /// k-quants become int8 too (their 4-6-bit values fit Q8_0 blocks with little loss, and one
+    /// int8 kernel serves them all).
+    /// </summary>
     public static WeightFormat FormatOf(CheckpointTensor tensor) => tensor.Type switch
     {
         TensorType.F32 => WeightFormat.F32,
         TensorType.BF16 => WeightFormat.BF16,
         TensorType.F16 => WeightFormat.F16,
-        _ => throw new CheckpointException($"tensor '{tensor.Name}' is {tensor.Type}; Sift reads F32, F16 and BF16 weights"),
+        TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K => WeightFormat.Int8,
+        _ => throw new CheckpointException($"tensor '{tensor.Name}' is {tensor.Type}; Sift reads F32, F16, BF16, Q8_0, Q4_K, Q5_K and Q6_K weights"),
     };
 
-    public static void ReadRow(CheckpointTensor tensor, int row, Span<float> destination) =>
-        NumberFormats.ToSingle(FormatOf(tensor), tensor.RowBytes(row), destination);
+    /// <summary>Row <paramref name="row"/> of a tensor (of any type Sift reads) as fp32.</summary>
+    public static void ReadRow(CheckpointTensor tensor, int row, Span<float> destination)
+    {
+        var bytes = tensor.RowBytes(row);
+        switch (tensor.Type)
+        {
+            case TensorType.F32:
+            case TensorType.BF16:
+            case TensorType.F16:
+                NumberFormats.ToSingle(FormatOf(tensor), bytes, destination);
+                break;
+            case TensorType.Q8_0:
+                Dequantization.Q8_0(bytes, destination);
+                break;
+            case TensorType.Q4_K:
+                Dequantization.Q4_K(bytes, destination);
+                break;
+            case TensorType.Q5_K:
+                Dequantization.Q5_K(bytes, destination);
+                break;
+            case TensorType.Q6_K:
+                Dequantization.Q6_K(bytes, destination);
+                break;
+            default:
+                FormatOf(tensor);
+                break;
+        }
+    }
 }
