@@ -24,6 +24,7 @@ internal static class SiftCli
             TokenizeCommand.Create(streams),
             InfoCommand.Create(streams),
             ServeCommand.Create(streams),
+            ConvertCommand.Create(streams),
         };
         try
         {
@@ -78,7 +79,7 @@ internal static class SiftCli
     /// <summary>The --model option every command shares.</summary>
     public static Option<string> ModelOption() => new("--model", "-m")
     {
-        Description = "Model directory (config.json, tokenizer.json, *.safetensors).",
+        Description = "Model directory (config.json, tokenizer.json, *.safetensors) or .gguf file.",
         Required = true,
     };
 

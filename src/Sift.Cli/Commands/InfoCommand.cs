@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Checkpoints;
+using Sift.Checkpoints.Gguf;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -16,22 +17,25 @@ internal static class InfoCommand
         command.SetAction(result =>
         {
             var directory = result.GetRequiredValue(model);
-            if (!Directory.Exists(directory))
+            var gguf = directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(directory);
+            if (!gguf && !Directory.Exists(directory))
             {
-                throw new CliException($"{directory}: model directory not found");
+                throw new CliException($"{directory}: no model directory or .gguf file");
             }
-            var config = Qwen3Config.Load(directory);
-            var tokenizer = Tokenizer.Load(directory);
-            using var checkpoint = SafetensorsCheckpoint.Open(directory);
+            using ICheckpoint checkpoint = gguf ? GgufCheckpoint.Open(directory) : SafetensorsCheckpoint.Open(directory);
+            var config = checkpoint is GgufCheckpoint file ? file.Config : Qwen3Config.Load(directory);
+            var tokenizer = checkpoint is GgufCheckpoint withTokenizer ? withTokenizer.CreateTokenizer() : Tokenizer.Load(directory);
+            var kind = checkpoint is GgufCheckpoint { IsReranker: true } ? "reranker" : gguf ? "embedding" : "decoder";
             var tensors = checkpoint.TensorNames.Select(name => checkpoint.TryGetTensor(name, out var t) ? t : null!).ToArray();
             var parameters = tensors.Sum(t => t.ElementCount);
             var bytes = tensors.Sum(t => t.ByteLength);
             var dtypes = string.Join(", ", tensors.GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteLength)).Select(g => g.Key.ToString()));
-            var tiedHead = !tensors.Any(t => t.Name.EndsWith(Qwen3WeightNames.LanguageModelHead, StringComparison.Ordinal));
+            var tiedHead = !checkpoint.TensorNames.Any(n => n.EndsWith(Qwen3WeightNames.LanguageModelHead, StringComparison.Ordinal));
             var facts = new (string Key, object Value)[]
             {
-                ("model", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))),
-                ("architecture", $"{config.ModelType} ({string.Join(", ", tensors.Length > 0 ? "decoder" : "empty")})"),
+                ("model", gguf ? Path.GetFileNameWithoutExtension(directory) : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))),
+                ("format", gguf ? $"GGUF v{((GgufCheckpoint)checkpoint).File.Version}" : "safetensors"),
+                ("architecture", $"{config.ModelType} ({kind})"),
                 ("hidden_size", config.HiddenSize),
                 ("layers", config.LayerCount),
                 ("attention_heads", config.HeadCount),
@@ -46,7 +50,8 @@ internal static class InfoCommand
                 ("tensors", tensors.Length),
                 ("parameters", parameters),
                 ("weights_bytes", bytes),
-                ("memory", $"{bytes / 1048576.0:F1} MiB of weights on disk, memory-mapped; layer weights are packed once at load in their dtype"),
+                ("memory", $"{bytes / 1048576.0:F1} MiB of weights on disk, memory-mapped; layer weights are packed once at load "
+                    + "(float types as stored, quantized types as int8)"),
             };
             if (result.GetValue(json))
             {

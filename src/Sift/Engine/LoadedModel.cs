@@ -1,4 +1,5 @@
 using Sift.Checkpoints;
+using Sift.Checkpoints.Gguf;
 using Sift.Kernels;
 using Sift.Qwen3;
 using Sift.Tokenization;
@@ -8,8 +9,9 @@ namespace Sift.Engine;
 /// <summary>A model directory opened for the engine: the decoder, its tokenizer, and validated limits.</summary>
 internal sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens)
+    private LoadedModel(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens, IReadOnlyList<string>? classifierLabels = null)
     {
+        ClassifierLabels = classifierLabels;
         Name = name;
         Model = model;
         Tokenizer = tokenizer;
@@ -27,6 +29,15 @@ internal sealed class LoadedModel : IDisposable
 
     public int MaxBatchTokens { get; }
 
+    /// <summary>For a GGUF reranker: the labels of its classifier rows; null when scores come from lm_head.</summary>
+    public IReadOnlyList<string>? ClassifierLabels { get; }
+
+    /// <summary>The same model with another input length limit.</summary>
+    public LoadedModel WithMaxLength(int maxLength) => new(Name, Model, Tokenizer, maxLength, MaxBatchTokens, ClassifierLabels);
+
+    /// <summary>Whether a path names a GGUF file rather than a model directory.</summary>
+    public static bool IsGguf(string path) => path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+
     /// <summary>Wraps an already loaded decoder (benchmarks build one from random weights).</summary>
     public static LoadedModel Create(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens) =>
         new(name, model, tokenizer, maxLength, maxBatchTokens);
@@ -34,21 +45,21 @@ internal sealed class LoadedModel : IDisposable
     public static LoadedModel Load(ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var directory = options.Model;
-        if (!Directory.Exists(directory))
-        {
-            throw new CheckpointException($"{directory}: model directory not found");
-        }
         if (options.MaxBatchTokens < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatchTokens, "MaxBatchTokens must be at least 1");
         }
-        var config = Qwen3Config.Load(directory);
-        if (options.MaxLength is { } requested && (requested < 2 || requested > config.MaxPositionEmbeddings))
+        if (IsGguf(options.Model))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), requested,
-                $"MaxLength must be between 2 and the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+            return LoadGguf(options);
         }
+        var directory = options.Model;
+        if (!Directory.Exists(directory))
+        {
+            throw new CheckpointException($"{directory}: no model directory or .gguf file");
+        }
+        var config = Qwen3Config.Load(directory);
+        CheckMaxLength(options, config);
         var tokenizer = Tokenizer.Load(directory);
         if (tokenizer.VocabularySize > config.VocabSize)
         {
@@ -57,6 +68,37 @@ internal sealed class LoadedModel : IDisposable
         var model = Qwen3Model.Load(config, SafetensorsCheckpoint.Open(directory), options.Pool ?? WorkerPool.Shared, options.Quantize);
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens);
+    }
+
+    private static LoadedModel LoadGguf(ModelOptions options)
+    {
+        var checkpoint = GgufCheckpoint.Open(options.Model);
+        try
+        {
+            var config = checkpoint.Config;
+            CheckMaxLength(options, config);
+            // A tokenizer.json beside the file wins (it is what the model was trained with); else the GGUF's own.
+            var besides = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Model))!, Tokenizer.FileName);
+            var tokenizer = File.Exists(besides) ? Tokenizer.Load(besides) : checkpoint.CreateTokenizer();
+            var labels = checkpoint.ClassifierLabels;
+            var model = Qwen3Model.Load(config, checkpoint, options.Pool ?? WorkerPool.Shared, options.Quantize);
+            var name = options.Name ?? Path.GetFileNameWithoutExtension(options.Model);
+            return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens, labels);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckMaxLength(ModelOptions options, Qwen3Config config)
+    {
+        if (options.MaxLength is { } requested && (requested < 2 || requested > config.MaxPositionEmbeddings))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), requested,
+                $"MaxLength must be between 2 and the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+        }
     }
 
     /// <summary>

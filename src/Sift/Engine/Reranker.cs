@@ -33,8 +33,19 @@ public sealed class Reranker : IDisposable
             ?? throw new Checkpoints.CheckpointException($"{model.Name}: the tokenizer has no '{Prompts.Yes}' token");
         var no = model.Tokenizer.TokenToId(Prompts.No)
             ?? throw new Checkpoints.CheckpointException($"{model.Name}: the tokenizer has no '{Prompts.No}' token");
-        _yesRow = model.Model.OutputRow(yes);
-        _noRow = model.Model.OutputRow(no);
+        if (model.ClassifierLabels is { } labels)
+        {
+            // A converted GGUF reranker keeps only lm_head's rows for its labels.
+            int Row(string label) => labels.ToList().IndexOf(label) is >= 0 and var index ? index
+                : throw new Checkpoints.CheckpointException($"{model.Name}: the classifier labels [{string.Join(", ", labels)}] lack '{label}'");
+            _yesRow = model.Model.ClassifierRow(Row(Prompts.Yes));
+            _noRow = model.Model.ClassifierRow(Row(Prompts.No));
+        }
+        else
+        {
+            _yesRow = model.Model.OutputRow(yes);
+            _noRow = model.Model.OutputRow(no);
+        }
     }
 
     /// <summary>The name the model answers to.</summary>
@@ -56,8 +67,8 @@ public sealed class Reranker : IDisposable
     public static Reranker Load(ModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = Qwen3Config.Load(options.Model);
-        return new Reranker(LoadedModel.Load(options with { MaxLength = options.MaxLength ?? Math.Min(DefaultMaxLength, config.MaxPositionEmbeddings) }));
+        var model = LoadedModel.Load(options);
+        return new Reranker(options.MaxLength is null && model.MaxLength > DefaultMaxLength ? model.WithMaxLength(DefaultMaxLength) : model);
     }
 
     /// <summary>Scores documents against one query; results come back in document order.</summary>

@@ -117,6 +117,22 @@ public sealed partial class Qwen3Model : IDisposable
         return row;
     }
 
+    /// <summary>
+    /// Row <paramref name="index"/> of a converted reranker's classifier (GGUF cls.output.weight,
+    /// whose rows are lm_head's rows for the label tokens).
+    /// </summary>
+    public float[] ClassifierRow(int index)
+    {
+        var reader = new WeightReader(_checkpoint);
+        if (!reader.TryFind(Checkpoints.Gguf.GgufCheckpoint.ClassifierTensor, out var classifier))
+        {
+            throw new CheckpointException($"the checkpoint has no {Checkpoints.Gguf.GgufCheckpoint.ClassifierTensor}");
+        }
+        var row = new float[Config.HiddenSize];
+        WeightReader.ReadRow(classifier, index, row);
+        return row;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -62,6 +62,49 @@ public sealed partial class Tokenizer
         }
     }
 
+    /// <summary>
+    /// Builds a byte-level BPE tokenizer from a GGUF-style vocabulary: token strings by id, their
+    /// types (1 normal, 3 control, 4 user-defined, 5 unused), merges as "a b", the pre-tokenizer
+    /// name ("qwen2" or "gpt2"), and the ids put before and after every encoded text.
+    /// </summary>
+    public static Tokenizer FromVocabulary(IReadOnlyList<string> tokens, IReadOnlyList<int> tokenTypes, IReadOnlyList<string> merges,
+        string preTokenizer, int[] prefixIds, int[] suffixIds)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(tokenTypes);
+        ArgumentNullException.ThrowIfNull(merges);
+        if (tokenTypes.Count != tokens.Count)
+        {
+            throw new TokenizerException($"{tokens.Count} tokens but {tokenTypes.Count} token types");
+        }
+        const int normal = 1, control = 3, userDefined = 4;
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var added = new List<AddedToken>();
+        for (var id = 0; id < tokens.Count; id++)
+        {
+            switch (tokenTypes[id])
+            {
+                case normal:
+                    vocab[tokens[id]] = id;
+                    break;
+                case control or userDefined:
+                    added.Add(new AddedToken(id, tokens[id], Special: tokenTypes[id] == control, Normalized: false, false, false, false));
+                    break;
+            }
+        }
+        var mergePairs = merges.Select(SplitMerge).ToList();
+        PreTokenizer splitter = preTokenizer switch
+        {
+            "qwen2" => Qwen2PreTokenizer.Instance,
+            "gpt2" or "default" => new RegexPreTokenizer(RegexPreTokenizer.Gpt2Pattern),
+            _ => throw new TokenizerException($"pre-tokenizer '{preTokenizer}' is not supported (qwen2, gpt2)"),
+        };
+        // Qwen's tokenizer.json normalizes to NFC; GGUF keeps no normalizer, so it is implied by the pre-tokenizer.
+        var normalizer = preTokenizer == "qwen2" ? new TextNormalizer([NormalizationForm.FormC], lowercase: false) : TextNormalizer.None;
+        return new Tokenizer(new BpeModel(vocab, mergePairs, ignoreMerges: false), vocab, added, normalizer, splitter, addPrefixSpace: false,
+            prefixIds, suffixIds);
+    }
+
     private static JsonElement? Property(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
@@ -110,18 +153,21 @@ public sealed partial class Tokenizer
         switch (merge.ValueKind)
         {
             case JsonValueKind.String:
-                var text = merge.GetString()!;
-                var space = text.IndexOf(' ', 1);
-                if (space > 0 && space < text.Length - 1)
-                {
-                    return (text[..space], text[(space + 1)..]);
-                }
-                break;
+                return SplitMerge(merge.GetString()!, index);
             case JsonValueKind.Array when merge.GetArrayLength() == 2
                 && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String:
                 return (merge[0].GetString()!, merge[1].GetString()!);
         }
         throw new TokenizerException($"model.merges[{index}] is neither \"a b\" nor [\"a\", \"b\"]");
+    }
+
+    /// <summary>A merge written "a b": the two parts around the first space after the first character.</summary>
+    private static (string, string) SplitMerge(string text, int index)
+    {
+        var space = text.Length > 1 ? text.IndexOf(' ', 1) : -1;
+        return space > 0 && space < text.Length - 1
+            ? (text[..space], text[(space + 1)..])
+            : throw new TokenizerException($"merge {index} ('{text}') is not \"a b\"");
     }
 
     private static List<AddedToken> ReadAddedTokens(JsonElement root)

@@ -120,6 +120,40 @@ public sealed class CliCommandTests
     }
 
     [Fact]
+    public async Task Convert_ThenEmbedAndInfo_WorkOnTheGgufFile()
+    {
+        var directory = Directory.CreateTempSubdirectory("sift-cli-gguf-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "tiny-q8.gguf");
+            var (convertCode, _, convertError) = await CliRunner.RunAsync("", "convert", "--model", Fixtures.EmbeddingModel, "--output", path, "--type", "q8_0");
+            Assert.Equal(0, convertCode);
+            Assert.Contains("wrote", convertError);
+
+            var reference = ReferenceCases.Embedding.Value[3];
+            var (embedCode, output, _) = await CliRunner.RunAsync(CliRunner.Lines(JsonSerializer.Serialize(reference.Text)), "embed", "--model", path);
+            Assert.Equal(0, embedCode);
+            var vector = JsonDocument.Parse(output).RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.True(vector.Select((v, i) => Math.Abs(v - reference.Embedding[i])).Max() < 3e-2);
+
+            var (infoCode, info, _) = await CliRunner.RunAsync("", "info", "--model", path, "--json");
+            Assert.Equal(0, infoCode);
+            var facts = JsonDocument.Parse(info).RootElement;
+            Assert.Equal("GGUF v3", facts.GetProperty("format").GetString());
+            Assert.Equal("qwen3 (embedding)", facts.GetProperty("architecture").GetString());
+            Assert.Contains("Q8_0", facts.GetProperty("dtype").GetString());
+
+            var (badCode, _, badError) = await CliRunner.RunAsync("", "convert", "--model", "/nonexistent", "--output", path);
+            Assert.Equal(1, badCode);
+            Assert.StartsWith("sift: error: /nonexistent: model directory not found", badError);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tokenize_WritesIdsWithTemplateApplied()
     {
         var (exitCode, output, _) = await CliRunner.RunAsync(CliRunner.Lines("\"Hello world\"", "{\"text\": \"<|im_start|>\"}"),
@@ -149,7 +183,7 @@ public sealed class CliCommandTests
 
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
-        { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: model directory not found" },
+        { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no model directory or .gguf file" },
         { "{broken\n", ["embed", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 1: not valid JSON" },
         { "\n42\n", ["tokenize", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 2: expected a JSON string or an object" },
         { "{\"txt\": \"x\"}\n", ["rerank", "--model", Fixtures.RerankerModel, "--query", "q"], "sift: error: stdin line 1: expected a JSON string" },

@@ -60,12 +60,22 @@ public sealed class ServerAuthAndLimitsTests
         using var slow = new TcpClient();
         await slow.ConnectAsync(server.Address.Host, server.Address.Port, TestContext.Current.CancellationToken);
         var stream = slow.GetStream();
-        var head = $"POST /v1/embeddings HTTP/1.1\r\nHost: {server.Address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"input\":";
+        var head = $"POST /v1/embeddings HTTP/1.1\r\nHost: {server.Address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"input\":";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
         await stream.FlushAsync(TestContext.Current.CancellationToken);
+        // Trickle JSON whitespace so Kestrel's minimum body data rate never drops the slow request.
+        using var trickling = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            for (var i = 0; i < 900 && !trickling.IsCancellationRequested; i++)
+            {
+                await stream.WriteAsync(" "u8.ToArray(), CancellationToken.None);
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }, TestContext.Current.CancellationToken);
 
         HttpResponseMessage? refused = null;
-        for (var attempt = 0; attempt < 100 && refused?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
+        for (var attempt = 0; attempt < 400 && refused?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
         {
             refused = await server.PostRawAsync("/embed", """{"inputs": "x"}""");
             if (refused.StatusCode != HttpStatusCode.TooManyRequests)
@@ -81,6 +91,8 @@ public sealed class ServerAuthAndLimitsTests
             Assert.Equal("Overloaded", error.RootElement.GetProperty("error_type").GetString());
         }
 
+        trickling.Cancel();
+        await trickle;
         slow.Dispose();
         HttpResponseMessage? accepted = null;
         for (var attempt = 0; attempt < 100 && accepted?.StatusCode != HttpStatusCode.OK; attempt++)

@@ -68,7 +68,7 @@ public sealed unsafe class GgufFile : IDisposable
             var metadataCount = reader.UInt64("metadata count");
             if (metadataCount > (ulong)(reader.Remaining / MinMetadataBytes))
             {
-                throw new CheckpointException($"{path}: corrupt header: {metadataCount} metadata entries cannot fit in {reader.Remaining} bytes");
+                throw new CheckpointException($"{path}: corrupt or truncated header: {metadataCount} metadata entries cannot fit in {reader.Remaining} bytes");
             }
             var metadata = new Dictionary<string, GgufValue>(StringComparer.Ordinal);
             for (ulong i = 0; i < metadataCount; i++)
@@ -79,7 +79,7 @@ public sealed unsafe class GgufFile : IDisposable
             }
             if (tensorCount > (ulong)(reader.Remaining / MinTensorInfoBytes))
             {
-                throw new CheckpointException($"{path}: corrupt header: {tensorCount} tensors cannot fit in {reader.Remaining} bytes");
+                throw new CheckpointException($"{path}: corrupt or truncated header: {tensorCount} tensors cannot fit in {reader.Remaining} bytes");
             }
             var alignment = metadata.TryGetValue("general.alignment", out var alignmentValue) ? (uint)alignmentValue.AsInt64() : DefaultAlignment;
             if (alignment == 0 || (alignment & (alignment - 1)) != 0)
