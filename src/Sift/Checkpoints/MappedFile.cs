@@ -12,7 +12,9 @@ internal sealed unsafe class MappedFile : IDisposable
     public MappedFile(string path)
     {
         Path = path;
-        Length = new FileInfo(path).Length;
+        // A hub cache snapshot holds symlinks to blobs; the length must be the blob's, not the link's.
+        var info = new FileInfo(path);
+        Length = info.LinkTarget is null ? info.Length : ((FileInfo?)info.ResolveLinkTarget(returnFinalTarget: true))?.Length ?? info.Length;
         if (Length == 0)
         {
             return;
