@@ -25,6 +25,7 @@ internal static class SiftCli
             InfoCommand.Create(streams),
             ServeCommand.Create(streams),
             ConvertCommand.Create(streams),
+            DownloadCommand.Create(streams),
         };
         try
         {
@@ -74,12 +75,12 @@ internal static class SiftCli
 
     private static bool IsUserFacing(Exception e) =>
         e is CliException or SiftRequestException or CheckpointException or TokenizerException or IOException or UnauthorizedAccessException
-            or ArgumentOutOfRangeException;
+            or ArgumentOutOfRangeException or Hub.HubException;
 
     /// <summary>The --model option every command shares.</summary>
     public static Option<string> ModelOption() => new("--model", "-m")
     {
-        Description = "Model directory (config.json, tokenizer.json, *.safetensors) or .gguf file.",
+        Description = "Model directory (config.json, tokenizer.json, *.safetensors), .gguf file, or hub id (org/name[@revision][:QUANT]).",
         Required = true,
     };
 

@@ -21,13 +21,15 @@ internal static class EmbedCommand
         var maxLength = SiftCli.PositiveIntOption("--max-length", "Maximum tokens per input, <|endoftext|> included (default: the model's max_position_embeddings).");
         var noTruncate = new Option<bool>("--no-truncate") { Description = "Fail on inputs over --max-length instead of cutting them." };
         var quantize = SiftCli.QuantizeOption();
+        var hub = ModelLocator.HubOption();
         var command = new Command("embed", "Embed texts read as JSON lines from stdin (a string, or an object with \"text\").")
         {
-            model, instruction, query, dimensions, maxLength, noTruncate, quantize,
+            model, instruction, query, dimensions, maxLength, noTruncate, quantize, hub,
         };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancellationToken) =>
         {
-            using var embedder = Embedder.Load(new ModelOptions { Model = result.GetRequiredValue(model), Quantize = SiftCli.Quantize(result.GetValue(quantize)) });
+            var path = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
+            using var embedder = Embedder.Load(new ModelOptions { Model = path, Quantize = SiftCli.Quantize(result.GetValue(quantize)) });
             var asQuery = result.GetValue(query) || result.GetValue(instruction) is not null;
             var task = result.GetValue(instruction);
             var options = new EmbedOptions

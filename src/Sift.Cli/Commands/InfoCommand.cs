@@ -13,10 +13,11 @@ internal static class InfoCommand
     {
         var model = SiftCli.ModelOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
-        var command = new Command("info", "Show a model's architecture, sizes, dtype, parameter count and memory.") { model, json };
-        command.SetAction(result =>
+        var hub = ModelLocator.HubOption();
+        var command = new Command("info", "Show a model's architecture, sizes, dtype, parameter count and memory.") { model, json, hub };
+        command.SetAction(async (result, cancellationToken) =>
         {
-            var directory = result.GetRequiredValue(model);
+            var directory = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
             var gguf = directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(directory);
             if (!gguf && !Directory.Exists(directory))
             {

@@ -14,20 +14,22 @@ internal static class RerankCommand
         var maxLength = SiftCli.PositiveIntOption("--max-length", $"Maximum tokens per query–document prompt, template included (default {Reranker.DefaultMaxLength}).");
         var topN = SiftCli.PositiveIntOption("--top-n", "Print only the N best documents.");
         var quantize = SiftCli.QuantizeOption();
+        var hub = ModelLocator.HubOption();
         var command = new Command("rerank", "Score documents read as JSON lines from stdin (a string, or an object with \"text\") against a query.")
         {
-            model, query, instruction, maxLength, topN, quantize,
+            model, query, instruction, maxLength, topN, quantize, hub,
         };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancellationToken) =>
         {
             var documents = JsonLines.ReadTexts(streams.Input).ToArray();
             if (documents.Length == 0)
             {
                 throw new CliException("no documents on stdin; give one JSON line per document");
             }
+            var path = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
             using var reranker = Reranker.Load(new ModelOptions
             {
-                Model = result.GetRequiredValue(model),
+                Model = path,
                 MaxLength = result.GetValue(maxLength),
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
             });

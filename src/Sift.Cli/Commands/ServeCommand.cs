@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Sift.Hub;
 using Sift.Kernels;
 using Sift.Server.Hosting;
 
@@ -23,8 +24,10 @@ internal static class ServeCommand
         var defaults = new ServerOptions();
         var settings = new Settings(configuration);
 
-        var model = settings.Option<string?>("--model", "Embedding model directory (a directory whose name contains \"rerank\" is served as a reranker).", null);
-        var reranker = settings.Option<string?>("--reranker", "Reranker model directory.", null);
+        var model = settings.Option<string?>("--model",
+            "Embedding model: directory, .gguf file or hub id (default with no --reranker either: Qwen/Qwen3-Embedding-0.6B and Qwen/Qwen3-Reranker-0.6B). "
+            + "A reranker given here is served as one.", null);
+        var reranker = settings.Option<string?>("--reranker", "Reranker: directory, .gguf file or hub id.", null);
         var servedName = settings.Option<string?>("--served-model-name", "Name(s) of the --model model in requests, comma-separated (default: directory name).", null);
         var servedReranker = settings.Option<string?>("--served-reranker-name", "Name(s) of the reranker in requests, comma-separated (default: directory name).", null);
         var host = settings.Option("--host", "Address to listen on.", defaults.Host);
@@ -37,18 +40,27 @@ internal static class ServeCommand
         var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
         var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
+        var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
+        hub.AcceptOnlyFromAmong("huggingface", "modelscope");
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, drainTimeout,
+            payloadLimit, quantize, drainTimeout, hub,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            var (modelSpec, rerankerSpec) = (result.GetValue(model), result.GetValue(reranker));
+            if (modelSpec is null && rerankerSpec is null)
+            {
+                // The one-command start on a machine with internet: the 0.6B pair from the Hub.
+                (modelSpec, rerankerSpec) = (ModelSource.DefaultEmbeddingModel, ModelSource.DefaultReranker);
+            }
+            var hubName = result.GetValue(hub);
             var options = new ServerOptions
             {
-                Model = CheckDirectory(result.GetValue(model), "--model"),
-                Reranker = CheckDirectory(result.GetValue(reranker), "--reranker"),
+                Model = modelSpec is null ? null : await ModelLocator.ResolveAsync(modelSpec, hubName, streams, cancellationToken),
+                Reranker = rerankerSpec is null ? null : await ModelLocator.ResolveAsync(rerankerSpec, hubName, streams, cancellationToken),
                 ServedModelNames = Names(result.GetValue(servedName)),
                 ServedRerankerNames = Names(result.GetValue(servedReranker)),
                 Host = result.GetValue(host)!,
@@ -62,10 +74,6 @@ internal static class ServeCommand
                 Quantize = ParseQuantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
             };
-            if (options.Model is null && options.Reranker is null)
-            {
-                throw new CliException("give --model (an embedding model directory) and/or --reranker (a reranker directory)");
-            }
             var app = SiftServer.Build(options);
             await app.StartAsync(cancellationToken);
             await streams.Error.WriteLineAsync($"sift: listening on {SiftServer.ListeningAddress(app)}");
@@ -76,9 +84,6 @@ internal static class ServeCommand
         });
         return command;
     }
-
-    private static string? CheckDirectory(string? path, string flag) =>
-        path is null || Directory.Exists(path) ? path : throw new CliException($"{flag} {path}: model directory not found");
 
     private static IReadOnlyList<string> Names(string? value) =>
         value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];

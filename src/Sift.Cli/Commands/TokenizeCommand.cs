@@ -9,10 +9,21 @@ internal static class TokenizeCommand
     public static Command Create(CliStreams streams)
     {
         var model = SiftCli.ModelOption();
-        var command = new Command("tokenize", "Tokenize texts read as JSON lines from stdin, with the tokenizer's post-processor applied.") { model };
-        command.SetAction(result =>
+        var hub = ModelLocator.HubOption();
+        var command = new Command("tokenize", "Tokenize texts read as JSON lines from stdin, with the tokenizer's post-processor applied.") { model, hub };
+        command.SetAction(async (result, cancellationToken) =>
         {
-            var tokenizer = Tokenizer.Load(result.GetRequiredValue(model));
+            var path = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
+            Tokenizer tokenizer;
+            if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+            {
+                using var gguf = Checkpoints.Gguf.GgufCheckpoint.Open(path);
+                tokenizer = gguf.CreateTokenizer();
+            }
+            else
+            {
+                tokenizer = Tokenizer.Load(path);
+            }
             var index = 0;
             foreach (var text in JsonLines.ReadTexts(streams.Input))
             {

@@ -83,8 +83,9 @@ internal sealed partial class ModelRegistry : IDisposable
     }
 
     /// <summary>
-    /// --model is the embedding model unless its directory name says "rerank" and no --reranker is
-    /// given (the two Qwen3 kinds share one architecture, so the config cannot tell them apart).
+    /// --model is the embedding model unless, with no --reranker given, it is a reranker: a GGUF
+    /// file says so (pooling type "rank"); a directory's config cannot (both kinds are
+    /// Qwen3ForCausalLM), so its name decides ("rerank" in it, as in Qwen3-Reranker-0.6B).
     /// </summary>
     public static (string? Embedding, string? Reranker) ResolveKinds(ServerOptions options)
     {
@@ -92,12 +93,24 @@ internal sealed partial class ModelRegistry : IDisposable
         {
             throw new ArgumentException("give --model (an embedding model) and/or --reranker");
         }
-        if (options.Model is { } model && options.Reranker is null
-            && Path.GetFileName(Path.TrimEndingDirectorySeparator(model)).Contains("rerank", StringComparison.OrdinalIgnoreCase))
+        if (options.Model is { } model && options.Reranker is null && IsReranker(model))
         {
             return (null, model);
         }
         return (options.Model, options.Reranker);
+    }
+
+    private static bool IsReranker(string model)
+    {
+        if (Checkpoints.Gguf.GgufFile.IsGgufFile(model))
+        {
+            using var gguf = Checkpoints.Gguf.GgufCheckpoint.Open(model);
+            return gguf.IsReranker;
+        }
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(model));
+        // A hub snapshot directory is named by its commit; the repository folder above it carries the name.
+        var repository = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(model))) ?? "");
+        return name.Contains("rerank", StringComparison.OrdinalIgnoreCase) || repository.Contains("rerank", StringComparison.OrdinalIgnoreCase);
     }
 
     public ServedEmbedder GetEmbedder(string? name) => Find(_embedder, name, "embedding");

@@ -36,7 +36,7 @@ internal sealed class LoadedModel : IDisposable
     public LoadedModel WithMaxLength(int maxLength) => new(Name, Model, Tokenizer, maxLength, MaxBatchTokens, ClassifierLabels);
 
     /// <summary>Whether a path names a GGUF file rather than a model directory.</summary>
-    public static bool IsGguf(string path) => path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+    public static bool IsGguf(string path) => GgufFile.IsGgufFile(path);
 
     /// <summary>Wraps an already loaded decoder (benchmarks build one from random weights).</summary>
     public static LoadedModel Create(string name, Qwen3Model model, Tokenizer tokenizer, int maxLength, int maxBatchTokens) =>

@@ -183,7 +183,7 @@ public sealed class CliCommandTests
 
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
-        { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no model directory or .gguf file" },
+        { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no such model directory or .gguf file" },
         { "{broken\n", ["embed", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 1: not valid JSON" },
         { "\n42\n", ["tokenize", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 2: expected a JSON string or an object" },
         { "{\"txt\": \"x\"}\n", ["rerank", "--model", Fixtures.RerankerModel, "--query", "q"], "sift: error: stdin line 1: expected a JSON string" },

@@ -83,9 +83,9 @@ public sealed class ServerProcessTests
     }
 
     [Theory]
-    [InlineData(new[] { "serve" }, "give --model")]
-    [InlineData(new[] { "serve", "--model", "/nonexistent/model" }, "--model /nonexistent/model: model directory not found")]
-    [InlineData(new[] { "serve", "--reranker", "/nonexistent/r" }, "--reranker /nonexistent/r: model directory not found")]
+    [InlineData(new[] { "serve", "--model", "/nonexistent/model" }, "/nonexistent/model: no such model directory or .gguf file")]
+    [InlineData(new[] { "serve", "--reranker", "/nonexistent/r" }, "/nonexistent/r: no such model directory or .gguf file")]
+    [InlineData(new[] { "serve", "--model", "not a model" }, "'not a model' is neither a local model directory, a .gguf file, nor a hub id")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--payload-limit", "lots" }, "--payload-limit must be a size")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--quantize", "int4" }, "--quantize must be \"int8\"")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--max-batch-tokens", "0" }, "--max-batch-tokens must be positive")]

@@ -43,6 +43,9 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>The path of the file.</summary>
     public string Path => _file.Path;
 
+    /// <summary>Whether a path names an existing .gguf file.</summary>
+    public static bool IsGgufFile(string path) => path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(path);
+
     /// <summary>Opens and validates a GGUF file.</summary>
     public static GgufFile Open(string path)
     {
