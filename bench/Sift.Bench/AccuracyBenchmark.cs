@@ -9,7 +9,7 @@ internal static class AccuracyBenchmark
 {
     public static void Run(BenchOptions options)
     {
-        var fixtures = options.Model ?? Path.Combine(FindRepository(), "..", "shared", "fixtures");
+        var fixtures = options.Model ?? BenchPaths.Fixtures;
         WeightFormat? format = options.Precision == "int8" ? WeightFormat.Int8 : null;
 
         using var embedder = Embedder.Load(new ModelOptions { Model = Path.Combine(fixtures, "qwen3-tiny-embedding"), Quantize = format });
@@ -47,16 +47,4 @@ internal static class AccuracyBenchmark
 
     private static double MaxError(JsonElement expected, float[] actual) =>
         expected.EnumerateArray().Select((e, i) => Math.Abs(e.GetDouble() - actual[i])).Max();
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Sift.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new ArgumentException("pass --model DIR: the shared fixtures folder");
-    }
 }

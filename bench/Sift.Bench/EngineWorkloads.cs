@@ -17,7 +17,7 @@ internal static class EngineWorkloads
     public static void Run(BenchOptions options)
     {
         var config = ModelShapes.Get(options.Shape);
-        var tokenizer = Tokenizer.Load(options.Model ?? DefaultTokenizerDirectory());
+        var tokenizer = Tokenizer.Load(options.Model ?? BenchPaths.Tokenizer);
         using var pool = new WorkerPool(options.Threads);
         using var checkpoint = new RandomCheckpoint(config);
         var loadClock = Stopwatch.StartNew();
@@ -121,18 +121,5 @@ internal static class EngineWorkloads
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-    }
-
-    private static string DefaultTokenizerDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "..", "shared", "fixtures", "qwen3-tiny-embedding");
-            if (File.Exists(Path.Combine(directory.FullName, "Sift.sln")) && Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new ArgumentException("pass --model DIR: a directory with the Qwen3 tokenizer.json");
     }
 }

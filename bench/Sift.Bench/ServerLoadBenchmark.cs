@@ -21,8 +21,7 @@ internal static class ServerLoadBenchmark
 
     public static async Task RunAsync(BenchOptions options)
     {
-        var fixtures = Path.Combine(FindRepository(), "..", "shared", "fixtures");
-        var tokenizerDirectory = Path.Combine(fixtures, "qwen3-tiny-embedding");
+        var tokenizerDirectory = BenchPaths.Tokenizer;
         var (modelDirectory, temporary) = options.Shape == "fixture"
             ? (tokenizerDirectory, false)
             : (WriteRandomModel(options.Shape, tokenizerDirectory), true);
@@ -130,17 +129,5 @@ internal static class ServerLoadBenchmark
         File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config));
         File.Copy(Path.Combine(tokenizerDirectory, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"));
         return directory;
-    }
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Sift.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new ArgumentException("run from the repository");
     }
 }

@@ -35,6 +35,22 @@ internal static class JsonLines
         output.Write('\n');
     }
 
+    /// <summary>Writes "name": [values...].</summary>
+    public static void WriteNumbers<T>(Utf8JsonWriter writer, string name, IEnumerable<T> values) where T : struct
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            switch (value)
+            {
+                case float single: writer.WriteNumberValue(single); break;
+                case int integer: writer.WriteNumberValue(integer); break;
+                default: throw new ArgumentException($"cannot write {typeof(T).Name} values");
+            }
+        }
+        writer.WriteEndArray();
+    }
+
     private static string ParseText(string line, int lineNumber)
     {
         JsonDocument document;

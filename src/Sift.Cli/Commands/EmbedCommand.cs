@@ -53,12 +53,7 @@ internal static class EmbedCommand
                         json.WriteStartObject();
                         json.WriteNumber("index", index);
                         json.WriteNumber("tokens", sequences[i].Length);
-                        json.WriteStartArray("embedding");
-                        foreach (var value in vector)
-                        {
-                            json.WriteNumberValue(value);
-                        }
-                        json.WriteEndArray();
+                        JsonLines.WriteNumbers(json, "embedding", vector);
                         json.WriteEndObject();
                     });
                 }

@@ -33,12 +33,7 @@ internal static class TokenizeCommand
                 {
                     json.WriteStartObject();
                     json.WriteNumber("index", current);
-                    json.WriteStartArray("ids");
-                    foreach (var id in ids)
-                    {
-                        json.WriteNumberValue(id);
-                    }
-                    json.WriteEndArray();
+                    JsonLines.WriteNumbers(json, "ids", ids);
                     json.WriteEndObject();
                 });
             }

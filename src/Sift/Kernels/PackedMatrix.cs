@@ -136,15 +136,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         var elementBytes = ElementBytes(Format);
         for (var r = 0; r < PanelWidth; r++)
         {
-            var source = panel * PanelWidth + r;
-            if (source < Rows)
-            {
-                readRow(source, row.AsSpan(0, Columns));
-            }
-            else
-            {
-                Array.Clear(row);
-            }
+            ReadPanelRow(panel * PanelWidth + r, readRow, row);
             for (var k = 0; k < Columns; k++)
             {
                 var target = destination + ((long)k * PanelWidth + r) * elementBytes;
@@ -158,6 +150,19 @@ public sealed unsafe class PackedMatrix : IDisposable
         }
     }
 
+    /// <summary>Reads a source row, or zeros for the padding rows past the last real one.</summary>
+    private void ReadPanelRow(int source, RowReader readRow, float[] row)
+    {
+        if (source < Rows)
+        {
+            readRow(source, row.AsSpan(0, Columns));
+        }
+        else
+        {
+            Array.Clear(row);
+        }
+    }
+
     /// <summary>Quantizes each row of the panel to Q8_0 blocks and lays them out as <see cref="Int8BlockBytes"/> describes.</summary>
     private void PackInt8Panel(int panel, RowReader readRow, float[] row)
     {
@@ -167,15 +172,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         Span<float> block = stackalloc float[Q8Blocks.BlockSize];
         for (var r = 0; r < PanelWidth; r++)
         {
-            var source = panel * PanelWidth + r;
-            if (source < Rows)
-            {
-                readRow(source, row.AsSpan(0, Columns));
-            }
-            else
-            {
-                Array.Clear(row);
-            }
+            ReadPanelRow(panel * PanelWidth + r, readRow, row);
             var half = r / 16;
             var lane = r % 16;
             for (var b = 0; b < blocks; b++)
