@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using Sift.Client;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -10,7 +11,7 @@ namespace Sift.Engine;
 /// truncates the body to fit, runs the decoder, and scores P(yes) from two rows of lm_head
 /// (the full vocabulary projection is never computed).
 /// </summary>
-public sealed class Reranker : IDisposable
+public sealed class Reranker : IReranker, IDisposable
 {
     /// <summary>The official code's default pair length.</summary>
     public const int DefaultMaxLength = 8192;
@@ -157,6 +158,26 @@ public sealed class Reranker : IDisposable
         var no = TensorPrimitives.Dot(_noRow, hidden);
         var score = (float)(1.0 / (1.0 + Math.Exp((double)no - yes)));
         return new RerankScore(index, score, yes, no, tokenCount);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RerankResult>> RerankAsync(string query, IReadOnlyList<string> documents, RerankingOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (options?.ModelId is { } model && model != Name)
+        {
+            throw new SiftRequestException($"model '{model}' is not this reranker ('{Name}')", "model");
+        }
+        if (options?.TopN is < 1)
+        {
+            throw new SiftRequestException($"top_n must be at least 1, got {options.TopN}", "top_n");
+        }
+        var scores = Score(query, documents, new RerankOptions { Instruction = options?.Instruction });
+        IReadOnlyList<RerankResult> ranked = scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index)
+            .Take(options?.TopN ?? int.MaxValue)
+            .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null))
+            .ToArray();
+        return Task.FromResult(ranked);
     }
 
     /// <inheritdoc />

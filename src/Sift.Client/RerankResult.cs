@@ -1,0 +1,7 @@
+namespace Sift.Client;
+
+/// <summary>One document's relevance.</summary>
+/// <param name="Index">The document's position in the request.</param>
+/// <param name="RelevanceScore">The probability that the document meets the query, in [0, 1].</param>
+/// <param name="Document">The document's text, when asked for.</param>
+public sealed record RerankResult(int Index, double RelevanceScore, string? Document = null);

@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Sift.Client;
+
+/// <summary>The HTTP plumbing both clients share: one client, the API key, JSON in and out, errors as <see cref="SiftApiException"/>.</summary>
+internal sealed class SiftHttp : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsClient;
+    private readonly SiftClientOptions _options;
+
+    public SiftHttp(SiftClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _ownsClient = options.HttpClient is null;
+        _http = options.HttpClient ?? new HttpClient();
+    }
+
+    public Uri Endpoint => _options.Endpoint;
+
+    public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writeBody(writer);
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.Endpoint, path))
+        {
+            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        if (_options.ApiKey is { } key)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Failure((int)response.StatusCode, text);
+        }
+        return JsonDocument.Parse(text);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private static SiftApiException Failure(int status, string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var error = json.RootElement.GetProperty("error");
+            return error.ValueKind == JsonValueKind.Object
+                ? new SiftApiException(status, error.GetProperty("message").GetString() ?? body,
+                    error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString() : null)
+                : new SiftApiException(status, error.GetString() ?? body, null);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return new SiftApiException(status, $"HTTP {status}: {(body.Length > 200 ? body[..200] : body)}", null);
+        }
+    }
+}
