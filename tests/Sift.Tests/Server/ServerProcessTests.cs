@@ -67,6 +67,57 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public async Task Serve_AppSettingsJson_SetsFlagsAndTheCommandLineWins()
+    {
+        var directory = Directory.CreateTempSubdirectory("sift-appsettings-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "appsettings.json"), "{\"Sift\": {\"MaxClientBatchSize\": 1, \"ServedModelName\": \"from-file\"}}");
+            var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
+            var start = new ProcessStartInfo("dotnet", ["exec", cli, "serve", "--model", Fixtures.EmbeddingModel, "--port", "0", "--served-model-name", "from-flag"])
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = Process.Start(start)!;
+            var listening = new TaskCompletionSource<Uri>();
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line && Regex.Match(line, "listening on (http://\\S+)") is { Success: true } match)
+                {
+                    listening.TrySetResult(new Uri(match.Groups[1].Value));
+                }
+            };
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            try
+            {
+                using var http = new HttpClient { BaseAddress = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken) };
+                for (var i = 0; i < 400 && !(await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode; i++)
+                {
+                    await Task.Delay(50, TestContext.Current.CancellationToken);
+                }
+                var refused = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "a", "b" } }, TestContext.Current.CancellationToken);
+                Assert.Contains("limit is 1", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+                var models = await http.GetStringAsync("/v1/models", TestContext.Current.CancellationToken);
+                Assert.Contains("\"from-flag\"", models);
+                Assert.DoesNotContain("from-file", models);
+            }
+            finally
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ServeHelp_DocumentsEveryFlagWithItsDefaultAndEnvironmentVariable()
     {
         var (exitCode, output, _) = await Cli.CliRunner.RunAsync("", "serve", "--help");
