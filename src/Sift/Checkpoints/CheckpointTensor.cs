@@ -7,9 +7,11 @@ namespace Sift.Checkpoints;
 public sealed unsafe class CheckpointTensor
 {
     private readonly byte* _data;
+    private readonly bool _fileMapped;
 
-    internal CheckpointTensor(string name, TensorType type, long[] shape, byte* data, long byteLength, string file)
+    internal CheckpointTensor(string name, TensorType type, long[] shape, byte* data, long byteLength, string file, bool fileMapped = false)
     {
+        _fileMapped = fileMapped;
         Name = name;
         Type = type;
         Shape = shape;
@@ -50,6 +52,20 @@ public sealed unsafe class CheckpointTensor
 
     /// <summary>All bytes of a tensor smaller than 2 GB.</summary>
     public ReadOnlySpan<byte> Bytes => new(_data, checked((int)ByteLength));
+
+    /// <summary>
+    /// Tells the kernel the process no longer needs the tensor's mapped pages (Linux madvise
+    /// MADV_DONTNEED): after a weight is packed, its file pages leave the process's resident set
+    /// (they stay in the page cache; touching them again reads them back). A no-op for tensors not
+    /// mapped from a file (dropping anonymous pages would zero them) and off Linux.
+    /// </summary>
+    public void ReleasePages()
+    {
+        if (_fileMapped)
+        {
+            PageAdvice.DontNeed(_data, ByteLength);
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} {Type} [{string.Join(", ", Shape)}]";

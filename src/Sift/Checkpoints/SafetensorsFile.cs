@@ -110,7 +110,7 @@ internal sealed unsafe class SafetensorsFile : IDisposable
             var tensors = new Dictionary<string, CheckpointTensor>(entries.Count, StringComparer.Ordinal);
             foreach (var (name, type, shape, begin, end) in entries)
             {
-                tensors[name] = new CheckpointTensor(name, type, shape, file.Pointer + dataStart + begin, end - begin, path);
+                tensors[name] = new CheckpointTensor(name, type, shape, file.Pointer + dataStart + begin, end - begin, path, fileMapped: true);
             }
             return tensors;
         }

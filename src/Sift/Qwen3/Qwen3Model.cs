@@ -190,6 +190,11 @@ public sealed partial class Qwen3Model : IDisposable
             (row, destination) => WeightReader.ReadRow(gate, row, destination),
             (row, destination) => WeightReader.ReadRow(up, row, destination), pool);
         var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadRow(down, row, destination), pool);
+        // The packed copies are all the forward pass reads; the mapped originals can leave the resident set.
+        foreach (var tensor in new[] { q, k, v, o, gate, up, down })
+        {
+            tensor.ReleasePages();
+        }
 
         return new Qwen3Layer(
             reader.Vector(Name(Qwen3WeightNames.Layers.AttentionNorm), h),

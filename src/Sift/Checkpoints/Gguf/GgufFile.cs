@@ -174,7 +174,7 @@ public sealed unsafe class GgufFile : IDisposable
             throw new CheckpointException(
                 $"{path}: corrupt or truncated: tensor '{name}' ({typeName} [{string.Join(", ", shape)}], {bytes} bytes at offset {offset}) lies outside the {dataLength} data bytes");
         }
-        return new CheckpointTensor(name, type.Value, shape, data + offset, bytes, path);
+        return new CheckpointTensor(name, type.Value, shape, data + offset, bytes, path, fileMapped: true);
     }
 
     /// <summary>A bounds-checked little-endian cursor over the mapped file.</summary>
