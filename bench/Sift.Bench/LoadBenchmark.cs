@@ -23,7 +23,7 @@ internal static class LoadBenchmark
                 SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), checkpoint.TensorNames.Select(name =>
                 {
                     checkpoint.TryGetTensor(name, out var tensor);
-                    return new TensorToWrite(name, tensor!.Type, tensor.Shape.ToArray(), tensor.Bytes.ToArray());
+                    return new TensorToWrite(name, tensor!.Type, tensor.Shape.ToArray(), checkpoint.Memory(name));
                 }));
             }
             File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config));

@@ -60,6 +60,16 @@ internal sealed unsafe class RandomCheckpoint : ICheckpoint
 
     public bool TryGetTensor(string name, [NotNullWhen(true)] out CheckpointTensor? tensor) => _tensors.TryGetValue(name, out tensor);
 
+    /// <summary>A tensor's bytes as Memory, without copying (valid while this checkpoint lives).</summary>
+    public ReadOnlyMemory<byte> Memory(string name)
+    {
+        var tensor = _tensors[name];
+        fixed (byte* data = tensor.Bytes)
+        {
+            return new NativeMemoryManager(data, (int)tensor.ByteLength).Memory;
+        }
+    }
+
     public void Dispose()
     {
         foreach (var pointer in _allocations)

@@ -124,7 +124,7 @@ internal static class ServerLoadBenchmark
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), checkpoint.TensorNames.Select(name =>
         {
             checkpoint.TryGetTensor(name, out var tensor);
-            return new TensorToWrite(name, tensor!.Type, tensor.Shape.ToArray(), tensor.Bytes.ToArray());
+            return new TensorToWrite(name, tensor!.Type, tensor.Shape.ToArray(), checkpoint.Memory(name));
         }));
         File.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config));
         File.Copy(Path.Combine(tokenizerDirectory, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"));
