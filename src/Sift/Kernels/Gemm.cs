@@ -194,43 +194,45 @@ public static unsafe partial class Gemm
         {
             // low holds 16 gate projections, high the 16 matching up projections.
             var activated = low / (Vector512<float>.One + SimdMath.Exp(-low)) * high;
-            StorePartial(c, activated, validColumns);
+            if (validColumns >= 16)
+            {
+                activated.Store(c);
+            }
+            else
+            {
+                WritePartial(c, activated, validColumns);
+            }
             return;
         }
-        if (output == GemmOutput.Add)
+        if (validColumns == PackedMatrix.PanelWidth)
         {
-            var count = Math.Min(validColumns, 16);
-            low += LoadPartial(c, count);
-            high += LoadPartial(c + 16, validColumns - 16);
-        }
-        StorePartial(c, low, validColumns);
-        StorePartial(c + 16, high, validColumns - 16);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LoadPartial(float* source, int count)
-    {
-        if (count >= 16)
-        {
-            return Vector512.Load(source);
-        }
-        var buffer = stackalloc float[16];
-        Vector512<float>.Zero.Store(buffer);
-        for (var i = 0; i < count; i++)
-        {
-            buffer[i] = source[i];
-        }
-        return Vector512.Load(buffer);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePartial(float* destination, Vector512<float> value, int count)
-    {
-        if (count >= 16)
-        {
-            value.Store(destination);
+            // Every panel but a matrix's last one: whole vectors, no scratch.
+            if (output == GemmOutput.Add)
+            {
+                low += Vector512.Load(c);
+                high += Vector512.Load(c + 16);
+            }
+            low.Store(c);
+            high.Store(c + 16);
             return;
         }
+        WriteRowTail(c, low, high, validColumns, output);
+    }
+
+    /// <summary>The last panel of a matrix whose row count is not a multiple of 32: element by element.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WriteRowTail(float* c, Vector512<float> low, Vector512<float> high, int validColumns, GemmOutput output)
+    {
+        for (var i = 0; i < validColumns; i++)
+        {
+            var value = i < 16 ? low.GetElement(i) : high.GetElement(i - 16);
+            c[i] = output == GemmOutput.Add ? c[i] + value : value;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WritePartial(float* destination, Vector512<float> value, int count)
+    {
         for (var i = 0; i < count; i++)
         {
             destination[i] = value.GetElement(i);
