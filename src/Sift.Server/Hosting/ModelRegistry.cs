@@ -45,33 +45,13 @@ internal sealed partial class ModelRegistry : IDisposable
             var (embeddingDirectory, rerankerDirectory) = ResolveKinds(_options);
             if (embeddingDirectory is not null)
             {
-                var clock = Stopwatch.StartNew();
-                var embedder = Embedder.Load(new ModelOptions
-                {
-                    Model = embeddingDirectory,
-                    MaxLength = _options.MaxInputLength,
-                    MaxBatchTokens = _options.MaxBatchTokens,
-                    Quantize = _options.Quantize,
-                });
-                var names = _options.ServedModelNames.Count > 0 ? _options.ServedModelNames : [embedder.Name];
-                _embedder = new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics));
-                _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
-                LogLoaded(_logger, names[0], "embedding", clock.Elapsed.TotalSeconds);
+                _embedder = Load(embeddingDirectory, "embedding", _options.ServedModelNames, Embedder.Load, e => e.Name,
+                    (names, embedder) => new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics)));
             }
             if (rerankerDirectory is not null)
             {
-                var clock = Stopwatch.StartNew();
-                var reranker = Reranker.Load(new ModelOptions
-                {
-                    Model = rerankerDirectory,
-                    MaxLength = _options.MaxInputLength,
-                    MaxBatchTokens = _options.MaxBatchTokens,
-                    Quantize = _options.Quantize,
-                });
-                var names = _options.ServedRerankerNames.Count > 0 ? _options.ServedRerankerNames : [reranker.Name];
-                _reranker = new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics));
-                _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
-                LogLoaded(_logger, names[0], "rerank", clock.Elapsed.TotalSeconds);
+                _reranker = Load(rerankerDirectory, "rerank", _options.ServedRerankerNames, Reranker.Load, r => r.Name,
+                    (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics)));
             }
             _loaded.TrySetResult();
         }
@@ -80,6 +60,25 @@ internal sealed partial class ModelRegistry : IDisposable
             _loaded.TrySetException(e);
             throw;
         }
+    }
+
+    /// <summary>Loads one model with the server's limits, names it, and records its load time.</summary>
+    private TServed Load<TModel, TServed>(string path, string kind, IReadOnlyList<string> servedNames, Func<ModelOptions, TModel> load,
+        Func<TModel, string> nameOf, Func<IReadOnlyList<string>, TModel, TServed> serve)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = load(new ModelOptions
+        {
+            Model = path,
+            MaxLength = _options.MaxInputLength,
+            MaxBatchTokens = _options.MaxBatchTokens,
+            Quantize = _options.Quantize,
+        });
+        var names = servedNames.Count > 0 ? servedNames : [nameOf(model)];
+        var served = serve(names, model);
+        _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
+        LogLoaded(_logger, names[0], kind, clock.Elapsed.TotalSeconds);
+        return served;
     }
 
     /// <summary>

@@ -74,17 +74,9 @@ public sealed class ServerAuthAndLimitsTests
             }
         }, TestContext.Current.CancellationToken);
 
-        HttpResponseMessage? refused = null;
-        for (var attempt = 0; attempt < 400 && refused?.StatusCode != HttpStatusCode.TooManyRequests; attempt++)
-        {
-            refused = await server.PostRawAsync("/embed", """{"inputs": "x"}""");
-            if (refused.StatusCode != HttpStatusCode.TooManyRequests)
-            {
-                // The slow request may not have reached the server yet.
-                await Task.Delay(20, TestContext.Current.CancellationToken);
-            }
-        }
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused!.StatusCode);
+        // The slow request may take a moment to reach the server and hold its slot.
+        var refused = await PostUntilAsync(server, HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("1", refused.Headers.RetryAfter?.ToString());
         using (var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)))
         {
@@ -94,16 +86,20 @@ public sealed class ServerAuthAndLimitsTests
         trickling.Cancel();
         await trickle;
         slow.Dispose();
-        HttpResponseMessage? accepted = null;
-        for (var attempt = 0; attempt < 100 && accepted?.StatusCode != HttpStatusCode.OK; attempt++)
+        var accepted = await PostUntilAsync(server, HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    /// <summary>Posts a small /embed request until it gets <paramref name="wanted"/> (or gives up after about 8 s).</summary>
+    private static async Task<HttpResponseMessage> PostUntilAsync(TestServer server, HttpStatusCode wanted)
+    {
+        HttpResponseMessage response;
+        var attempt = 0;
+        while ((response = await server.PostRawAsync("/embed", """{"inputs": "x"}""")).StatusCode != wanted && ++attempt < 400)
         {
-            accepted = await server.PostRawAsync("/embed", """{"inputs": "x"}""");
-            if (accepted.StatusCode != HttpStatusCode.OK)
-            {
-                await Task.Delay(20, TestContext.Current.CancellationToken);
-            }
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         }
-        Assert.Equal(HttpStatusCode.OK, accepted!.StatusCode);
+        return response;
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
