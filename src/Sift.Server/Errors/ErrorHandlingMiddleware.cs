@@ -65,10 +65,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "unexpected failure on {Path}")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "unexpected failure on {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string path);
 
-    [LoggerMessage(Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "{Method} {Path} {Status} inputs={Inputs} tokens={Tokens} queue_ms={QueueMs:F1} compute_ms={ComputeMs:F1} total_ms={TotalMs:F1}")]
     private static partial void LogRequest(ILogger logger, string method, string path, int status, int inputs, int tokens,
         double queueMs, double computeMs, double totalMs);

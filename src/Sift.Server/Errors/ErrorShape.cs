@@ -19,12 +19,11 @@ internal static class ErrorShape
         }
         context.Response.Clear();
         context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
         if (status == StatusCodes.Status429TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "1";
         }
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        await using var writer = Routes.JsonResponse.Start(context);
         writer.WriteStartObject();
         if (IsOpenAiRoute(context.Request.Path))
         {

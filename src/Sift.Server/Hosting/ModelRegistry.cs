@@ -152,7 +152,7 @@ internal sealed partial class ModelRegistry : IDisposable
         return served;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
     private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);
 }
 

@@ -48,8 +48,7 @@ internal static class OpenAiRoutes
 
         var (vectors, tokens) = await service.EmbedAsync(model, inputs, options, "input", context);
 
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         json.WriteStartObject();
         json.WriteString("object", "list");
         json.WriteStartArray("data");

@@ -56,8 +56,7 @@ internal static class RerankRoutes
         var returnDocuments = body.OptionalBool("return_documents") ?? false;
         var (scores, tokens) = await service.RerankAsync(model, query, documents, body.OptionalString("instruction"), truncate: true, "documents", context);
 
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         json.WriteStartObject();
         json.WriteString("id", Guid.NewGuid().ToString());
         json.WriteString("model", model.Name);
@@ -98,8 +97,7 @@ internal static class RerankRoutes
         }
         var (scores, _) = await service.RerankAsync(model, query, texts, body.OptionalString("instruction"), truncate, "texts", context);
 
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
         foreach (var score in Ranked(scores))
         {

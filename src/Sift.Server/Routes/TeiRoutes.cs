@@ -46,8 +46,7 @@ internal static class TeiRoutes
             Dimensions = body.OptionalInt("dimensions"),
         };
         var (vectors, _) = await service.EmbedAsync(model, inputs, options, "inputs", context);
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
         foreach (var vector in vectors)
         {
@@ -68,8 +67,7 @@ internal static class TeiRoutes
         var texts = ReadTexts(body.Required("inputs"), "inputs");
         var addSpecial = body.OptionalBool("add_special_tokens") ?? true;
         var encoded = texts.Select(text => (Utf8: Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC)), Tokens: tokenizer.EncodeWithOffsets(text, addSpecial))).ToArray();
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
         foreach (var (utf8, tokens) in encoded)
         {
@@ -108,8 +106,7 @@ internal static class TeiRoutes
         var texts = batch
             ? ids.EnumerateArray().Select(list => list.ValueKind == JsonValueKind.Array ? Decode(list) : throw ApiException.BadRequest("'ids' mixes arrays and numbers", "ids")).ToArray()
             : [Decode(ids)];
-        context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = JsonResponse.Start(context);
         if (batch)
         {
             json.WriteStartArray();

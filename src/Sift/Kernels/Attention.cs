@@ -40,7 +40,7 @@ public static unsafe class Attention
     /// <param name="values">Values, laid out as the keys.</param>
     /// <param name="keyValueStride">Floats between key (and value) rows.</param>
     /// <param name="keyValueHeadStride">Floats between key (and value) heads: head_dim when heads sit side by side in a row,
-    /// rows × head_dim when each head's keys are contiguous (faster: one page holds many keys).</param>
+    /// rows × head_dim when each head's keys are contiguous (as the model stores them).</param>
     /// <param name="sequences">Where each sequence's queries, keys and outputs are.</param>
     /// <param name="output">Output rows: query heads side by side.</param>
     /// <param name="outputStride">Floats between output rows.</param>

@@ -74,6 +74,16 @@ public sealed class TeiRouteTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Responses_AreUtf8JsonWithoutUnicodeEscapes()
+    {
+        var response = await Server.PostJsonAsync("/tokenize", new { inputs = "日本<|im_end|>" });
+        var raw = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("\"text\":\"<|im_end|>\"", raw);
+        Assert.Contains("日本", raw);
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
     public async Task Decode_SingleAndBatch_RoundTripTokenize()
     {
         using var one = await PostAsync("/decode", new { ids = new[] { 9707, 1879, 151643 } });
