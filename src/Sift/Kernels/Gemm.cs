@@ -118,14 +118,18 @@ public static unsafe partial class Gemm
     private static void MultiplyInt8(float* a, int rows, int lda, PackedMatrix weights, float* c, int ldc, GemmOutput output, WorkerPool pool)
     {
         var blocks = PackedMatrix.Int8Blocks(weights.Columns);
-        var scratch = pool.SharedScratch(ActivationQuantizer.Bytes(rows, blocks));
-        var values = (short*)scratch;
-        var scales = (float*)(values + (long)rows * blocks * Q8Blocks.BlockSize);
-        var quantize = new QuantizeBody(a, lda, weights.Columns, blocks, values, scales);
-        pool.For(rows, ref quantize);
-        var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
-        var body = new Int8Body(values, scales, blocks, rows, weights, c, ldc, output, items);
-        pool.For(items, ref body);
+        // Another model's GEMM may run on the same pool between these two loops; it must not reuse the activations' scratch.
+        lock (pool.SharedScratchLock)
+        {
+            var scratch = pool.SharedScratch(ActivationQuantizer.Bytes(rows, blocks));
+            var values = (short*)scratch;
+            var scales = (float*)(values + (long)rows * blocks * Q8Blocks.BlockSize);
+            var quantize = new QuantizeBody(a, lda, weights.Columns, blocks, values, scales);
+            pool.For(rows, ref quantize);
+            var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
+            var body = new Int8Body(values, scales, blocks, rows, weights, c, ldc, output, items);
+            pool.For(items, ref body);
+        }
     }
 
     private readonly struct QuantizeBody(float* a, int lda, int columns, int blocks, short* values, float* scales) : IParallelBody

@@ -99,10 +99,21 @@ public sealed unsafe class WorkerPool : IDisposable
     }
 
     /// <summary>
-    /// Scratch memory of the calling thread for data every worker reads during the next loop (such
-    /// as quantized activations), 64-byte aligned, reused across calls.
+    /// Scratch memory for data every worker reads during the next loops (such as quantized
+    /// activations), 64-byte aligned, reused across calls. Hold <see cref="SharedScratchLock"/>
+    /// from taking it until the last loop that reads it: two callers (two models) share one pool.
     /// </summary>
-    internal byte* SharedScratch(long bytes) => _shared.Get(bytes);
+    internal byte* SharedScratch(long bytes)
+    {
+        if (!SharedScratchLock.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("take SharedScratchLock before using the shared scratch");
+        }
+        return _shared.Get(bytes);
+    }
+
+    /// <summary>Guards <see cref="SharedScratch"/> across the loops of one operation.</summary>
+    internal Lock SharedScratchLock { get; } = new();
 
     /// <summary>Per-thread scratch memory of at least <paramref name="bytes"/> bytes, 64-byte aligned, reused across loops.</summary>
     internal byte* Scratch(int worker, long bytes) => _scratch[worker].Get(bytes);

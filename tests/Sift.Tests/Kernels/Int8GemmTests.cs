@@ -76,6 +76,18 @@ public sealed class Int8GemmTests
     }
 
     [Fact]
+    public unsafe void SharedScratch_WithoutItsLock_IsRefused()
+    {
+        // Two models share the pool: the int8 GEMM's activations live in the shared scratch between
+        // two loops, so using it without holding the lock across both would let another GEMM overwrite them.
+        Assert.Throws<InvalidOperationException>(() => { _ = (nint)Pool.SharedScratch(64); });
+        lock (Pool.SharedScratchLock)
+        {
+            Assert.NotEqual(0, (nint)Pool.SharedScratch(64));
+        }
+    }
+
+    [Fact]
     public void Quantize_MatchesQ8ZeroRulesAndIsIdempotent()
     {
         var values = Enumerable.Range(0, 32).Select(i => (i - 16) * 0.37f).ToArray();
