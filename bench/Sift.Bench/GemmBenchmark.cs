@@ -27,10 +27,12 @@ internal static class GemmBenchmark
         var peakOneThread = FmaPeak.MeasureGflops(single);
         // 16 vpmaddwd per iteration, 32 multiply-adds each = 2 ops; the FMA loop counts 16 × 16 × 2.
         var int16Peak = FmaPeak.MeasureInt16Gops(pool);
+        // The same step count with 64 multiply-adds per step (8-bit activations): the next int8 lever's ceiling.
+        var uint8Peak = FmaPeak.MeasureUint8Gops(pool);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             workload = "fma_peak", threads = options.Threads, gflops = Math.Round(peak, 1), gflops_one_thread = Math.Round(peakOneThread, 1),
-            int16_madd_gops = Math.Round(int16Peak * 2, 1),
+            int16_madd_gops = Math.Round(int16Peak * 2, 1), uint8_madd_gops = Math.Round(uint8Peak * 4, 1),
         }));
         var format = options.Precision switch
         {
