@@ -62,17 +62,19 @@ public sealed unsafe class WorkerPool : IDisposable
         {
             return;
         }
-        if (count == 1 || ThreadCount == 1)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                body.Execute(i, 0);
-            }
-            return;
-        }
+        // One loop at a time, the single-item and single-thread ones too: the caller runs as
+        // worker 0 and uses worker 0's scratch, which another caller's loop may be using.
         lock (_loopLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (count == 1 || ThreadCount == 1)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    body.Execute(i, 0);
+                }
+                return;
+            }
             _invoke = &Invoke<TBody>;
             _body = Unsafe.AsPointer(ref body);
             _itemCount = count;
