@@ -135,14 +135,20 @@ public sealed class ModelDownloader : IDisposable
         {
             return ggufs.Count == 1 ? ggufs[0] : throw new HubException($"'{model.Id}' has several GGUF files; choose one with :QUANT, e.g. {model.Id}:Q8_0 ({available})");
         }
-        var matches = ggufs.Where(g =>
-        {
-            var stem = Path.GetFileNameWithoutExtension(g.Path);
-            return stem.EndsWith("-" + model.Quantization, StringComparison.OrdinalIgnoreCase) || stem.EndsWith("_" + model.Quantization, StringComparison.OrdinalIgnoreCase)
-                || stem.Equals(model.Quantization, StringComparison.OrdinalIgnoreCase);
-        }).ToList();
+        var matches = ggufs.Where(g => IsQuantization(g.Path, model.Quantization)).ToList();
         return matches.Count == 1 ? matches[0]
             : throw new HubException($"'{model.Id}' has {(matches.Count == 0 ? "no" : "several")} GGUF file for :{model.Quantization}; available: {available}");
+    }
+
+    /// <summary>
+    /// Whether a GGUF file is the quantization asked for: its name ends in "-Q8_0" or "_Q8_0", or is
+    /// "Q8_0" (so ":Q8_0" does not also pick "-IQ8_0" or ":K_M" pick "-Q4_K_M").
+    /// </summary>
+    private static bool IsQuantization(string path, string quantization)
+    {
+        var stem = Path.GetFileNameWithoutExtension(path);
+        return stem.EndsWith("-" + quantization, StringComparison.OrdinalIgnoreCase) || stem.EndsWith("_" + quantization, StringComparison.OrdinalIgnoreCase)
+            || stem.Equals(quantization, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The local path when the snapshot holds everything the model needs; null otherwise.</summary>
@@ -155,7 +161,7 @@ public sealed class ModelDownloader : IDisposable
         var ggufs = Directory.EnumerateFiles(snapshot, "*.gguf", SearchOption.AllDirectories).ToList();
         if (model.Quantization is not null)
         {
-            var match = ggufs.Where(g => Path.GetFileNameWithoutExtension(g).EndsWith(model.Quantization, StringComparison.OrdinalIgnoreCase)).ToList();
+            var match = ggufs.Where(g => IsQuantization(g, model.Quantization)).ToList();
             return match.Count == 1 ? match[0] : null;
         }
         if (!File.Exists(Path.Combine(snapshot, "config.json")))

@@ -186,6 +186,29 @@ public sealed class ModelDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GgufRepository_CachedQuantizationIsNotMistakenForAnotherWithTheSameEnding()
+    {
+        var repository = Directory.CreateTempSubdirectory("sift-gguf-repo-").FullName;
+        try
+        {
+            GgufConverter.Convert(Fixtures.EmbeddingModel, Path.Combine(repository, "Tiny-Embedding-Q8_0.gguf"), Sift.Checkpoints.TensorType.Q8_0, ModelKind.Embedding);
+            File.Copy(Path.Combine(repository, "Tiny-Embedding-Q8_0.gguf"), Path.Combine(repository, "Tiny-Embedding-IQ8_0.gguf"));
+            _hub.Add("Qwen/Tiny-Embedding-GGUF", repository);
+
+            var first = await ModelSource.ResolveAsync("Qwen/Tiny-Embedding-GGUF:IQ8_0", Options(), cancellationToken: TestContext.Current.CancellationToken);
+            Assert.EndsWith("Tiny-Embedding-IQ8_0.gguf", first);
+            // The cache now holds "-IQ8_0", which also ends in "Q8_0": asking for Q8_0 must still fetch "-Q8_0".
+            var second = await ModelSource.ResolveAsync("Qwen/Tiny-Embedding-GGUF:Q8_0", Options(), cancellationToken: TestContext.Current.CancellationToken);
+            Assert.EndsWith("Tiny-Embedding-Q8_0.gguf", second);
+            Assert.DoesNotContain("IQ8_0", Path.GetFileName(second), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(repository, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ModelScope_DownloadsTheSameIdThroughItsApi()
     {
         var path = await ModelSource.ResolveAsync(EmbeddingId, Options(kind: HubKind.ModelScope), cancellationToken: TestContext.Current.CancellationToken);
