@@ -34,7 +34,7 @@ internal static class RerankCommand
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
             });
             var scores = reranker.Score(result.GetRequiredValue(query), documents, new RerankOptions { Instruction = result.GetValue(instruction) });
-            foreach (var score in scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index).Take(result.GetValue(topN) ?? int.MaxValue))
+            foreach (var score in Reranker.Rank(scores).Take(result.GetValue(topN) ?? int.MaxValue))
             {
                 JsonLines.Write(streams.Output, json =>
                 {

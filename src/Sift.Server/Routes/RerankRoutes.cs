@@ -61,7 +61,7 @@ internal static class RerankRoutes
         json.WriteString("id", Guid.NewGuid().ToString());
         json.WriteString("model", model.Name);
         json.WriteStartArray("results");
-        foreach (var score in Ranked(scores).Take(topN ?? int.MaxValue))
+        foreach (var score in Reranker.Rank(scores).Take(topN ?? int.MaxValue))
         {
             json.WriteStartObject();
             json.WriteNumber("index", score.Index);
@@ -99,7 +99,7 @@ internal static class RerankRoutes
 
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
-        foreach (var score in Ranked(scores))
+        foreach (var score in Reranker.Rank(scores))
         {
             json.WriteStartObject();
             json.WriteNumber("index", score.Index);
@@ -113,8 +113,6 @@ internal static class RerankRoutes
         }
         json.WriteEndArray();
     }
-
-    private static IEnumerable<RerankScore> Ranked(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index);
 
     private static string NonEmptyQuery(JsonBody body)
     {

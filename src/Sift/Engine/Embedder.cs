@@ -160,9 +160,10 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
         ArgumentNullException.ThrowIfNull(values);
         var inputs = values.Select(EmbeddingInput.Document).ToArray();
         var results = Embed(inputs, new EmbedOptions { Dimensions = options?.Dimensions });
+        var tokens = results.Sum(r => r.TokenCount);
         var embeddings = new GeneratedEmbeddings<Embedding<float>>(results.Select(r => new Embedding<float>(r.Vector) { ModelId = Name }))
         {
-            Usage = new UsageDetails { InputTokenCount = results.Sum(r => r.TokenCount), TotalTokenCount = results.Sum(r => r.TokenCount) },
+            Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens },
         };
         return Task.FromResult(embeddings);
     }

@@ -160,6 +160,9 @@ public sealed class Reranker : IReranker, IDisposable
         return new RerankScore(index, score, yes, no, tokenCount);
     }
 
+    /// <summary>Highest score first; equal scores keep document order.</summary>
+    public static IEnumerable<RerankScore> Rank(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index);
+
     /// <inheritdoc />
     public Task<IReadOnlyList<RerankResult>> RerankAsync(string query, IReadOnlyList<string> documents, RerankingOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -173,7 +176,7 @@ public sealed class Reranker : IReranker, IDisposable
             throw new SiftRequestException($"top_n must be at least 1, got {options.TopN}", "top_n");
         }
         var scores = Score(query, documents, new RerankOptions { Instruction = options?.Instruction });
-        IReadOnlyList<RerankResult> ranked = scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index)
+        IReadOnlyList<RerankResult> ranked = Rank(scores)
             .Take(options?.TopN ?? int.MaxValue)
             .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null))
             .ToArray();
