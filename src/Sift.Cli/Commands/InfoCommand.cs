@@ -18,14 +18,14 @@ internal static class InfoCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            var gguf = directory.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(directory);
+            var gguf = GgufFile.IsGgufFile(directory);
             if (!gguf && !Directory.Exists(directory))
             {
                 throw new CliException($"{directory}: no model directory or .gguf file");
             }
             using ICheckpoint checkpoint = gguf ? GgufCheckpoint.Open(directory) : SafetensorsCheckpoint.Open(directory);
             var config = checkpoint is GgufCheckpoint file ? file.Config : Qwen3Config.Load(directory);
-            var tokenizer = checkpoint is GgufCheckpoint withTokenizer ? withTokenizer.CreateTokenizer() : Tokenizer.Load(directory);
+            var tokenizer = checkpoint is GgufCheckpoint withTokenizer ? withTokenizer.LoadTokenizer() : Tokenizer.Load(directory);
             var kind = checkpoint is GgufCheckpoint { IsReranker: true } ? "reranker" : gguf ? "embedding" : "decoder";
             var tensors = checkpoint.TensorNames.Select(name => checkpoint.TryGetTensor(name, out var t) ? t : null!).ToArray();
             var parameters = tensors.Sum(t => t.ElementCount);

@@ -15,10 +15,10 @@ internal static class TokenizeCommand
         {
             var path = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
             Tokenizer tokenizer;
-            if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+            if (Checkpoints.Gguf.GgufFile.IsGgufFile(path))
             {
                 using var gguf = Checkpoints.Gguf.GgufCheckpoint.Open(path);
-                tokenizer = gguf.CreateTokenizer();
+                tokenizer = gguf.LoadTokenizer();
             }
             else
             {

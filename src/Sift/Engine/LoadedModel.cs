@@ -77,9 +77,7 @@ internal sealed class LoadedModel : IDisposable
         {
             var config = checkpoint.Config;
             CheckMaxLength(options, config);
-            // A tokenizer.json beside the file wins (it is what the model was trained with); else the GGUF's own.
-            var besides = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Model))!, Tokenizer.FileName);
-            var tokenizer = File.Exists(besides) ? Tokenizer.Load(besides) : checkpoint.CreateTokenizer();
+            var tokenizer = checkpoint.LoadTokenizer();
             var labels = checkpoint.ClassifierLabels;
             var model = Qwen3Model.Load(config, checkpoint, options.Pool ?? WorkerPool.Shared, options.Quantize);
             var name = options.Name ?? Path.GetFileNameWithoutExtension(options.Model);

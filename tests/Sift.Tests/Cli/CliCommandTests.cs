@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Sift.Engine;
 using Sift.Tests.Qwen3;
 
 namespace Sift.Tests.Cli;
@@ -160,6 +161,34 @@ public sealed class CliCommandTests
             "tokenize", "--model", Fixtures.EmbeddingModel);
         Assert.Equal(0, exitCode);
         Assert.Equal("{\"index\":0,\"ids\":[9707,1879,151643]}\n{\"index\":1,\"ids\":[151644,151643]}\n", output);
+    }
+
+    [Fact]
+    public async Task Tokenize_GgufFile_UsesATokenizerJsonBesideItAsTheEngineDoes()
+    {
+        var directory = Directory.CreateTempSubdirectory("sift-cli-gguf-tok-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "tiny-f16.gguf");
+            GgufConverter.Convert(Fixtures.EmbeddingModel, path, Sift.Checkpoints.TensorType.F16, ModelKind.Embedding);
+            var (metadataCode, fromMetadata, _) = await CliRunner.RunAsync(CliRunner.Lines("\"Hello world\""), "tokenize", "--model", path);
+            Assert.Equal(0, metadataCode);
+            Assert.Equal("{\"index\":0,\"ids\":[9707,1879,151643]}\n", fromMetadata);
+
+            // A tokenizer.json beside the file, here one without a post-processor, is the one the model uses.
+            var tokenizer = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.EmbeddingModel, "tokenizer.json")))!;
+            tokenizer["post_processor"] = null;
+            File.WriteAllText(Path.Combine(directory, "tokenizer.json"), tokenizer.ToJsonString());
+            var (besideCode, fromBeside, _) = await CliRunner.RunAsync(CliRunner.Lines("\"Hello world\""), "tokenize", "--model", path);
+            Assert.Equal(0, besideCode);
+            Assert.Equal("{\"index\":0,\"ids\":[9707,1879]}\n", fromBeside);
+            using var embedder = Embedder.Load(new ModelOptions { Model = path });
+            Assert.Equal([9707, 1879], embedder.Tokenizer.Encode("Hello world", addSpecialTokens: true));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

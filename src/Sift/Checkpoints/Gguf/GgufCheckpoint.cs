@@ -78,6 +78,16 @@ public sealed class GgufCheckpoint : ICheckpoint
         }
     }
 
+    /// <summary>
+    /// The model's tokenizer: a tokenizer.json beside the file wins (it is what the model was
+    /// trained with), else the one the tokenizer.ggml.* metadata describes.
+    /// </summary>
+    public Tokenizer LoadTokenizer()
+    {
+        var besides = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_file.Path))!, Tokenizer.FileName);
+        return System.IO.File.Exists(besides) ? Tokenizer.Load(besides) : CreateTokenizer();
+    }
+
     /// <summary>The tokenizer described by the tokenizer.ggml.* metadata.</summary>
     public Tokenizer CreateTokenizer()
     {
