@@ -92,8 +92,13 @@ internal static class SiftCli
         return option;
     }
 
-    /// <summary>The weight format a --quantize value asks for.</summary>
-    public static Kernels.WeightFormat? Quantize(string? value) => value == "int8" ? Kernels.WeightFormat.Int8 : null;
+    /// <summary>The weight format a --quantize value asks for (values from SIFT_QUANTIZE or appsettings.json are checked here too).</summary>
+    public static Kernels.WeightFormat? Quantize(string? value) => value switch
+    {
+        null => null,
+        "int8" => Kernels.WeightFormat.Int8,
+        _ => throw new CliException($"--quantize must be \"int8\", got \"{value}\""),
+    };
 
     /// <summary>A positive integer option that rejects 0 and negatives at parse time with a clear message.</summary>
     public static Option<int?> PositiveIntOption(string name, string description)

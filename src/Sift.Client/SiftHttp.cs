@@ -28,7 +28,7 @@ internal sealed class SiftHttp : IDisposable
         {
             writeBody(writer);
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.Endpoint, path))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(path))
         {
             Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
@@ -43,6 +43,16 @@ internal sealed class SiftHttp : IDisposable
             throw Failure((int)response.StatusCode, text);
         }
         return JsonDocument.Parse(text);
+    }
+
+    /// <summary>
+    /// The route under the endpoint, keeping the endpoint's own path: a server behind a proxy at
+    /// http://host/sift gets http://host/sift/v1/embeddings, not http://host/v1/embeddings.
+    /// </summary>
+    private Uri Resolve(string route)
+    {
+        var endpoint = _options.Endpoint.AbsoluteUri;
+        return new Uri(new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/"), route.TrimStart('/'));
     }
 
     public void Dispose()

@@ -71,7 +71,7 @@ internal static class ServeCommand
                 MaxConcurrentRequests = Positive(result.GetValue(maxConcurrent), "--max-concurrent-requests"),
                 MaxInputLength = result.GetValue(maxInputLength) is { } length ? Positive(length, "--max-input-length") : null,
                 PayloadLimit = ParseSize(result.GetValue(payloadLimit)!),
-                Quantize = ParseQuantize(result.GetValue(quantize)),
+                Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
             };
             var app = SiftServer.Build(options);
@@ -90,13 +90,6 @@ internal static class ServeCommand
 
     private static int Positive(int value, string flag, bool allowZero = false) =>
         value > 0 || allowZero && value == 0 ? value : throw new CliException($"{flag} must be {(allowZero ? "zero or more" : "positive")}, got {value}");
-
-    private static WeightFormat? ParseQuantize(string? value) => value switch
-    {
-        null => null,
-        "int8" => WeightFormat.Int8,
-        _ => throw new CliException($"--quantize must be \"int8\", got \"{value}\""),
-    };
 
     /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
     internal static long ParseSize(string value)

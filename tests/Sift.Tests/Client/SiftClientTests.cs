@@ -32,6 +32,38 @@ public sealed class SiftClientTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(inProcess.Usage!.InputTokenCount, overHttp.Usage!.InputTokenCount);
     }
 
+    [Theory]
+    [InlineData("sift")]
+    [InlineData("sift/")]
+    public async Task Clients_KeepTheEndpointsPath_AsBehindAProxy(string prefix)
+    {
+        // A proxy serving Sift under /sift/: it forwards only requests under that prefix, stripped.
+        using var http = new HttpClient(new PrefixProxy("/sift/"));
+        var behindProxy = Options with { Endpoint = new Uri(fixture.Server.Address, prefix), HttpClient = http };
+        using var embedder = new SiftEmbeddingGenerator(behindProxy);
+        using var reranker = new SiftReranker(behindProxy);
+
+        var embeddings = await embedder.GenerateAsync(["hello"], cancellationToken: TestContext.Current.CancellationToken);
+        var ranked = await reranker.RerankAsync("q", ["a", "b"], cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(64, embeddings[0].Vector.Length);
+        Assert.Equal(2, ranked.Count);
+    }
+
+    private sealed class PrefixProxy(string prefix) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            if (!path.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.NotFound) { Content = new StringContent($"{{\"error\":\"no route {path}\"}}") });
+            }
+            request.RequestUri = new UriBuilder(request.RequestUri) { Path = path[(prefix.Length - 1)..] }.Uri;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task EmbeddingGenerator_QueryInputType_MatchesTheReferenceQuery()
     {
