@@ -6,24 +6,27 @@ namespace Sift.Kernels;
 /// </summary>
 public static class Rope
 {
-    /// <summary>Fills cos and sin tables [positions.Length × headDim/2] for the given positions.</summary>
-    public static void BuildTables(ReadOnlySpan<int> positions, int headDim, double theta, Span<float> cos, Span<float> sin)
+    /// <summary>
+    /// Fills cos and sin tables [count × headDim/2] for the positions firstPosition,
+    /// firstPosition + 1, ...: row p holds position firstPosition + p.
+    /// </summary>
+    public static void BuildTables(int firstPosition, int count, int headDim, double theta, Span<float> cos, Span<float> sin)
     {
         var half = headDim / 2;
-        if (cos.Length < positions.Length * half || sin.Length < positions.Length * half)
+        if (firstPosition < 0 || count < 0 || cos.Length < count * half || sin.Length < count * half)
         {
-            throw new ArgumentException($"tables need {positions.Length * half} entries for {positions.Length} positions of head_dim {headDim}");
+            throw new ArgumentException($"tables need {count * half} entries for {count} positions from {firstPosition} of head_dim {headDim}");
         }
         Span<double> frequencies = stackalloc double[half];
         for (var i = 0; i < half; i++)
         {
             frequencies[i] = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
         }
-        for (var p = 0; p < positions.Length; p++)
+        for (var p = 0; p < count; p++)
         {
             for (var i = 0; i < half; i++)
             {
-                var angle = positions[p] * frequencies[i];
+                var angle = (double)(firstPosition + p) * frequencies[i];
                 cos[p * half + i] = (float)Math.Cos(angle);
                 sin[p * half + i] = (float)Math.Sin(angle);
             }

@@ -29,12 +29,6 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>Queries of each sequence's last token (the last layer computes only those).</summary>
     public NativeBuffer<float> LastQueries { get; } = new();
 
-    /// <summary>RoPE cosines, one row of head_dim/2 per token.</summary>
-    public NativeBuffer<float> Cos { get; } = new();
-
-    /// <summary>RoPE sines, one row of head_dim/2 per token.</summary>
-    public NativeBuffer<float> Sin { get; } = new();
-
     /// <summary>Attention descriptors of one chunk.</summary>
     public AttentionSequence[] Sequences { get; private set; } = [];
 
@@ -49,8 +43,6 @@ internal sealed class ForwardWorkspace : IDisposable
         Attended.EnsureCapacity((long)rows * layout.QueryWidth);
         Activated.EnsureCapacity((long)rows * config.IntermediateSize);
         LastQueries.EnsureCapacity((long)sequences * layout.QueryWidth);
-        Cos.EnsureCapacity((long)tokens * config.HeadDim / 2);
-        Sin.EnsureCapacity((long)tokens * config.HeadDim / 2);
         if (Sequences.Length < sequences)
         {
             Sequences = new AttentionSequence[sequences];
@@ -66,7 +58,5 @@ internal sealed class ForwardWorkspace : IDisposable
         Attended.Dispose();
         Activated.Dispose();
         LastQueries.Dispose();
-        Cos.Dispose();
-        Sin.Dispose();
     }
 }

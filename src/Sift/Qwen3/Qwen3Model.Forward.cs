@@ -91,20 +91,13 @@ public sealed partial class Qwen3Model
         _workspace.Reserve(Config, tokens, chunk, keyValueRows, sequences);
         var x = _workspace.Residual.AsSpan(tokens * h);
         var keyValues = _workspace.KeyValues.AsSpan(checked((int)(keyValueRows * 2 * layout.KeyValueWidth)));
-        var half = Config.HeadDim / 2;
-        var cos = _workspace.Cos.AsSpan(tokens * half);
-        var sin = _workspace.Sin.AsSpan(tokens * half);
-
+        var longest = 0;
         for (var t = 0; t < tokens; t++)
         {
             WeightReader.ReadRow(_embedding, batch.TokenIds[t], x.Slice(t * h, h));
+            longest = Math.Max(longest, batch.Positions[t] + 1);
         }
-        var positions = new int[tokens];
-        for (var t = 0; t < tokens; t++)
-        {
-            positions[t] = context + batch.Positions[t];
-        }
-        Rope.BuildTables(positions, Config.HeadDim, Config.RopeTheta, cos, sin);
+        _rotary.Ensure(context + longest);
 
         for (var l = 0; l < _layers.Length; l++)
         {
@@ -126,7 +119,7 @@ public sealed partial class Qwen3Model
             for (var start = 0; start < tokens; start += chunk)
             {
                 var rows = Math.Min(chunk, tokens - start);
-                ProjectKeysValuesAndQueries(layer, batch, context, start, rows, cos, sin, keyValues, capture?.KeyValues[l], lastLayer);
+                ProjectKeysValuesAndQueries(layer, batch, context, start, rows, keyValues, capture?.KeyValues[l], lastLayer);
                 if (lastLayer)
                 {
                     continue;
@@ -180,11 +173,10 @@ public sealed partial class Qwen3Model
     /// values go to the batch-wide buffer. In the last layer, the queries of last tokens are kept.
     /// </summary>
     private void ProjectKeysValuesAndQueries(Qwen3Layer layer, PackedBatch batch, int context, int start, int rows,
-        ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, Span<float> keyValues, float[]? capture, bool lastLayer)
+        Span<float> keyValues, float[]? capture, bool lastLayer)
     {
         var h = Config.HiddenSize;
         var layout = Layout;
-        var half = Config.HeadDim / 2;
         var d = layout.HeadDim;
         var buffer = new KeyValueLayout(layout, keyValues.Length / (2 * layout.KeyValueWidth));
         var cache = new KeyValueLayout(layout, capture is null ? 0 : capture.Length / (2 * layout.KeyValueWidth));
@@ -192,7 +184,7 @@ public sealed partial class Qwen3Model
         var qkv = _workspace.Qkv.AsSpan(rows * layout.QkvWidth);
         RmsNorm.ApplyRows(_workspace.Residual.AsSpan(batch.TokenCount * h).Slice(start * h), h, layer.AttentionNorm, normalized, h, rows, (float)Config.RmsNormEps);
         Gemm.Multiply(normalized, rows, h, layer.Qkv, qkv, layout.QkvWidth, GemmOutput.Store, _pool);
-        NormalizeAndRotate(layer, qkv, rows, cos.Slice(start * half), sin.Slice(start * half));
+        NormalizeAndRotate(layer, qkv, rows, batch.Positions.AsSpan(start, rows), context);
 
         var s = SequenceOf(batch, start);
         for (var t = start; t < start + rows; t++)
@@ -259,18 +251,17 @@ public sealed partial class Qwen3Model
         return index >= 0 ? Math.Min(index, batch.SequenceCount - 1) : ~index - 1;
     }
 
-    /// <summary>Per-head RMSNorm of queries and keys (q_norm, k_norm), then RoPE at each token's position.</summary>
-    private void NormalizeAndRotate(Qwen3Layer layer, Span<float> qkv, int tokens, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    /// <summary>Per-head RMSNorm of queries and keys (q_norm, k_norm), then RoPE at each token's position (after <paramref name="context"/> prefix tokens).</summary>
+    private void NormalizeAndRotate(Qwen3Layer layer, Span<float> qkv, int tokens, ReadOnlySpan<int> positions, int context)
     {
         var layout = Layout;
         var d = layout.HeadDim;
-        var half = d / 2;
         var eps = (float)Config.RmsNormEps;
         for (var t = 0; t < tokens; t++)
         {
             var row = qkv.Slice(t * layout.QkvWidth, layout.QkvWidth);
-            var cosRow = cos.Slice(t * half, half);
-            var sinRow = sin.Slice(t * half, half);
+            var cosRow = _rotary.Cos(context + positions[t]);
+            var sinRow = _rotary.Sin(context + positions[t]);
             for (var head = 0; head < layout.HeadCount + layout.KeyValueHeadCount; head++)
             {
                 var vector = row.Slice(head * d, d);

@@ -17,6 +17,7 @@ public sealed partial class Qwen3Model : IDisposable
     private readonly float[] _finalNorm;
     private readonly WorkerPool _pool;
     private readonly ForwardWorkspace _workspace = new();
+    private readonly RotaryTable _rotary;
     private readonly Lock _forwardLock = new();
     private bool _disposed;
 
@@ -31,6 +32,7 @@ public sealed partial class Qwen3Model : IDisposable
         _pool = pool;
         LoadTime = loadTime;
         Layout = new AttentionLayout(config.HeadCount, config.KeyValueHeadCount, config.HeadDim);
+        _rotary = new RotaryTable(config.HeadDim, config.RopeTheta, config.MaxPositionEmbeddings);
     }
 
     /// <summary>The model's hyperparameters.</summary>
