@@ -1,22 +1,22 @@
 namespace Sift.Bench;
 
-/// <summary>Where the benchmarks find the repository and the shared fixtures beside it.</summary>
+/// <summary>Where the benchmarks find the repository and its test fixtures.</summary>
 internal static class BenchPaths
 {
-    /// <summary>../shared/fixtures beside the repository that holds this build.</summary>
+    /// <summary>tests/fixtures in the repository that holds this build.</summary>
     public static string Fixtures
     {
         get
         {
             for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             {
-                var candidate = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "fixtures"));
+                var candidate = Path.Combine(directory.FullName, "tests", "fixtures");
                 if (File.Exists(Path.Combine(directory.FullName, "Sift.sln")) && Directory.Exists(candidate))
                 {
                     return candidate;
                 }
             }
-            throw new ArgumentException("run from the repository with ../shared/fixtures beside it, or pass --model");
+            throw new ArgumentException("run from the repository (tests/fixtures), or pass --model");
         }
     }
 

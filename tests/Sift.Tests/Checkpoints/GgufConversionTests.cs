@@ -8,7 +8,7 @@ namespace Sift.Tests.Checkpoints;
 
 /// <summary>
 /// `sift convert` output loaded back against the fixture references, and compared with the GGUF
-/// that the independent Python writer (../shared/bench/gguf_write.py, llama.cpp's layout) makes.
+/// that the independent Python writer (tests/tools/gguf_write.py, llama.cpp's layout) makes.
 /// </summary>
 public sealed class GgufConversionTests : IDisposable
 {
@@ -115,10 +115,10 @@ public sealed class GgufConversionTests : IDisposable
         }
     }
 
-    /// <summary>Runs ../shared/bench/gguf_write.py (needs /usr/bin/python3 with numpy: apt-get install python3-numpy; .ci/run does).</summary>
+    /// <summary>Runs tests/tools/gguf_write.py (needs /usr/bin/python3 with numpy: apt-get install python3-numpy; .ci/run does).</summary>
     private static void RunGgufWritePy(string source, string output, string type, string kind)
     {
-        var script = Path.GetFullPath(Path.Combine(Fixtures.Root, "..", "bench", "gguf_write.py"));
+        var script = Path.GetFullPath(Fixtures.Tool("gguf_write.py"));
         var start = new ProcessStartInfo("/usr/bin/python3", [script, source, output, "--type", type, "--kind", kind])
         {
             RedirectStandardError = true,
