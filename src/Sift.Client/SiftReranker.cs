@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sift.Abstractions;
 
 namespace Sift.Client;
 

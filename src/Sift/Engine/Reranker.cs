@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using Sift.Client;
+using Sift.Abstractions;
 using Sift.Qwen3;
 using Sift.Tokenization;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Sift.Abstractions;
 using Sift.Client;
 using Sift.Engine;
 using Sift.Tests.Engine;

@@ -1,9 +1,9 @@
-namespace Sift.Client;
+namespace Sift.Abstractions;
 
 /// <summary>
 /// Scores documents against a query (a cross-encoder reranker), the companion of
 /// Microsoft.Extensions.AI's IEmbeddingGenerator: the Sift engine implements it in process and
-/// <see cref="SiftReranker"/> implements it over HTTP.
+/// Sift.Client.SiftReranker implements it over HTTP.
 /// </summary>
 public interface IReranker
 {

@@ -1,4 +1,4 @@
-namespace Sift.Client;
+namespace Sift.Abstractions;
 
 /// <summary>Options of one rerank call.</summary>
 public sealed record RerankingOptions

@@ -1,4 +1,4 @@
-namespace Sift.Client;
+namespace Sift.Abstractions;
 
 /// <summary>One document's relevance.</summary>
 /// <param name="Index">The document's position in the request.</param>
