@@ -1,0 +1,11 @@
+namespace Sift.Retrieval;
+
+/// <summary>One document in a search's results, with its best chunk.</summary>
+/// <param name="DocumentId">The document.</param>
+/// <param name="Score">The best chunk's rerank score (P(yes)) when reranked, else its vector score.</param>
+/// <param name="VectorScore">The best chunk's cosine similarity to the query.</param>
+/// <param name="ChunkIndex">The best chunk's position in the document.</param>
+/// <param name="ChunkText">The best chunk's text.</param>
+/// <param name="Metadata">The document's metadata.</param>
+public sealed record SearchHit(string DocumentId, float Score, float VectorScore, int ChunkIndex, string ChunkText,
+    IReadOnlyDictionary<string, MetadataValue> Metadata);
