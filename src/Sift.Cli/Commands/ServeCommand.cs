@@ -42,11 +42,14 @@ internal static class ServeCommand
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
+        var data = settings.Option("--data", "Where collections live: a directory (embedded SQLite + HNSW) or a postgres:// URL / Host=... connection string.",
+            defaults.Data);
+        var dataMaxSize = settings.Option<string?>("--data-max-size", "Largest the embedded database may grow (e.g. 10GB); writes beyond get 503.", null);
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, drainTimeout, hub,
+            payloadLimit, quantize, drainTimeout, hub, data, dataMaxSize,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -70,9 +73,11 @@ internal static class ServeCommand
                 MaxClientBatchSize = Positive(result.GetValue(maxClientBatch), "--max-client-batch-size"),
                 MaxConcurrentRequests = Positive(result.GetValue(maxConcurrent), "--max-concurrent-requests"),
                 MaxInputLength = result.GetValue(maxInputLength) is { } length ? Positive(length, "--max-input-length") : null,
-                PayloadLimit = ParseSize(result.GetValue(payloadLimit)!),
+                PayloadLimit = ParseSize(result.GetValue(payloadLimit)!, "--payload-limit"),
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
+                Data = result.GetValue(data)!,
+                DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
             };
             var app = SiftServer.Build(options);
             await app.StartAsync(cancellationToken);
@@ -92,7 +97,7 @@ internal static class ServeCommand
         value > 0 || allowZero && value == 0 ? value : throw new CliException($"{flag} must be {(allowZero ? "zero or more" : "positive")}, got {value}");
 
     /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
-    internal static long ParseSize(string value)
+    internal static long ParseSize(string value, string flag)
     {
         var text = value.Trim().ToUpperInvariant();
         var (number, unit) = text.EndsWith("GB", StringComparison.Ordinal) ? (text[..^2], 1L << 30)
@@ -102,7 +107,7 @@ internal static class ServeCommand
             : (text, 1L);
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
             ? (long)(amount * unit)
-            : throw new CliException($"--payload-limit must be a size such as 2MB, 512KB or 1048576, got \"{value}\"");
+            : throw new CliException($"{flag} must be a size such as 2MB, 512KB or 1048576, got \"{value}\"");
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>

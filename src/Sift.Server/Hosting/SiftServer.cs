@@ -36,6 +36,7 @@ public static class SiftServer
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<EmbeddingService>();
         builder.Services.AddSingleton<RerankService>();
+        builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -52,6 +53,9 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        Retrieval.CollectionRoutes.Map(app);
+        // The store opens before the server listens: a bad --data fails the start with its reason.
+        app.Services.GetRequiredService<Retrieval.RetrievalHost>().Open();
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

@@ -69,6 +69,10 @@ internal sealed class IndexFile(string directory, long collectionId)
 
     public void Delete()
     {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
         foreach (var path in new[] { IndexPath, ManifestPath, IndexPath + ".tmp", ManifestPath + ".tmp" })
         {
             File.Delete(path);
