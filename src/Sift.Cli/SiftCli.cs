@@ -26,6 +26,8 @@ internal static class SiftCli
             ServeCommand.Create(streams),
             ConvertCommand.Create(streams),
             DownloadCommand.Create(streams),
+            IndexCommand.Create(streams),
+            SearchCommand.Create(streams),
         };
         try
         {
