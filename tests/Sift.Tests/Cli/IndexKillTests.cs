@@ -10,7 +10,7 @@ namespace Sift.Tests.Cli;
 /// <summary>A real <c>sift index</c> process killed with SIGKILL in the middle of a bulk import.</summary>
 public sealed class IndexKillTests
 {
-    private const int Documents = 3000;
+    private const int Documents = 800;
     private const int BatchSize = 10;
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class IndexKillTests
             var random = new Random(20261129);
             var words = new[] { "river", "mountain", "城市", "capital", "gravity", "light", "东京", "sugar", "force", "ocean" };
             var texts = Enumerable.Range(0, Documents)
-                .ToDictionary(i => $"doc-{i:D5}", i => string.Join(' ', Enumerable.Range(0, 5 + random.Next(60)).Select(_ => words[random.Next(words.Length)])));
+                .ToDictionary(i => $"doc-{i:D5}", i => string.Join(' ', Enumerable.Range(0, 5 + random.Next(30)).Select(_ => words[random.Next(words.Length)])));
             await File.WriteAllLinesAsync(input, texts.Select(t => JsonSerializer.Serialize(new { id = t.Key, text = t.Value, metadata = new { n = t.Key.Length } })), cancel);
 
             var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
