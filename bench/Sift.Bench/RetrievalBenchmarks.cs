@@ -71,7 +71,7 @@ internal static class RetrievalBenchmarks
                 collection.Search(query[q], 10, null).Select(h => h.Key).Intersect(exact[q].Take(10).Select(h => h.Key)).Count() / 10.0);
             var recall100 = Enumerable.Range(0, queries).Average(q =>
                 collection.Search(query[q], 100, null).Select(h => h.Key).Intersect(exact[q].Select(h => h.Key)).Count() / 100.0);
-            var sizes = new[] { 1024, 4096, 16384, 65536 }.Where(s => s < count).ToArray();
+            var sizes = new[] { 1024, 4096, 8192, 16384, 65536 }.Where(s => s < count).ToArray();
             var exactBySize = sizes.ToDictionary(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture), s =>
             {
                 var arena = new VectorArena(dimensions);

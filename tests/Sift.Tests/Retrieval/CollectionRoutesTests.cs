@@ -316,4 +316,28 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(1, JsonDocument.Parse(await server.Http.GetStringAsync("/v1/collections/small", Cancel)).RootElement.GetProperty("documents").GetInt64());
     }
+
+    [Fact]
+    public async Task Upsert_MoreDocumentsThanTheBatchLimit_Is400NamingTheLimit()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { MaxClientBatchSize = 2 });
+        await server.PostJsonAsync("/v1/collections", new { name = "limited" });
+        var response = await server.PostJsonAsync("/v1/collections/limited/documents",
+            new { documents = Enumerable.Range(0, 3).Select(i => new { id = $"d{i}", text = "t" }) });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("the limit is 2", await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task OpenApi_DocumentsTheCollectionRoutes()
+    {
+        using var openApi = JsonDocument.Parse(await Server.Http.GetStringAsync("/openapi/v1.json", Cancel));
+        var paths = openApi.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/v1/collections", "/v1/collections/{name}", "/v1/collections/{name}/documents", "/v1/collections/{name}/search" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is not in the OpenAPI document");
+        }
+        Assert.Contains("top_k", paths.GetProperty("/v1/collections/{name}/search").GetRawText() + openApi.RootElement.GetProperty("components").GetRawText(),
+            StringComparison.OrdinalIgnoreCase);
+    }
 }
