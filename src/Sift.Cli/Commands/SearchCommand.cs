@@ -60,15 +60,7 @@ internal static class SearchCommand
                 JsonLines.Write(streams.Output, json =>
                 {
                     json.WriteStartObject();
-                    json.WriteString("id", hit.DocumentId);
-                    json.WriteNumber("score", hit.Score);
-                    json.WriteNumber("vector_score", hit.VectorScore);
-                    json.WriteStartObject("chunk");
-                    json.WriteNumber("index", hit.ChunkIndex);
-                    json.WriteString("text", hit.ChunkText);
-                    json.WriteEndObject();
-                    json.WritePropertyName("metadata");
-                    DocumentMetadata.Write(json, hit.Metadata);
+                    hit.WriteProperties(json);
                     json.WriteBoolean("reranked", response.Reranked);
                     json.WriteEndObject();
                 });
@@ -99,11 +91,23 @@ internal static class SearchCommand
             {
                 "true" => MetadataValue.Of(true),
                 "false" => MetadataValue.Of(false),
-                _ when text.Length >= 2 && text[0] == '"' && text[^1] == '"' => MetadataValue.Of(JsonSerializer.Deserialize<string>(text)!),
+                _ when text.Length >= 2 && text[0] == '"' && text[^1] == '"' => MetadataValue.Of(QuotedString(text, pair)),
                 _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => MetadataValue.Of(number),
                 _ => MetadataValue.Of(text),
             };
         }
         return filter;
+    }
+
+    private static string QuotedString(string text, string pair)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<string>(text)!;
+        }
+        catch (JsonException)
+        {
+            throw new CliException($"--filter \"{pair}\": {text} is not a valid JSON string");
+        }
     }
 }

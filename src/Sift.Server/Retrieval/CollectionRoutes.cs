@@ -224,15 +224,7 @@ internal static class CollectionRoutes
         foreach (var hit in response.Results)
         {
             json.WriteStartObject();
-            json.WriteString("id", hit.DocumentId);
-            json.WriteNumber("score", hit.Score);
-            json.WriteNumber("vector_score", hit.VectorScore);
-            json.WriteStartObject("chunk");
-            json.WriteNumber("index", hit.ChunkIndex);
-            json.WriteString("text", hit.ChunkText);
-            json.WriteEndObject();
-            json.WritePropertyName("metadata");
-            DocumentMetadata.Write(json, hit.Metadata);
+            hit.WriteProperties(json);
             json.WriteEndObject();
         }
         json.WriteEndArray();
