@@ -1,6 +1,7 @@
 # The PostgreSQL store's tests run against real Postgres with pgvector: PGlite (Postgres compiled to
 # WASM) behind its wire-protocol server, from npm, in the git-ignored .services/pglite. The tests
-# start it themselves (tests/Sift.Tests/Support/PgliteServer.cs) and find it through SIFT_PGLITE.
+# start it themselves (tests/Sift.Tests/Support/PgliteServer.cs runs pglite-server.mjs there) and
+# find it through SIFT_PGLITE.
 pglite_dir="$(pwd)/.services/pglite"
 if [ ! -f "$pglite_dir/node_modules/@electric-sql/pglite-socket/package.json" ] \
   || [ ! -f "$pglite_dir/node_modules/@electric-sql/pglite-pgvector/package.json" ]; then
@@ -13,5 +14,4 @@ if [ ! -f "$pglite_dir/node_modules/@electric-sql/pglite-socket/package.json" ] 
   (cd "$pglite_dir" && npm install --no-audit --no-fund --silent \
     @electric-sql/pglite@0.5.14 @electric-sql/pglite-socket@0.2.17 @electric-sql/pglite-pgvector@0.0.15 >/dev/null)
 fi
-cp tests/Sift.Tests/Support/pglite-server.mjs "$pglite_dir/server.mjs"
 export SIFT_PGLITE="$pglite_dir"

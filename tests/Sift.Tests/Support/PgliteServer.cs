@@ -23,7 +23,7 @@ public sealed partial class PgliteServer : IAsyncLifetime
 
     private static string? Node => RequiredService.FindExecutable("node", "/usr/bin/node", "/usr/local/bin/node");
 
-    private static bool Installed => Node is not null && File.Exists(Path.Combine(Directory, "server.mjs"))
+    private static bool Installed => Node is not null
         && File.Exists(Path.Combine(Directory, "node_modules", "@electric-sql", "pglite-pgvector", "package.json"));
 
     /// <summary>Skips the calling test (fails it under .ci/run) when PGlite is not installed.</summary>
@@ -39,7 +39,10 @@ public sealed partial class PgliteServer : IAsyncLifetime
         {
             return;
         }
-        var start = new ProcessStartInfo(Node!, [Path.Combine(Directory, "server.mjs"), "0"])
+        // The script sits beside node_modules so that its imports resolve; the repository's copy is the one that runs.
+        var script = Path.Combine(Directory, "sift-test-server.mjs");
+        File.Copy(Path.Combine(Fixtures.Repository, "tests", "Sift.Tests", "Support", "pglite-server.mjs"), script, overwrite: true);
+        var start = new ProcessStartInfo(Node!, [script, "0"])
         {
             WorkingDirectory = Directory,
             RedirectStandardOutput = true,

@@ -159,10 +159,16 @@ internal sealed partial class CollectionVectors : IDisposable
         }
     }
 
-    /// <summary>Saves the index when it changed since it was loaded or last saved (at shutdown).</summary>
+    /// <summary>
+    /// Saves the index when it changed since it was loaded or last saved (at shutdown). A build still
+    /// running is not waited for: shutdown stays quick, and the next start builds again.
+    /// </summary>
     public void Save()
     {
-        _build.Wait();
+        if (!_build.IsCompleted)
+        {
+            return;
+        }
         _lock.EnterReadLock();
         try
         {
@@ -178,14 +184,20 @@ internal sealed partial class CollectionVectors : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops a running build and frees the index. The lock itself stays usable: a search that found
+    /// this collection just before it was deleted finishes with an exact scan instead of failing.
+    /// </summary>
     public void Dispose()
     {
         _lock.EnterWriteLock();
         _disposed = true;
         _lock.ExitWriteLock();
         _build.Wait();
+        _lock.EnterWriteLock();
         _ann?.Dispose();
-        _lock.Dispose();
+        _ann = null;
+        _lock.ExitWriteLock();
     }
 
     /// <summary>Starts a background build (the caller holds the write lock).</summary>
@@ -234,6 +246,11 @@ internal sealed partial class CollectionVectors : IDisposable
             _lock.EnterWriteLock();
             try
             {
+                if (_disposed)
+                {
+                    index.Dispose();
+                    return;
+                }
                 foreach (var (key, added) in _pending!)
                 {
                     if (added && _arena.Contains(key) && !index.Contains(key))
