@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Sift.Server.Errors;
-using Sift.Server.Metrics;
 using Sift.Server.Routes;
 
 namespace Sift.Server.Hosting;
@@ -31,7 +30,7 @@ public static class SiftServer
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<ServerMetrics>();
+        ServerTelemetry.Add(builder);
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<EmbeddingService>();
@@ -52,6 +51,7 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        ServerTelemetry.MapMetrics(app);
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;
