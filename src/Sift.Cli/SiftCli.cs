@@ -75,7 +75,7 @@ internal static class SiftCli
 
     private static bool IsUserFacing(Exception e) =>
         e is CliException or SiftRequestException or CheckpointException or TokenizerException or IOException or UnauthorizedAccessException
-            or ArgumentOutOfRangeException or Hub.HubException;
+            or ArgumentOutOfRangeException or Hub.HubException or Server.Hosting.MemoryBudgetException;
 
     /// <summary>The --model option every command shares.</summary>
     public static Option<string> ModelOption() => new("--model", "-m")

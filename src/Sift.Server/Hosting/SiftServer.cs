@@ -13,6 +13,13 @@ public static class SiftServer
     {
         ArgumentNullException.ThrowIfNull(options);
         ModelRegistry.ResolveKinds(options);
+        var plan = options.MaxMemory is { } budget
+            ? MemoryPlan.Create(budget, ModelRegistry.Footprints(options), options, Kernels.WorkerPool.Shared.ThreadCount)
+            : null;
+        if (plan is not null)
+        {
+            options = options with { MaxBatchTokens = plan.MaxBatchTokens, MaxConcurrentRequests = plan.MaxConcurrentRequests };
+        }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -30,6 +37,10 @@ public static class SiftServer
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
+        if (plan is not null)
+        {
+            builder.Services.AddSingleton(plan);
+        }
         ServerTelemetry.Add(builder);
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();

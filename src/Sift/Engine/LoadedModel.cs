@@ -108,7 +108,9 @@ internal sealed class LoadedModel : IDisposable
     {
         var hidden = Model.Config.HiddenSize;
         var results = new float[sequences.Count][];
-        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length).ToArray(), MaxBatchTokens))
+        // A sequence holds the keys and values of the prefix's copy besides its own: the budget counts both.
+        var context = prefix?.Length ?? 0;
+        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length + context).ToArray(), MaxBatchTokens))
         {
             var pooled = new float[batch.Length * hidden];
             using var span = SiftTelemetry.ActivitySource.StartActivity("sift.forward")?
