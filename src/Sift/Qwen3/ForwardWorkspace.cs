@@ -32,6 +32,10 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>Attention descriptors of one chunk.</summary>
     public AttentionSequence[] Sequences { get; private set; } = [];
 
+    /// <summary>Bytes the buffers hold now (they only grow).</summary>
+    public long Bytes => sizeof(float) * (Residual.Capacity + KeyValues.Capacity + Normalized.Capacity + Qkv.Capacity + Attended.Capacity
+        + Activated.Capacity + LastQueries.Capacity);
+
     public void Reserve(Qwen3Config config, int tokens, int chunk, long keyValueRows, int sequences)
     {
         var size = WorkspaceSize.For(config, tokens, chunk, keyValueRows, sequences);
