@@ -210,6 +210,28 @@ public sealed class CliCommandTests
         Assert.Contains("tied_lm_head             True", table);
     }
 
+    [Fact]
+    public async Task Info_ShowsThreadsDtypeInMemoryFileHashesAndWhatABudgetWouldSize()
+    {
+        var (exitCode, output, error) = await CliRunner.RunAsync("", "info", "--model", Fixtures.RerankerModel, "--json", "--quantize", "int8", "--max-memory", "1GB");
+        Assert.True(exitCode == 0, error);
+        var info = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(Environment.ProcessorCount, info.GetProperty("threads").GetInt32());
+        Assert.Equal("int8", info.GetProperty("dtype_in_memory").GetString());
+        using (var reranker = Sift.Engine.Reranker.Load(new Sift.Engine.ModelOptions { Model = Fixtures.RerankerModel, Quantize = Sift.Kernels.WeightFormat.Int8 }))
+        {
+            Assert.True(info.GetProperty("weights_resident_bytes").GetInt64() >= reranker.Model.PackedWeightBytes + reranker.Model.EmbeddingBytes);
+        }
+        Assert.Equal(JsonValueKind.Null, info.GetProperty("revision").ValueKind);
+        var files = info.GetProperty("files").EnumerateArray().ToArray();
+        Assert.Equal(2, files.Length);
+        var first = Path.Combine(Fixtures.RerankerModel, files[0].GetProperty("name").GetString()!);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(first))), files[0].GetProperty("sha256").GetString());
+        Assert.Equal(1L << 30, info.GetProperty("memory_budget").GetInt64());
+        Assert.Equal(8192, info.GetProperty("max_input_length").GetInt32());
+        Assert.InRange(info.GetProperty("max_batch_tokens").GetInt32(), 8192, 16384);
+    }
+
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
         { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no such model directory or .gguf file" },
