@@ -10,7 +10,7 @@ internal static class ProbeCommand
 {
     public static Command Create(CliStreams streams)
     {
-        var url = new Argument<Uri?>("url")
+        var url = new Argument<string?>("url")
         {
             Description = "What to ask (default: http://127.0.0.1:$SIFT_PORT/ready, port 8080 when SIFT_PORT is unset).",
             Arity = ArgumentArity.ZeroOrOne,
@@ -20,7 +20,11 @@ internal static class ProbeCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var port = Environment.GetEnvironmentVariable("SIFT_PORT") is { Length: > 0 } configured ? configured : "8080";
-            var target = result.GetValue(url) ?? new Uri($"http://127.0.0.1:{port}/ready");
+            var given = result.GetValue(url) ?? $"http://127.0.0.1:{port}/ready";
+            if (!Uri.TryCreate(given, UriKind.Absolute, out var target) || target.Scheme is not ("http" or "https"))
+            {
+                throw new CliException($"the URL to probe must be an absolute http(s) URL, got \"{given}\"");
+            }
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)) };
             try
             {

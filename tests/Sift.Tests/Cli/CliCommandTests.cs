@@ -234,6 +234,8 @@ public sealed class CliCommandTests
 
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
+        { "", ["probe", "nonsense"], "sift: error: the URL to probe must be an absolute http(s) URL, got \"nonsense\"" },
+        { "", ["probe", "http://127.0.0.1:1/ready"], "sift: error: http://127.0.0.1:1/ready did not answer" },
         { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no such model directory or .gguf file" },
         { "{broken\n", ["embed", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 1: not valid JSON" },
         { "\n42\n", ["tokenize", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 2: expected a JSON string or an object" },
