@@ -21,7 +21,7 @@ mkdir -p "$rootfs/usr/share/dotnet" && cp -a "$(dirname "$(readlink -f "$(comman
 ln -sf /usr/share/dotnet/dotnet "$rootfs/usr/bin/dotnet"
 tar -C "$rootfs" -c . | podman import - localhost/sift-sdk:local >/dev/null
 
-podman build --network=host --build-arg SDK_IMAGE=localhost/sift-sdk:local --build-arg RUNTIME_IMAGE=localhost/sift-runtime-deps:local -t localhost/sift:local .
+podman build --isolation=chroot --network=host --build-arg SDK_IMAGE=localhost/sift-sdk:local --build-arg RUNTIME_IMAGE=localhost/sift-runtime-deps:local -t localhost/sift:local .
 podman image inspect localhost/sift:local --format 'user={{.Config.User}} entrypoint={{.Config.Entrypoint}} cmd={{.Config.Cmd}} healthcheck={{.Config.Healthcheck}}'
 
 podman run -d --name sift-check --network=host -e SIFT_PORT=18600 -e SIFT_HOST=127.0.0.1 \

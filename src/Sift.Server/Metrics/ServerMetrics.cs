@@ -43,5 +43,32 @@ public sealed class ServerMetrics(SiftTelemetry telemetry)
     /// <summary>A model's load time (sift_model_load_seconds).</summary>
     public void RecordModelLoad(string model, double seconds) => Telemetry.ModelLoad.Record(seconds, ModelTag(model));
 
+    /// <summary>Cache lookups of one request: <paramref name="kind"/> is what was looked up ("embedding", "rerank", ...) (sift_cache_requests_total).</summary>
+    public void RecordCacheLookups(string kind, int hits, int misses)
+    {
+        if (hits > 0)
+        {
+            Telemetry.CacheRequests.Add(hits, new TagList { { "kind", kind }, { "result", "hit" } });
+        }
+        if (misses > 0)
+        {
+            Telemetry.CacheRequests.Add(misses, new TagList { { "kind", kind }, { "result", "miss" } });
+        }
+    }
+
+    /// <summary>A cache call that failed and fell back to computing: "read" or "write", and why (sift_cache_errors_total).</summary>
+    public void RecordCacheError(string operation, string kind) =>
+        Telemetry.CacheErrors.Add(1, new TagList { { "operation", operation }, { "kind", kind } });
+
+    /// <summary>Where the in-process cache's entry count is read from (sift_cache_entries).</summary>
+    public void ObserveCacheEntries(Func<long> entries) => Telemetry.CacheEntries = entries;
+
+    /// <summary>A ranking the low-confidence rule flagged; <paramref name="collection"/> is empty for a plain rerank request (sift_low_confidence_total).</summary>
+    public void RecordLowConfidence(string model, string collection) =>
+        Telemetry.LowConfidence.Add(1, new TagList { { "model", model }, { "collection", collection } });
+
+    /// <summary>An alert webhook delivery: "sent", "failed" or "dropped" (sift_alert_webhook_total).</summary>
+    public void RecordAlertWebhook(string result) => Telemetry.AlertWebhook.Add(1, new KeyValuePair<string, object?>("result", result));
+
     private static KeyValuePair<string, object?> ModelTag(string model) => new("model", model);
 }

@@ -43,6 +43,12 @@ public sealed class SiftTelemetry : IDisposable
         ModelLoad = Meter.CreateGauge<double>("sift.model.load", "s", "Time to load and pack each model.");
         MemoryBudget = Meter.CreateGauge<long>("sift.memory.budget", "By", "The --max-memory budget the server sized its limits from.");
         MaxBatchTokens = Meter.CreateGauge<int>("sift.batch.max_tokens", "{token}", "Tokens per forward pass the server admits.");
+        CacheRequests = Meter.CreateCounter<long>("sift.cache.requests", "{lookup}", "Cache lookups by what was looked up and whether it was found.");
+        CacheErrors = Meter.CreateCounter<long>("sift.cache.errors", "{error}", "Cache calls that failed (the request computed instead), by operation and kind.");
+        Meter.CreateObservableGauge("sift.cache.entries", () => CacheEntries is { } entries ? [new Measurement<long>(entries())] : Array.Empty<Measurement<long>>(),
+            "{entry}", "Entries in the in-process cache.");
+        LowConfidence = Meter.CreateCounter<long>("sift.low_confidence", "{ranking}", "Rankings the low-confidence rule flagged, by model and collection.");
+        AlertWebhook = Meter.CreateCounter<long>("sift.alert.webhook", "{alert}", "Low-confidence alerts posted to the webhook, by outcome.");
     }
 
     /// <summary>The telemetry of in-process engine users (no host, no meter factory).</summary>
@@ -93,6 +99,21 @@ public sealed class SiftTelemetry : IDisposable
 
     /// <summary>The tokens per forward pass admitted (recorded once at start-up).</summary>
     public Gauge<int> MaxBatchTokens { get; }
+
+    /// <summary>Cache lookups; tags <c>kind</c> and <c>result</c> (hit, miss).</summary>
+    public Counter<long> CacheRequests { get; }
+
+    /// <summary>Failed cache calls; tags <c>operation</c> (read, write) and <c>kind</c> (timeout, connection, ...).</summary>
+    public Counter<long> CacheErrors { get; }
+
+    /// <summary>Where sift_cache_entries is read from when scraped (null: no series).</summary>
+    public Func<long>? CacheEntries { get; set; }
+
+    /// <summary>Flagged rankings; tags <c>model</c> and <c>collection</c>.</summary>
+    public Counter<long> LowConfidence { get; }
+
+    /// <summary>Alert webhook deliveries; tag <c>result</c> (sent, failed, dropped).</summary>
+    public Counter<long> AlertWebhook { get; }
 
     /// <inheritdoc />
     public void Dispose() => Meter.Dispose();
