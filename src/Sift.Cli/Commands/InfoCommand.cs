@@ -93,18 +93,7 @@ internal static class InfoCommand
                             case long l: writer.WriteNumber(key, l); break;
                             case bool b: writer.WriteBoolean(key, b); break;
                             case null: writer.WriteNull(key); break;
-                            case IReadOnlyList<WeightFileDigest> files:
-                                writer.WriteStartArray(key);
-                                foreach (var digest in files)
-                                {
-                                    writer.WriteStartObject();
-                                    writer.WriteString("name", digest.Name);
-                                    writer.WriteNumber("bytes", digest.Bytes);
-                                    writer.WriteString("sha256", digest.Sha256);
-                                    writer.WriteEndObject();
-                                }
-                                writer.WriteEndArray();
-                                break;
+                            case IReadOnlyList<WeightFileDigest> files: Server.Routes.WeightFilesJson.Write(writer, key, files); break;
                             default: writer.WriteString(key, value.ToString()); break;
                         }
                     }

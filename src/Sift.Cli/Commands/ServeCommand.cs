@@ -84,6 +84,7 @@ internal static class ServeCommand
                 // The managed heap's share of the budget, enforced by the GC (it collects harder near it).
                 AppContext.SetData("GCHeapHardLimit", (ulong)plan.ManagedHeapLimit);
                 GC.RefreshMemoryLimit();
+                await streams.Error.WriteLineAsync($"sift: managed heap limited to {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1048576.0:F0} MiB of the memory budget");
             }
             await app.StartAsync(cancellationToken);
             await streams.Error.WriteLineAsync($"sift: listening on {SiftServer.ListeningAddress(app)}");

@@ -111,7 +111,7 @@ public sealed record MemoryPlan
         + $"-> --max-batch-tokens {MaxBatchTokens}"
         + (EmbeddingMaxLength is { } e ? $", longest embedding input {e} tokens" : "")
         + (RerankerMaxLength is { } r ? $", longest rerank prompt {r} tokens" : "")
-        + $", --max-concurrent-requests {MaxConcurrentRequests}";
+        + $", --max-concurrent-requests {MaxConcurrentRequests}, managed heap at most {Mib(ManagedHeapLimit)}";
 
     private static int LargestFitting(int low, int high, Func<int, bool> fits)
     {

@@ -158,16 +158,7 @@ internal static class OpenAiRoutes
                 json.WriteNumber("weights_bytes", model.Model.PackedWeightBytes + model.Model.EmbeddingBytes);
                 var provenance = model.Provenance;
                 json.WriteString("revision", provenance.Revision);
-                json.WriteStartArray("files");
-                foreach (var file in provenance.Files)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("name", file.Name);
-                    json.WriteNumber("bytes", file.Bytes);
-                    json.WriteString("sha256", file.Sha256);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
+                WeightFilesJson.Write(json, "files", provenance.Files);
                 json.WriteEndObject();
             }
         }

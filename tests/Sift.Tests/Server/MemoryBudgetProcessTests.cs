@@ -22,6 +22,10 @@ public sealed class MemoryBudgetProcessTests
         var tokens = int.Parse(plan.Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.InRange(tokens, 256, 16383);
         Assert.Equal(tokens, int.Parse(plan.Groups[2].Value, CultureInfo.InvariantCulture));
+        // The managed heap's share is enforced by the GC, as planned.
+        var heap = Regex.Match(sift.Output, "managed heap at most (\\d+) MiB");
+        Assert.True(heap.Success, sift.Output);
+        Assert.Contains($"sift: managed heap limited to {heap.Groups[1].Value} MiB", sift.Output);
 
         using (var models = JsonDocument.Parse(await http.GetStringAsync("/v1/models", TestContext.Current.CancellationToken)))
         {
