@@ -71,6 +71,7 @@ public sealed partial record CollectionSettings
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    // \z, not $: '$' also matches before a final newline, which would admit "name\n".
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*\\z")]
     private static partial Regex NamePattern();
 }

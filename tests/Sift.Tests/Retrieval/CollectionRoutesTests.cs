@@ -191,6 +191,7 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [Theory]
     [InlineData("/v1/collections", "{\"name\": \"\"}", 400, "invalid_collection_name")]
     [InlineData("/v1/collections", "{\"name\": \"has space\"}", 400, "invalid_collection_name")]
+    [InlineData("/v1/collections", "{\"name\": \"trailing-newline\\n\"}", 400, "invalid_collection_name")]
     [InlineData("/v1/collections", "{\"name\": \"ok\", \"chunk_tokens\": 4}", 400, null)]
     [InlineData("/v1/collections", "{\"name\": \"ok\", \"chunk_tokens\": 64, \"chunk_overlap\": 40}", 400, null)]
     [InlineData("/v1/collections", "{\"name\": \"ok\", \"dimensions\": 8}", 400, "invalid_dimensions")]
