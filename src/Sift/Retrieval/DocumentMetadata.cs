@@ -32,10 +32,11 @@ public static class DocumentMetadata
         var metadata = new SortedDictionary<string, MetadataValue>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            CheckKey(property.Name, field);
-            if (!metadata.TryAdd(property.Name, ReadValue(property.Value, $"{field}.{property.Name}")))
+            var key = KeyOf(property, field);
+            CheckKey(key, field);
+            if (!metadata.TryAdd(key, ReadValue(property.Value, $"{field}.{key}")))
             {
-                throw RetrievalException.BadRequest($"'{field}' has the key '{property.Name}' twice", field, "invalid_metadata");
+                throw RetrievalException.BadRequest($"'{field}' has the key '{key}' twice", field, "invalid_metadata");
             }
         }
         if (metadata.Count > MaxKeys)
@@ -124,6 +125,19 @@ public static class DocumentMetadata
             default:
                 throw RetrievalException.BadRequest(
                     $"'{field}' must be a string, a number or a boolean (metadata is flat), got {Describe(value)}", field, "invalid_metadata");
+        }
+    }
+
+    /// <summary>A property's name; an escaped lone surrogate in it cannot become a .NET string, and is the request's fault.</summary>
+    private static string KeyOf(JsonProperty property, string field)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw RetrievalException.BadRequest($"'{field}' has a key holding invalid UTF-16 (a lone surrogate)", field, "invalid_metadata");
         }
     }
 

@@ -217,6 +217,7 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"nested\": {\"x\": 1}}}]}", "invalid_metadata", "documents[0].metadata.nested")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": [1, 2]}]}", "invalid_metadata", "documents[0].metadata")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"k\": null}}]}", "invalid_metadata", "documents[0].metadata.k")]
+    [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"\\ud800\": \"x\"}}]}", "invalid_metadata", "documents[0].metadata")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\"}, {\"id\": \"a\", \"text\": \"c\"}]}", "duplicate_id", "documents[1].id")]
     [InlineData("{\"documents\": []}", null, "documents")]
     [InlineData("{\"documents\": \"x\"}", null, "documents")]
@@ -254,6 +255,7 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [InlineData("{\"query\": \"\"}", "query")]
     [InlineData("{\"query\": \"q\", \"filter\": {\"a\": [1]}}", "filter.a")]
     [InlineData("{\"query\": \"q\", \"filter\": \"a=b\"}", "filter")]
+    [InlineData("{\"query\": \"q\", \"filter\": {\"\\udc00x\": 1}}", "filter")]
     [InlineData("{\"query\": \"q\", \"rerank\": \"yes\"}", "rerank")]
     public async Task Search_OutOfRangeOrMalformed_Gets400NamingTheField(string body, string param)
     {
