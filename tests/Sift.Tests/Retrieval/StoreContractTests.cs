@@ -107,6 +107,25 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task Search_FilterOnKeysWithBackslashesDotsBracketsAndNonAsciiCharacters_MatchesTheirDocument()
+    {
+        await using var store = await OpenStoreAsync();
+        var settings = Settings();
+        await store.CreateCollectionAsync(settings, Cancel);
+        var vectors = SyntheticVectors.Clustered(2, Dimensions, 1, seed: 13);
+        string[] keys = ["a\\b", "\\", "a\\u0041", "a.b", "x[0]", "$", "it's", "年份", "😀"];
+        var metadata = keys.ToDictionary(k => k, k => MetadataValue.Of($"value of {k}"));
+        await store.UpsertAsync(settings.Name, [Document("keyed", "keyed", vectors[..1], metadata), Document("other", "other", vectors[1..])], Cancel);
+
+        foreach (var key in keys)
+        {
+            var filter = new Dictionary<string, MetadataValue> { [key] = MetadataValue.Of($"value of {key}") };
+            var matches = await store.SearchAsync(settings.Name, vectors[0], 5, filter, Cancel);
+            Assert.True(matches.Count == 1 && matches[0].DocumentId == "keyed", $"the filter on the key {key} found {matches.Count} chunks");
+        }
+    }
+
+    [Fact]
     public async Task Upsert_ReplacingADocument_DropsItsOldChunksAndKeepsCountsAndVersion()
     {
         await using var store = await OpenStoreAsync();

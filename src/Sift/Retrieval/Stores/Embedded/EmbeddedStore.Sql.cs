@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -78,7 +79,8 @@ public sealed partial class EmbeddedStore
         foreach (var (key, value) in filter)
         {
             var path = $"$p{n}";
-            command.Parameters.AddWithValue(path, $"$.\"{key}\"");
+            // SQLite reads a quoted path label as a JSON string: a backslash in the key must be escaped as one.
+            command.Parameters.AddWithValue(path, $"$.\"{JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"");
             switch (value.Kind)
             {
                 case MetadataKind.String:
