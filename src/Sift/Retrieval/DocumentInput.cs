@@ -18,6 +18,11 @@ public sealed record DocumentInput(string Id, string Text, IReadOnlyDictionary<s
         {
             throw RetrievalException.BadRequest($"'{field}.text' is empty; a document needs text to embed", $"{field}.text", "empty_text");
         }
+        if (Text.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+        {
+            throw RetrievalException.BadRequest(
+                $"'{field}.text' holds U+0000 at character {nul}; no store keeps it (PostgreSQL text cannot), so remove it", $"{field}.text", "invalid_text");
+        }
     }
 
     /// <summary>Checks a document id: 1..<see cref="MaxIdLength"/> characters, no control characters.</summary>

@@ -108,14 +108,20 @@ public static class DocumentMetadata
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
+                string text;
                 try
                 {
-                    return MetadataValue.Of(value.GetString()!);
+                    text = value.GetString()!;
                 }
                 catch (InvalidOperationException)
                 {
                     throw RetrievalException.BadRequest($"'{field}' holds invalid UTF-16 (a lone surrogate)", field, "invalid_metadata");
                 }
+                if (text.Contains('\0', StringComparison.Ordinal))
+                {
+                    throw RetrievalException.BadRequest($"'{field}' holds U+0000; no store keeps it (PostgreSQL's jsonb cannot), so remove it", field, "invalid_metadata");
+                }
+                return MetadataValue.Of(text);
             case JsonValueKind.Number when value.TryGetDouble(out var number) && double.IsFinite(number):
                 return MetadataValue.Of(number);
             case JsonValueKind.True:

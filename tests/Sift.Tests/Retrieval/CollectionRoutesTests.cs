@@ -214,6 +214,8 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [InlineData("{\"documents\": [{\"id\": \"\", \"text\": \"b\"}]}", "invalid_id", "documents[0].id")]
     [InlineData("{\"documents\": [{\"text\": \"b\"}]}", null, "documents[0].id")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"\"}]}", "empty_text", "documents[0].text")]
+    [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"nul \\u0000 inside\"}]}", "invalid_text", "documents[0].text")]
+    [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"k\": \"nul \\u0000\"}}]}", "invalid_metadata", "documents[0].metadata.k")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"nested\": {\"x\": 1}}}]}", "invalid_metadata", "documents[0].metadata.nested")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": [1, 2]}]}", "invalid_metadata", "documents[0].metadata")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"k\": null}}]}", "invalid_metadata", "documents[0].metadata.k")]
@@ -255,6 +257,7 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [InlineData("{\"query\": \"\"}", "query")]
     [InlineData("{\"query\": \"q\", \"filter\": {\"a\": [1]}}", "filter.a")]
     [InlineData("{\"query\": \"q\", \"filter\": \"a=b\"}", "filter")]
+    [InlineData("{\"query\": \"q\", \"filter\": {\"k\": \"\\u0000\"}}", "filter.k")]
     [InlineData("{\"query\": \"q\", \"filter\": {\"\\udc00x\": 1}}", "filter")]
     [InlineData("{\"query\": \"q\", \"rerank\": \"yes\"}", "rerank")]
     public async Task Search_OutOfRangeOrMalformed_Gets400NamingTheField(string body, string param)

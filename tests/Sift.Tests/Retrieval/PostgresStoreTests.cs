@@ -35,6 +35,25 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
     }
 
     [Fact]
+    public async Task ValuesPostgresCannotHold_AreA400_NothingIsWritten_AndTheStoreKeepsServing()
+    {
+        await using var store = await OpenStoreAsync();
+        var settings = Settings();
+        await store.CreateCollectionAsync(settings, Cancel);
+        var vectors = SyntheticVectors.Clustered(2, Dimensions, 1, seed: 17);
+
+        // The routes refuse U+0000 before a store sees it; these reach the store directly, as a bug or another caller might.
+        var text = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings.Name, [Document("nul", "a\0b", vectors[..1])], Cancel));
+        var cursor = await Assert.ThrowsAsync<RetrievalException>(() => store.ListDocumentIdsAsync(settings.Name, "a\0", 10, Cancel));
+
+        Assert.Equal((400, 400), (text.Status, cursor.Status));
+        await store.UpsertAsync(settings.Name, [Document("fine", "fine", vectors[1..])], Cancel);
+        var info = (await store.FindCollectionAsync(settings.Name, Cancel))!;
+        Assert.Equal((1L, 1L), (info.DocumentCount, info.WriteVersion));
+        Assert.Equal(["fine"], await store.ListDocumentIdsAsync(settings.Name, null, 10, Cancel));
+    }
+
+    [Fact]
     public async Task Replicas_SharingTheDatabase_SeeEachOthersWrites()
     {
         postgres.Require();

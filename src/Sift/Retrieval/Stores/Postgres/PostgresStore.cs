@@ -366,7 +366,7 @@ public sealed partial class PostgresStore : IRetrievalStore
 
     /// <summary>
     /// Runs database work, turning a database that cannot be reached, is shutting down or is out of
-    /// space into a 503 that says so (the transaction, if any, did not commit).
+    /// space into a 503 that says so, and a value it cannot hold into a 400 (the transaction, if any, did not commit).
     /// </summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> work, string description)
     {
@@ -378,6 +378,12 @@ public sealed partial class PostgresStore : IRetrievalStore
             || e.SqlState.StartsWith("57P", StringComparison.Ordinal))
         {
             throw RetrievalException.Unavailable($"the database ({description}) cannot take this request: {e.MessageText} (SQLSTATE {e.SqlState}); nothing of it was written", e);
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22, data exception: a value of the request the database cannot hold (U+0000 in text, say); the transaction rolled back.
+            throw RetrievalException.BadRequest($"the database refused a value of this request: {e.MessageText} (SQLSTATE {e.SqlState}); nothing of it was written",
+                code: "invalid_value");
         }
         catch (NpgsqlException e) when (e is not PostgresException)
         {
