@@ -161,8 +161,21 @@ public sealed class SiftCollections : IDisposable
 
     private static string Escape(string value) => Uri.EscapeDataString(value ?? throw new ArgumentNullException(nameof(value)));
 
-    /// <summary>A document id in a path: each '/'-separated part escaped, the slashes kept (the server's route takes the rest of the path).</summary>
-    private static string EscapeId(string id) => string.Join('/', (id ?? throw new ArgumentNullException(nameof(id))).Split('/').Select(Uri.EscapeDataString));
+    /// <summary>
+    /// A document id in a path: each '/'-separated part escaped, the slashes kept (the server's route
+    /// takes the rest of the path). A "." or ".." part is refused: URL resolution would turn
+    /// documents/../../other into the collection "other".
+    /// </summary>
+    private static string EscapeId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var segments = id.Split('/');
+        if (segments.Any(segment => segment is "." or ".."))
+        {
+            throw new ArgumentException($"document id \"{id}\" has a '.' or '..' segment, which a URL path cannot carry (the server refuses such ids)", nameof(id));
+        }
+        return string.Join('/', segments.Select(Uri.EscapeDataString));
+    }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, int? value)
     {

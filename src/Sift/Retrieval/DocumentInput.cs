@@ -25,7 +25,7 @@ public sealed record DocumentInput(string Id, string Text, IReadOnlyDictionary<s
         }
     }
 
-    /// <summary>Checks a document id: 1..<see cref="MaxIdLength"/> characters, no control characters.</summary>
+    /// <summary>Checks a document id: 1..<see cref="MaxIdLength"/> characters, no control characters, no "." or ".." segment.</summary>
     public static void CheckId(string? id, string field)
     {
         if (string.IsNullOrEmpty(id))
@@ -40,5 +40,17 @@ public sealed record DocumentInput(string Id, string Text, IReadOnlyDictionary<s
         {
             throw RetrievalException.BadRequest($"'{field}' holds a control character; ids are printable text", field, "invalid_id");
         }
+        if (HasDotSegment(id))
+        {
+            throw RetrievalException.BadRequest(
+                $"'{field}' \"{id}\" has a '.' or '..' segment between slashes; an id is addressed as /documents/{{id}}, where such a segment names another path",
+                field, "invalid_id");
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="id"/>, as a URL path, has a "." or ".." segment: HTTP clients and
+    /// servers resolve those (documents/../x is x), so the id could never be read or deleted.
+    /// </summary>
+    private static bool HasDotSegment(string id) => id.Split('/').Any(segment => segment is "." or "..");
 }

@@ -49,6 +49,25 @@ public sealed class SiftCollectionsTests(ServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task DocumentIds_WithDotSegments_AreRefused_SoTheyNeverAddressAnotherResource()
+    {
+        using var collections = new SiftCollections(new SiftClientOptions { Endpoint = fixture.Server.Address });
+        var name = $"sdk{Guid.NewGuid():N}"[..12];
+        var victim = $"sdk{Guid.NewGuid():N}"[..12];
+        await collections.CreateAsync(name, cancellationToken: Cancel);
+        await collections.CreateAsync(victim, cancellationToken: Cancel);
+
+        // As a URL path, documents/../../{victim} is the collection {victim} itself.
+        await Assert.ThrowsAsync<ArgumentException>(() => collections.DeleteDocumentAsync(name, $"../../{victim}", Cancel));
+        await Assert.ThrowsAsync<ArgumentException>(() => collections.GetDocumentAsync(name, "..", Cancel));
+        var upsert = await Assert.ThrowsAsync<SiftApiException>(() => collections.UpsertAsync(name, [new SiftDocument("a/./b", "t")], Cancel));
+
+        Assert.NotNull(await collections.GetAsync(victim, Cancel));
+        Assert.Equal((400, "invalid_id"), (upsert.Status, upsert.Code));
+        Assert.Empty(await collections.ListDocumentIdsAsync(name, cancellationToken: Cancel));
+    }
+
+    [Fact]
     public async Task Refusals_SurfaceAsSiftApiExceptionsWithStatusAndCode()
     {
         using var collections = new SiftCollections(new SiftClientOptions { Endpoint = fixture.Server.Address });
