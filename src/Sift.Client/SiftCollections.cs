@@ -9,6 +9,12 @@ namespace Sift.Client;
 /// </summary>
 public sealed class SiftCollections : IDisposable
 {
+    /// <summary>The server's code for a missing collection: the collection calls answer null (or false) for it.</summary>
+    private const string CollectionNotFound = "collection_not_found";
+
+    /// <summary>The server's code for a missing document: the document calls answer null (or false) for it, and throw for a missing collection.</summary>
+    private const string DocumentNotFound = "document_not_found";
+
     private readonly SiftHttp _http;
 
     /// <summary>Creates a client for the server in <paramref name="options"/>.</summary>
@@ -37,21 +43,21 @@ public sealed class SiftCollections : IDisposable
     /// <summary>The collection, or null when there is none of that name.</summary>
     public async Task<SiftCollection?> GetAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(name)}", null, notFoundIsNull: true, cancellationToken);
+        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(name)}", null, CollectionNotFound, cancellationToken);
         return json is null ? null : ReadCollection(json.RootElement);
     }
 
     /// <summary>Every collection, by name.</summary>
     public async Task<IReadOnlyList<SiftCollection>> ListAsync(CancellationToken cancellationToken = default)
     {
-        using var json = (await _http.SendAsync(HttpMethod.Get, "/v1/collections", null, notFoundIsNull: false, cancellationToken))!;
+        using var json = (await _http.SendAsync(HttpMethod.Get, "/v1/collections", null, nullOnNotFound: null, cancellationToken))!;
         return json.RootElement.GetProperty("collections").EnumerateArray().Select(ReadCollection).ToArray();
     }
 
     /// <summary>Deletes a collection and its documents; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
-        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(name)}", null, notFoundIsNull: true, cancellationToken);
+        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(name)}", null, CollectionNotFound, cancellationToken);
         return json is not null;
     }
 
@@ -84,10 +90,10 @@ public sealed class SiftCollections : IDisposable
             root.GetProperty("usage").GetProperty("total_tokens").GetInt32());
     }
 
-    /// <summary>A document, or null when the collection has none with that id.</summary>
+    /// <summary>A document, or null when the collection has none with that id (a missing collection throws, 404 collection_not_found).</summary>
     public async Task<SiftDocument?> GetDocumentAsync(string collection, string id, CancellationToken cancellationToken = default)
     {
-        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, notFoundIsNull: true, cancellationToken);
+        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, DocumentNotFound, cancellationToken);
         if (json is null)
         {
             return null;
@@ -103,14 +109,14 @@ public sealed class SiftCollections : IDisposable
     public async Task<IReadOnlyList<string>> ListDocumentIdsAsync(string collection, string? after = null, int limit = 100, CancellationToken cancellationToken = default)
     {
         var query = string.Create(CultureInfo.InvariantCulture, $"?limit={limit}") + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
-        using var json = (await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents{query}", null, notFoundIsNull: false, cancellationToken))!;
+        using var json = (await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents{query}", null, nullOnNotFound: null, cancellationToken))!;
         return json.RootElement.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToArray();
     }
 
-    /// <summary>Deletes a document; false when there was none.</summary>
+    /// <summary>Deletes a document; false when there was none (a missing collection throws, 404 collection_not_found).</summary>
     public async Task<bool> DeleteDocumentAsync(string collection, string id, CancellationToken cancellationToken = default)
     {
-        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, notFoundIsNull: true, cancellationToken);
+        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, DocumentNotFound, cancellationToken);
         return json is not null;
     }
 

@@ -22,10 +22,13 @@ internal sealed class SiftHttp : IDisposable
     public Uri Endpoint => _options.Endpoint;
 
     public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Post, path, writeBody, notFoundIsNull: false, cancellationToken))!;
+        (await SendAsync(HttpMethod.Post, path, writeBody, nullOnNotFound: null, cancellationToken))!;
 
-    /// <summary>Sends a request; with <paramref name="notFoundIsNull"/>, a 404 answers null instead of throwing.</summary>
-    public async Task<JsonDocument?> SendAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? writeBody, bool notFoundIsNull,
+    /// <summary>
+    /// Sends a request; a 404 whose error code is <paramref name="nullOnNotFound"/> answers null instead of
+    /// throwing (any other 404, such as the collection of a document call being missing, still throws).
+    /// </summary>
+    public async Task<JsonDocument?> SendAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? writeBody, string? nullOnNotFound,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, Resolve(path));
@@ -44,13 +47,14 @@ internal sealed class SiftHttp : IDisposable
         }
         using var response = await _http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (notFoundIsNull && response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
         if (!response.IsSuccessStatusCode)
         {
-            throw Failure((int)response.StatusCode, text);
+            var failure = Failure((int)response.StatusCode, text);
+            if (nullOnNotFound is not null && failure.Status == 404 && failure.Code == nullOnNotFound)
+            {
+                return null;
+            }
+            throw failure;
         }
         return JsonDocument.Parse(text);
     }

@@ -68,6 +68,18 @@ public sealed class SiftCollectionsTests(ServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task DocumentCalls_OnAMissingCollection_ThrowCollectionNotFound_RatherThanAnswerNoSuchDocument()
+    {
+        using var collections = new SiftCollections(new SiftClientOptions { Endpoint = fixture.Server.Address });
+
+        var get = await Assert.ThrowsAsync<SiftApiException>(() => collections.GetDocumentAsync("no-such-collection", "x", Cancel));
+        var delete = await Assert.ThrowsAsync<SiftApiException>(() => collections.DeleteDocumentAsync("no-such-collection", "x", Cancel));
+
+        Assert.Equal((404, "collection_not_found"), (get.Status, get.Code));
+        Assert.Equal((404, "collection_not_found"), (delete.Status, delete.Code));
+    }
+
+    [Fact]
     public async Task Refusals_SurfaceAsSiftApiExceptionsWithStatusAndCode()
     {
         using var collections = new SiftCollections(new SiftClientOptions { Endpoint = fixture.Server.Address });
