@@ -114,14 +114,15 @@ internal static class RetrievalBenchmarks
         await using var store = await PostgresStore.OpenAsync(new PostgresStoreOptions { ConnectionString = connection }, CancellationToken.None);
         var name = $"bench{Environment.ProcessId}";
         await store.DeleteCollectionAsync(name, CancellationToken.None);
-        await store.CreateCollectionAsync(new CollectionSettings { Name = name, Model = "bench", Dimensions = dimensions }, CancellationToken.None);
+        var settings = new CollectionSettings { Name = name, Model = "bench", Dimensions = dimensions };
+        await store.CreateCollectionAsync(settings, CancellationToken.None);
         var clock = Stopwatch.StartNew();
         const int batch = 250;
         for (var start = 0; start < count; start += batch)
         {
             var documents = Enumerable.Range(start, Math.Min(batch, count - start))
                 .Select(i => new IndexedDocument(new DocumentInput($"d{i}", "t", DocumentMetadata.Empty), [0], [new EmbeddedChunk(0, "t", vectors[i])])).ToArray();
-            await store.UpsertAsync(name, documents, CancellationToken.None);
+            await store.UpsertAsync(settings, documents, CancellationToken.None);
         }
         var buildSeconds = clock.Elapsed.TotalSeconds;
         var times = new List<double>();

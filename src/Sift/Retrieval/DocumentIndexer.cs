@@ -53,7 +53,7 @@ public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedde
             var i = pending[k];
             indexed[k] = new IndexedDocument(documents[i], hashes[i], chunks[k].Select(c => new EmbeddedChunk(c.Index, c.Text, embedded.Vectors[next++])).ToArray());
         }
-        var version = await store.UpsertAsync(collection.Name, indexed, cancellationToken);
+        var version = await store.UpsertAsync(settings, indexed, cancellationToken);
         return new IndexReport(pending.Count, documents.Count - pending.Count, inputs.Length, embedded.TokenCount, version);
     }
 

@@ -27,8 +27,11 @@ public interface IRetrievalStore : IAsyncDisposable
     /// <summary>
     /// Inserts or replaces documents (a replaced document's old chunks go) in one transaction: all of
     /// them are durable when this completes, or none is. Returns the collection's new write version.
+    /// The documents were chunked and embedded for <paramref name="collection"/>'s settings: a
+    /// collection of its name built otherwise (deleted and re-created meanwhile) is a 409 and nothing
+    /// is written, so vectors of another model or width never enter it.
     /// </summary>
-    Task<long> UpsertAsync(string collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken);
+    Task<long> UpsertAsync(CollectionSettings collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken);
 
     /// <summary>A document, or null.</summary>
     Task<StoredDocument?> GetDocumentAsync(string collection, string id, CancellationToken cancellationToken);
@@ -46,6 +49,7 @@ public interface IRetrievalStore : IAsyncDisposable
     /// The <paramref name="topK"/> chunks nearest to <paramref name="query"/> (a unit vector at the
     /// collection's dimensions) by cosine similarity, best first, among the chunks whose document
     /// metadata equals every entry of <paramref name="filter"/> (a key no document has matches nothing).
+    /// A query of another width (the collection was re-created since the caller looked it up) is a 409.
     /// </summary>
     Task<IReadOnlyList<ChunkMatch>> SearchAsync(string collection, float[] query, int topK, IReadOnlyDictionary<string, MetadataValue> filter,
         CancellationToken cancellationToken);

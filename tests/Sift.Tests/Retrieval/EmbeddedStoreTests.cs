@@ -39,7 +39,7 @@ public sealed class EmbeddedStoreTests : StoreContractTests, IDisposable
             {
                 try
                 {
-                    await store.UpsertAsync(settings.Name, [Document($"d{i:D3}", new string('x', 4000) + i, vectors)], Cancel);
+                    await store.UpsertAsync(settings, [Document($"d{i:D3}", new string('x', 4000) + i, vectors)], Cancel);
                     acknowledged.Add($"d{i:D3}");
                 }
                 catch (RetrievalException e)
@@ -69,7 +69,7 @@ public sealed class EmbeddedStoreTests : StoreContractTests, IDisposable
         await using (var store = EmbeddedStore.Open(options, NullLogger.Instance))
         {
             await store.CreateCollectionAsync(settings, Cancel);
-            await store.UpsertAsync(settings.Name, vectors.Select((v, i) => Document($"d{i:D4}", $"t{i}", [v])).ToArray(), Cancel);
+            await store.UpsertAsync(settings, vectors.Select((v, i) => Document($"d{i:D4}", $"t{i}", [v])).ToArray(), Cancel);
             await store.WaitForIndexesAsync();
             Assert.True(store.UsesIndex(settings.Name));
             Assert.True(await RecallAsync(store, settings.Name, queries, expected) >= 0.95);
@@ -105,8 +105,8 @@ public sealed class EmbeddedStoreTests : StoreContractTests, IDisposable
         var vectors = SyntheticVectors.Clustered(400, Dimensions, 8, seed: 21);
         await using var store = EmbeddedStore.Open(new EmbeddedStoreOptions { Directory = _directory, ExactSearchMaxChunks = 100 }, NullLogger.Instance);
         await store.CreateCollectionAsync(settings, Cancel);
-        await store.UpsertAsync(settings.Name, vectors[..200].Select((v, i) => Document($"d{i:D4}", $"t{i}", [v])).ToArray(), Cancel);
-        await store.UpsertAsync(settings.Name, vectors[200..].Select((v, i) => Document($"d{i + 200:D4}", $"t{i + 200}", [v])).ToArray(), Cancel);
+        await store.UpsertAsync(settings, vectors[..200].Select((v, i) => Document($"d{i:D4}", $"t{i}", [v])).ToArray(), Cancel);
+        await store.UpsertAsync(settings, vectors[200..].Select((v, i) => Document($"d{i + 200:D4}", $"t{i + 200}", [v])).ToArray(), Cancel);
         await store.DeleteDocumentAsync(settings.Name, "d0399", Cancel);
         await store.WaitForIndexesAsync();
 

@@ -25,7 +25,7 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
         var settings = Settings(dimensions: 2048);
         await store.CreateCollectionAsync(settings, Cancel);
         var vectors = SyntheticVectors.Clustered(40, 2048, 4, seed: 31);
-        await store.UpsertAsync(settings.Name, vectors.Select((v, i) => Document($"w{i:D2}", $"wide {i}", [v])).ToArray(), Cancel);
+        await store.UpsertAsync(settings, vectors.Select((v, i) => Document($"w{i:D2}", $"wide {i}", [v])).ToArray(), Cancel);
 
         var matches = await store.SearchAsync(settings.Name, vectors[7], 3, DocumentMetadata.Empty, Cancel);
 
@@ -43,11 +43,11 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
         var vectors = SyntheticVectors.Clustered(2, Dimensions, 1, seed: 17);
 
         // The routes refuse U+0000 before a store sees it; these reach the store directly, as a bug or another caller might.
-        var text = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings.Name, [Document("nul", "a\0b", vectors[..1])], Cancel));
+        var text = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings, [Document("nul", "a\0b", vectors[..1])], Cancel));
         var cursor = await Assert.ThrowsAsync<RetrievalException>(() => store.ListDocumentIdsAsync(settings.Name, "a\0", 10, Cancel));
 
         Assert.Equal((400, 400), (text.Status, cursor.Status));
-        await store.UpsertAsync(settings.Name, [Document("fine", "fine", vectors[1..])], Cancel);
+        await store.UpsertAsync(settings, [Document("fine", "fine", vectors[1..])], Cancel);
         var info = (await store.FindCollectionAsync(settings.Name, Cancel))!;
         Assert.Equal((1L, 1L), (info.DocumentCount, info.WriteVersion));
         Assert.Equal(["fine"], await store.ListDocumentIdsAsync(settings.Name, null, 10, Cancel));
@@ -64,8 +64,8 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
         await using var first = await PostgresStore.OpenAsync(options, Cancel);
         await using var second = await PostgresStore.OpenAsync(options, Cancel);
         await first.CreateCollectionAsync(settings, Cancel);
-        await first.UpsertAsync(settings.Name, [Document("one", "from the first", vectors[..1])], Cancel);
-        await second.UpsertAsync(settings.Name, [Document("two", "from the second", vectors[1..])], Cancel);
+        await first.UpsertAsync(settings, [Document("one", "from the first", vectors[..1])], Cancel);
+        await second.UpsertAsync(settings, [Document("two", "from the second", vectors[1..])], Cancel);
 
         var seenByFirst = (await first.FindCollectionAsync(settings.Name, Cancel))!;
         Assert.Equal((2L, 2L), (seenByFirst.DocumentCount, seenByFirst.WriteVersion));
@@ -84,10 +84,10 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
         var vectors = SyntheticVectors.Clustered(2, Dimensions, 1, seed: 51);
         await using var store = await PostgresStore.OpenAsync(options, Cancel);
         await store.CreateCollectionAsync(settings, Cancel);
-        await store.UpsertAsync(settings.Name, [Document("kept", "written before", vectors[..1])], Cancel);
+        await store.UpsertAsync(settings, [Document("kept", "written before", vectors[..1])], Cancel);
 
         await proxy.CutAsync();
-        var upsert = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings.Name, [Document("lost", "not written", vectors[1..])], Cancel));
+        var upsert = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings, [Document("lost", "not written", vectors[1..])], Cancel));
         var search = await Assert.ThrowsAsync<RetrievalException>(() => store.SearchAsync(settings.Name, vectors[0], 1, DocumentMetadata.Empty, Cancel));
         proxy.Restore();
 

@@ -1,7 +1,9 @@
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using System.Text;
+using Sift.Engine;
 using Sift.Retrieval;
+using Sift.Tokenization;
 
 namespace Sift.Tests.Retrieval;
 
@@ -56,7 +58,7 @@ public abstract class StoreContractTests
         var settings = Settings();
         await store.CreateCollectionAsync(settings, Cancel);
         var (documents, vectors, owners) = Corpus(seed: 7);
-        await store.UpsertAsync(settings.Name, documents, Cancel);
+        await store.UpsertAsync(settings, documents, Cancel);
         var query = SyntheticVectors.Clustered(1, Dimensions, 1, seed: 99)[0];
 
         var matches = await store.SearchAsync(settings.Name, query, 10, DocumentMetadata.Empty, Cancel);
@@ -87,7 +89,7 @@ public abstract class StoreContractTests
         var settings = Settings();
         await store.CreateCollectionAsync(settings, Cancel);
         var (documents, vectors, owners) = Corpus(seed: 8);
-        await store.UpsertAsync(settings.Name, documents, Cancel);
+        await store.UpsertAsync(settings, documents, Cancel);
         var query = SyntheticVectors.Clustered(1, Dimensions, 1, seed: 5)[0];
         var filter = new Dictionary<string, MetadataValue> { ["group"] = MetadataValue.Of(1.0), ["tag"] = MetadataValue.Of("t1") };
 
@@ -115,7 +117,7 @@ public abstract class StoreContractTests
         var vectors = SyntheticVectors.Clustered(2, Dimensions, 1, seed: 13);
         string[] keys = ["a\\b", "\\", "a\\u0041", "a.b", "x[0]", "$", "it's", "年份", "😀"];
         var metadata = keys.ToDictionary(k => k, k => MetadataValue.Of($"value of {k}"));
-        await store.UpsertAsync(settings.Name, [Document("keyed", "keyed", vectors[..1], metadata), Document("other", "other", vectors[1..])], Cancel);
+        await store.UpsertAsync(settings, [Document("keyed", "keyed", vectors[..1], metadata), Document("other", "other", vectors[1..])], Cancel);
 
         foreach (var key in keys)
         {
@@ -132,8 +134,8 @@ public abstract class StoreContractTests
         var settings = Settings();
         await store.CreateCollectionAsync(settings, Cancel);
         var vectors = SyntheticVectors.Clustered(4, Dimensions, 2, seed: 3);
-        var first = await store.UpsertAsync(settings.Name, [Document("a", "alpha", vectors[..3]), Document("b", "beta", vectors[3..])], Cancel);
-        var second = await store.UpsertAsync(settings.Name, [Document("a", "alpha two", vectors[3..])], Cancel);
+        var first = await store.UpsertAsync(settings, [Document("a", "alpha", vectors[..3]), Document("b", "beta", vectors[3..])], Cancel);
+        var second = await store.UpsertAsync(settings, [Document("a", "alpha two", vectors[3..])], Cancel);
 
         var info = (await store.FindCollectionAsync(settings.Name, Cancel))!;
         Assert.Equal(1, first);
@@ -174,6 +176,66 @@ public abstract class StoreContractTests
         Assert.Equal(404, missing.Status);
     }
 
+    [Theory]
+    [InlineData("other-model", Dimensions)]
+    [InlineData("test-model", 48)]
+    public async Task Upsert_IntoACollectionDeletedAndRecreatedWithOtherSettingsWhileEmbedding_Is409AndWritesNothing(string model, int dimensions)
+    {
+        await using var store = await OpenStoreAsync();
+        using var engine = Embedder.Load(new ModelOptions { Model = Fixtures.EmbeddingModel });
+        var settings = Settings() with { Model = engine.Name };
+        var original = await store.CreateCollectionAsync(settings, Cancel);
+        var recreated = settings with { Model = model == "test-model" ? engine.Name : model, Dimensions = dimensions };
+        // While the upsert's chunks are being embedded, another request deletes the collection and creates one of the same name.
+        var embedder = new EmbedderWithHook(new EngineTextEmbedder(engine), async () =>
+        {
+            await store.DeleteCollectionAsync(settings.Name, Cancel);
+            await store.CreateCollectionAsync(recreated, Cancel);
+        });
+
+        var conflict = await Assert.ThrowsAsync<RetrievalException>(() =>
+            new DocumentIndexer(store, embedder).UpsertAsync(original, [new DocumentInput("a", "embedded for the old collection", DocumentMetadata.Empty)], false, Cancel));
+
+        Assert.Equal(409, conflict.Status);
+        var now = (await store.FindCollectionAsync(settings.Name, Cancel))!;
+        Assert.Equal(recreated, now.Settings);
+        Assert.Equal((0L, 0L, 0L), (now.DocumentCount, now.ChunkCount, now.WriteVersion));
+        Assert.Null(await store.GetDocumentAsync(settings.Name, "a", Cancel));
+    }
+
+    [Fact]
+    public async Task Search_OfACollectionRecreatedWithOtherDimensions_Is409NotAnInternalError()
+    {
+        await using var store = await OpenStoreAsync();
+        var settings = Settings();
+        await store.CreateCollectionAsync(settings, Cancel);
+        await store.DeleteCollectionAsync(settings.Name, Cancel);
+        await store.CreateCollectionAsync(settings with { Dimensions = 48 }, Cancel);
+
+        // The query was embedded at the dimensions the collection had when the search looked it up.
+        var conflict = await Assert.ThrowsAsync<RetrievalException>(() => store.SearchAsync(settings.Name, new float[Dimensions], 5, DocumentMetadata.Empty, Cancel));
+
+        Assert.Equal(409, conflict.Status);
+    }
+
+    /// <summary>The engine's embedder, running <c>during</c> before it embeds (to interleave another request deterministically).</summary>
+    private sealed class EmbedderWithHook(ITextEmbedder inner, Func<Task> during) : ITextEmbedder
+    {
+        public string ModelName => inner.ModelName;
+
+        public int MaxDimensions => inner.MaxDimensions;
+
+        public int MaxLength => inner.MaxLength;
+
+        public Tokenizer Tokenizer => inner.Tokenizer;
+
+        public async Task<TextEmbeddings> EmbedAsync(IReadOnlyList<EmbeddingInput> inputs, int dimensions, CancellationToken cancellationToken)
+        {
+            await during();
+            return await inner.EmbedAsync(inputs, dimensions, cancellationToken);
+        }
+    }
+
     [Fact]
     public async Task Documents_ListInOrderAndReportTextHashes()
     {
@@ -181,7 +243,7 @@ public abstract class StoreContractTests
         var settings = Settings();
         await store.CreateCollectionAsync(settings, Cancel);
         var vector = SyntheticVectors.Clustered(1, Dimensions, 1, seed: 1);
-        await store.UpsertAsync(settings.Name, new[] { "c", "a", "b", "d" }.Select(id => Document(id, $"text {id}", vector)).ToArray(), Cancel);
+        await store.UpsertAsync(settings, new[] { "c", "a", "b", "d" }.Select(id => Document(id, $"text {id}", vector)).ToArray(), Cancel);
 
         Assert.Equal(["a", "b"], await store.ListDocumentIdsAsync(settings.Name, null, 2, Cancel));
         Assert.Equal(["c", "d"], await store.ListDocumentIdsAsync(settings.Name, "b", 5, Cancel));

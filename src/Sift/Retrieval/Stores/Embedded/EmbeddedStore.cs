@@ -197,13 +197,15 @@ public sealed partial class EmbeddedStore : IRetrievalStore
     }
 
     /// <inheritdoc />
-    public async Task<long> UpsertAsync(string collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken)
+    public async Task<long> UpsertAsync(CollectionSettings collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(documents);
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            var state = Find(collection) ?? throw RetrievalException.CollectionNotFound(collection);
+            var state = Find(collection.Name) ?? throw RetrievalException.CollectionNotFound(collection.Name);
+            CollectionModel.RequireUnchanged(collection, state.Settings);
             var removed = new List<long>();
             var added = new List<(long, float[])>();
             var newDocuments = 0;
@@ -368,10 +370,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(filter);
         var state = Find(collection) ?? throw RetrievalException.CollectionNotFound(collection);
-        if (query.Length != state.Settings.Dimensions)
-        {
-            throw new ArgumentException($"the query has {query.Length} dimensions; collection '{collection}' has {state.Settings.Dimensions}", nameof(query));
-        }
+        CollectionModel.RequireDimensions(state.Settings, query.Length);
         var allowed = filter.Count == 0 ? null : Read(connection => FilteredKeys(connection, state.Id, filter));
         var hits = state.Vectors.Search(query, topK, allowed);
         return Task.FromResult<IReadOnlyList<ChunkMatch>>(Read(connection => LoadMatches(connection, hits)));

@@ -160,15 +160,18 @@ public sealed partial class PostgresStore : IRetrievalStore
         }, _description);
 
     /// <inheritdoc />
-    public async Task<long> UpsertAsync(string collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken)
+    public async Task<long> UpsertAsync(CollectionSettings collection, IReadOnlyList<IndexedDocument> documents, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(collection);
         ArgumentNullException.ThrowIfNull(documents);
         return await GuardAsync(async () =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             // FOR UPDATE: writers of one collection take turns, so counts and the write version stay exact across replicas.
-            var row = await FindAsync(connection, collection, transaction, forUpdate: true, cancellationToken) ?? throw RetrievalException.CollectionNotFound(collection);
+            var row = await FindAsync(connection, collection.Name, transaction, forUpdate: true, cancellationToken)
+                ?? throw RetrievalException.CollectionNotFound(collection.Name);
+            CollectionModel.RequireUnchanged(collection, row.Settings);
             var newDocuments = 0L;
             var chunkChange = 0L;
             foreach (var document in documents)
@@ -300,10 +303,7 @@ public sealed partial class PostgresStore : IRetrievalStore
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             var row = await FindAsync(connection, collection, null, forUpdate: false, cancellationToken) ?? throw RetrievalException.CollectionNotFound(collection);
-            if (query.Length != row.Settings.Dimensions)
-            {
-                throw new ArgumentException($"the query has {query.Length} dimensions; collection '{collection}' has {row.Settings.Dimensions}", nameof(query));
-            }
+            CollectionModel.RequireDimensions(row.Settings, query.Length);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var batch = new NpgsqlBatch(connection, transaction);
             // SET LOCAL lasts for this transaction only, so a pooled connection keeps no per-query setting.
