@@ -14,8 +14,11 @@ public sealed partial class SiftProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiftProcess(ProcessStartInfo start)
+    private readonly string? _dataDirectory;
+
+    private SiftProcess(ProcessStartInfo start, string? dataDirectory)
     {
+        _dataDirectory = dataDirectory;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
@@ -56,7 +59,11 @@ public sealed partial class SiftProcess : IAsyncDisposable
     public static SiftProcess StartExecutable(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(executable, arguments);
+        // A served process gets its own data directory (removed with it) unless the test names one: the
+        // default ./sift-data would be shared by every process test, and its lock refuses a second server.
+        var given = arguments.ToList();
+        var dataDirectory = given.Contains("serve") && !given.Contains("--data") ? Directory.CreateTempSubdirectory("sift-process-data-").FullName : null;
+        var start = new ProcessStartInfo(executable, dataDirectory is null ? given : [.. given, "--data", dataDirectory]);
         if (workingDirectory is not null)
         {
             start.WorkingDirectory = workingDirectory;
@@ -65,7 +72,7 @@ public sealed partial class SiftProcess : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
-        return new SiftProcess(start);
+        return new SiftProcess(start, dataDirectory);
     }
 
     /// <summary>Waits until the server listens and /ready answers 200; returns a client for it.</summary>
@@ -105,6 +112,10 @@ public sealed partial class SiftProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 
     private void Append(string? line)
