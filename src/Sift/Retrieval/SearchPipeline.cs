@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Sift.Engine;
+using Sift.Telemetry;
 
 namespace Sift.Retrieval;
 
 /// <summary>
 /// Two-stage search as a short sequence of stages: embed the query (with its task), recall the
 /// nearest chunks from the store (filtered by metadata), rerank them with the cross-encoder, and
-/// assemble documents with their best chunk. Each stage is timed; stages know nothing of HTTP.
+/// assemble documents with their best chunk. Each stage is timed and traced (<c>sift.search.embed</c>,
+/// <c>.vector</c>, <c>.rerank</c> spans); stages know nothing of HTTP.
 /// </summary>
 /// <param name="store">Where the collection lives.</param>
 /// <param name="embedder">The collection's embedding model.</param>
@@ -36,23 +38,43 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         var total = Stopwatch.StartNew();
 
         var clock = Stopwatch.StartNew();
-        var query = await EmbedQueryAsync(collection, request, cancellationToken);
+        TextEmbeddings query;
+        using (StageSpan("sift.search.embed", collection))
+        {
+            query = await EmbedQueryAsync(collection, request, cancellationToken);
+        }
         var embedMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
-        var recalled = await store.SearchAsync(collection.Name, query.Vectors[0], request.TopK, request.Filter, cancellationToken);
+        IReadOnlyList<ChunkMatch> recalled;
+        using (var span = StageSpan("sift.search.vector", collection)?.SetTag("sift.search.top_k", request.TopK).SetTag("sift.search.filter_keys", request.Filter.Count))
+        {
+            recalled = await store.SearchAsync(collection.Name, query.Vectors[0], request.TopK, request.Filter, cancellationToken);
+            span?.SetTag("sift.search.recalled", recalled.Count);
+        }
         var vectorMs = clock.Elapsed.TotalMilliseconds;
 
         clock.Restart();
         var reranked = request.Rerank && reranker is not null && recalled.Count > 0;
         var candidates = reranked ? recalled.Take(request.RerankTop ?? request.TopK).ToArray() : recalled;
-        var rerank = reranked ? await reranker!.ScoreAsync(request.Query, candidates.Select(c => c.Text).ToArray(), request.RerankInstruction, cancellationToken) : null;
+        PassageScores? rerank = null;
+        if (reranked)
+        {
+            using (StageSpan("sift.search.rerank", collection)?.SetTag("sift.search.candidates", candidates.Count))
+            {
+                rerank = await reranker!.ScoreAsync(request.Query, candidates.Select(c => c.Text).ToArray(), request.RerankInstruction, cancellationToken);
+            }
+        }
         var rerankMs = reranked ? clock.Elapsed.TotalMilliseconds : 0;
 
         var results = Assemble(candidates, rerank?.Scores, request.TopN);
         var timings = new SearchTimings(embedMs, vectorMs, rerankMs, total.Elapsed.TotalMilliseconds);
         return new SearchResponse(results, reranked, recalled.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion);
     }
+
+    /// <summary>A stage's span under the current one (the request's), or null when nobody listens.</summary>
+    private static Activity? StageSpan(string name, CollectionInfo collection) =>
+        SiftTelemetry.ActivitySource.StartActivity(name)?.SetTag("sift.collection", collection.Name);
 
     private Task<TextEmbeddings> EmbedQueryAsync(CollectionInfo collection, SearchRequest request, CancellationToken cancellationToken) =>
         embedder.EmbedAsync([EmbeddingInput.Query(request.Query, request.Instruction)], collection.Settings.Dimensions, cancellationToken);

@@ -7,7 +7,7 @@ namespace Sift.Tests.Telemetry;
 public sealed class TracingTests
 {
     [Fact]
-    public async Task OtlpEndpointSet_RequestQueueComputeAndForwardSpansReachTheCollector_UnderTheCallersTrace()
+    public async Task OtlpEndpointSet_RequestQueueComputeForwardAndSearchStageSpansReachTheCollector_UnderTheCallersTrace()
     {
         await using var collector = await OtlpReceiver.StartAsync();
         var environment = new Dictionary<string, string>
@@ -35,6 +35,16 @@ public sealed class TracingTests
             rerank.Headers.Add("traceparent", $"00-{rerankTrace}-{callerSpan}-01");
             Assert.True((await http.SendAsync(rerank, TestContext.Current.CancellationToken)).IsSuccessStatusCode);
         }
+        const string searchTrace = "5c1c63257de34c67a7a0e6a4c2e4b9f1";
+        Assert.True((await http.PostAsJsonAsync("/v1/collections", new { name = "traced" }, TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+        Assert.True((await http.PostAsJsonAsync("/v1/collections/traced/documents",
+            new { documents = new[] { new { id = "a", text = "Beijing is the capital of China." }, new { id = "b", text = "Gravity attracts." } } },
+            TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+        using (var search = new HttpRequestMessage(HttpMethod.Post, "/v1/collections/traced/search") { Content = JsonContent.Create(new { query = "capital of China?" }) })
+        {
+            search.Headers.Add("traceparent", $"00-{searchTrace}-{callerSpan}-01");
+            Assert.True((await http.SendAsync(search, TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+        }
         // Shutdown flushes the exporter: every span ended before SIGTERM is sent by then.
         Assert.Equal(0, await sift.TerminateAsync());
 
@@ -61,6 +71,16 @@ public sealed class TracingTests
         var rerankForward = Assert.Single(rerankSpans, s => s.Name == "sift.forward");
         Assert.Equal(rerankCompute.SpanId, rerankForward.ParentSpanId);
         Assert.Equal("3", rerankForward.Attributes["sift.batch.sequences"]);
+
+        // A search: one span per stage under the request, the models' computations under their stages.
+        var searchSpans = spans.Where(s => s.TraceId == searchTrace).ToArray();
+        var searchRequest = Assert.Single(searchSpans, s => s.Name == "POST /v1/collections/{name}/search");
+        var stages = new[] { "sift.search.embed", "sift.search.vector", "sift.search.rerank" }.Select(name => Assert.Single(searchSpans, s => s.Name == name)).ToArray();
+        Assert.All(stages, stage => Assert.Equal(searchRequest.SpanId, stage.ParentSpanId));
+        Assert.All(stages, stage => Assert.Equal("traced", stage.Attributes["sift.collection"]));
+        Assert.Equal("2", stages[1].Attributes["sift.search.recalled"]);
+        Assert.Contains(searchSpans, s => s.Name == "sift.compute" && s.ParentSpanId == stages[0].SpanId);
+        Assert.Contains(searchSpans, s => s.Name == "sift.compute" && s.ParentSpanId == stages[2].SpanId);
 
         // Probes and scrapes are not traced.
         Assert.DoesNotContain(spans, s => s.Name.Contains("/ready", StringComparison.Ordinal));
