@@ -45,15 +45,21 @@ internal static class IndexCommand
             var textEmbedder = new EngineTextEmbedder(embedder);
             await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
             var name = result.GetRequiredValue(collection);
-            var info = await store.FindCollectionAsync(name, cancellationToken)
-                ?? await store.CreateCollectionAsync(new CollectionSettings
+            var info = await store.FindCollectionAsync(name, cancellationToken);
+            if (info is null)
+            {
+                var width = result.GetValue(dimensions) ?? embedder.Dimensions;
+                // Checked before creating: a collection of a width the model cannot make would stay behind, unusable.
+                embedder.ValidateDimensions(width);
+                info = await store.CreateCollectionAsync(new CollectionSettings
                 {
                     Name = name,
                     Model = embedder.Name,
-                    Dimensions = result.GetValue(dimensions) ?? embedder.Dimensions,
+                    Dimensions = width,
                     ChunkTokens = result.GetValue(chunkTokens) ?? CollectionSettings.DefaultChunkTokens,
                     ChunkOverlap = result.GetValue(chunkOverlap) ?? CollectionSettings.DefaultChunkOverlap,
                 }, cancellationToken);
+            }
             embedder.ValidateDimensions(info.Settings.Dimensions);
             var indexer = new DocumentIndexer(store, textEmbedder);
             var progress = new IndexProgress(streams, TotalInputBytes(streams.Input));

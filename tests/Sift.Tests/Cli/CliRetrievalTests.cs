@@ -89,6 +89,20 @@ public sealed class CliRetrievalTests : IDisposable
         Assert.DoesNotContain("   at ", error);
     }
 
+    [Theory]
+    [InlineData("8")]
+    [InlineData("4096")]
+    public async Task Index_NewCollectionWithDimensionsTheModelCannotMake_FailsAndCreatesNothing(string dimensions)
+    {
+        var (exitCode, _, error) = await IndexAsync(CorpusLines(), "--dimensions", dimensions);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(dimensions, error);
+        // Nothing was left behind: the same import with the model's own width succeeds.
+        var again = await IndexAsync(CorpusLines());
+        Assert.True(again.ExitCode == 0, again.Error);
+    }
+
     [Fact]
     public async Task Index_BadLineAfterGoodOnes_KeepsTheCommittedBatches()
     {
