@@ -27,8 +27,11 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
     public async Task<CollectionInfo> GetCollectionAsync(string name, CancellationToken cancellationToken) =>
         await Store.FindCollectionAsync(name, cancellationToken) ?? throw RetrievalException.CollectionNotFound(name);
 
-    /// <summary>The indexer for a collection, with the collection's embedding model (409 when this server does not serve it).</summary>
-    public DocumentIndexer IndexerFor(CollectionInfo collection) => new(Store, EmbedderFor(collection));
+    /// <summary>
+    /// The indexer for a collection, with the collection's embedding model (409 when this server does not
+    /// serve it); an upsert makes at most --max-client-batch-size chunks, as /v1/embeddings makes at most that many vectors.
+    /// </summary>
+    public DocumentIndexer IndexerFor(CollectionInfo collection) => new(Store, EmbedderFor(collection), options.MaxClientBatchSize);
 
     /// <summary>The search pipeline for a collection: its embedding model, and the reranker when one is served.</summary>
     public SearchPipeline PipelineFor(CollectionInfo collection)

@@ -9,7 +9,14 @@ namespace Sift.Retrieval;
 /// them into token windows with the model's tokenizer, embeds every chunk as a document in one call
 /// (the engine packs them into token-budget batches), and writes them to the store in one transaction.
 /// </summary>
-public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedder)
+/// <param name="store">Where the documents go.</param>
+/// <param name="embedder">The collection's embedding model.</param>
+/// <param name="maxChunks">
+/// The most chunks one upsert may make. An upsert holds every chunk's vector until its transaction
+/// commits, so this bounds its memory; the server passes --max-client-batch-size, the most vectors one
+/// /v1/embeddings request makes (a short body cut into 16-token windows would otherwise make tens of thousands).
+/// </param>
+public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedder, int maxChunks = int.MaxValue)
 {
     /// <summary>
     /// Upserts <paramref name="documents"/> into <paramref name="collection"/>; durable when the task
@@ -43,7 +50,19 @@ public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedde
             return new IndexReport(0, documents.Count, 0, 0, collection.WriteVersion);
         }
 
-        var chunks = pending.Select(i => Chunker.Split(embedder.Tokenizer, documents[i].Text, settings.ChunkTokens, settings.ChunkOverlap)).ToArray();
+        var chunks = new IReadOnlyList<TextChunk>[pending.Count];
+        var chunkCount = 0;
+        for (var k = 0; k < pending.Count; k++)
+        {
+            chunks[k] = Chunker.Split(embedder.Tokenizer, documents[pending[k]].Text, settings.ChunkTokens, settings.ChunkOverlap);
+            chunkCount += chunks[k].Count;
+            if (chunkCount > maxChunks)
+            {
+                throw RetrievalException.BadRequest(
+                    $"'documents' make {chunkCount} chunks of {settings.ChunkTokens} tokens by documents[{pending[k]}]; the limit is {maxChunks} per upsert "
+                    + "(--max-client-batch-size): send fewer or shorter documents per request", "documents", "too_many_chunks");
+            }
+        }
         var inputs = chunks.SelectMany(c => c).Select(c => EmbeddingInput.Document(c.Text)).ToArray();
         var embedded = await embedder.EmbedAsync(inputs, settings.Dimensions, cancellationToken);
         var indexed = new IndexedDocument[pending.Count];

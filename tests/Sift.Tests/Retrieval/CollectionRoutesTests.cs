@@ -338,6 +338,26 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Upsert_SplittingIntoMoreChunksThanTheBatchLimit_Is400NamingTheLimitAndWritesNothing()
+    {
+        // One upsert makes as many vectors as /v1/embeddings may: a short payload cut into tiny chunks must not make thousands.
+        await using var server = await TestServer.StartAsync(new ServerOptions { MaxClientBatchSize = 4 });
+        await server.PostJsonAsync("/v1/collections", new { name = "tiny-chunks", chunk_tokens = 16, chunk_overlap = 8 });
+        var text = string.Join(" ", Enumerable.Range(0, 40).Select(i => $"word{i}"));
+
+        var response = await server.PostJsonAsync("/v1/collections/tiny-chunks/documents", new { documents = new[] { new { id = "long", text } } });
+        var fits = await server.PostJsonAsync("/v1/collections/tiny-chunks/documents", new { documents = new[] { new { id = "short", text = "a few words" } } });
+
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("too_many_chunks", error.GetProperty("code").GetString());
+        Assert.Contains("the limit is 4", error.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+        var info = JsonDocument.Parse(await server.Http.GetStringAsync("/v1/collections/tiny-chunks", Cancel)).RootElement;
+        Assert.Equal((1L, 1L), (info.GetProperty("documents").GetInt64(), info.GetProperty("chunks").GetInt64()));
+    }
+
+    [Fact]
     public async Task OpenApi_DocumentsTheCollectionRoutes()
     {
         using var openApi = JsonDocument.Parse(await Server.Http.GetStringAsync("/openapi/v1.json", Cancel));
