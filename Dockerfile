@@ -3,7 +3,7 @@
 # profile) on the .NET runtime-deps base, run as the non-root "app" user.
 #
 #   docker build -t sift .
-#   docker run -p 8080:8080 -v hf-cache:/home/app/.cache/huggingface -e SIFT_MAX_MEMORY=0.8 sift
+#   docker run -p 8080:8080 -v hf-cache:/home/app/.cache/huggingface -v sift-data:/home/app/sift-data -e SIFT_MAX_MEMORY=0.8 sift
 #   docker run -p 8080:8080 -v ~/models:/models:ro -e SIFT_MODEL=/models/Qwen3-Embedding-0.6B sift
 #
 # Every `sift serve` flag is an environment variable: SIFT_MODEL, SIFT_RERANKER, SIFT_API_KEY,
@@ -32,15 +32,18 @@ RUN rid=linux-$([ "$TARGETARCH" = "arm64" ] && echo arm64 || echo x64) \
 
 FROM ${RUNTIME_IMAGE}
 # The Hugging Face cache of the non-root user: mount a volume here (or the host's ~/.cache/huggingface)
-# so that downloaded models survive the container and are shared with Python tools.
+# so that downloaded models survive the container and are shared with Python tools. Collections of the
+# embedded store (--data, unless it names PostgreSQL) live in their own volume, so they survive it too.
 ENV HF_HOME=/home/app/.cache/huggingface \
+    SIFT_DATA=/home/app/sift-data \
     SIFT_HOST=0.0.0.0 \
     SIFT_PORT=8080
 COPY --from=build /out/sift /usr/local/bin/sift
-RUN mkdir -p /home/app/.cache/huggingface && chown -R app:app /home/app/.cache
+RUN mkdir -p /home/app/.cache/huggingface /home/app/sift-data && chown -R app:app /home/app/.cache /home/app/sift-data
 USER app
 WORKDIR /home/app
 VOLUME /home/app/.cache/huggingface
+VOLUME /home/app/sift-data
 EXPOSE 8080
 # Healthy once the models are loaded (/ready answers 200); a first start may download them, hence the long start period.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10m --retries=3 CMD ["sift", "probe"]
