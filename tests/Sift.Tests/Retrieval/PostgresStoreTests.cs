@@ -54,6 +54,35 @@ public sealed class PostgresStoreTests(PgliteServer postgres) : StoreContractTes
     }
 
     [Fact]
+    public async Task Requests_RacingTheCollectionsDeletion_Are404NotInternalErrors()
+    {
+        postgres.Require();
+        var connectionString = postgres.With("Pooling=false");
+        await using var store = await PostgresStore.OpenAsync(new PostgresStoreOptions { ConnectionString = connectionString }, Cancel);
+        var settings = Settings();
+        await store.CreateCollectionAsync(settings, Cancel);
+        var vectors = SyntheticVectors.Clustered(1, Dimensions, 1, seed: 19);
+        // A request reads the catalog row, then another replica's delete commits (row and tables gone) before the request's next
+        // statement. That moment is made here by dropping the tables under the row, as the racing request finds them.
+        await using (var raw = new Npgsql.NpgsqlConnection(connectionString))
+        {
+            await raw.OpenAsync(Cancel);
+            await using var id = new Npgsql.NpgsqlCommand("SELECT id FROM sift_collections WHERE name = $1", raw) { Parameters = { new() { Value = settings.Name } } };
+            var collectionId = (long)(await id.ExecuteScalarAsync(Cancel))!;
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP TABLE sift_chunks_{collectionId}, sift_documents_{collectionId}", raw);
+            await drop.ExecuteNonQueryAsync(Cancel);
+        }
+
+        var search = await Assert.ThrowsAsync<RetrievalException>(() => store.SearchAsync(settings.Name, vectors[0], 5, DocumentMetadata.Empty, Cancel));
+        var get = await Assert.ThrowsAsync<RetrievalException>(() => store.GetDocumentAsync(settings.Name, "a", Cancel));
+        var upsert = await Assert.ThrowsAsync<RetrievalException>(() => store.UpsertAsync(settings, [Document("a", "a", vectors)], Cancel));
+
+        Assert.Equal((404, 404, 404), (search.Status, get.Status, upsert.Status));
+        Assert.Equal("collection_not_found", search.Code);
+        Assert.True(await store.DeleteCollectionAsync(settings.Name, Cancel));
+    }
+
+    [Fact]
     public async Task Replicas_SharingTheDatabase_SeeEachOthersWrites()
     {
         postgres.Require();

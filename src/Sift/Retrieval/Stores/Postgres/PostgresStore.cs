@@ -366,7 +366,8 @@ public sealed partial class PostgresStore : IRetrievalStore
 
     /// <summary>
     /// Runs database work, turning a database that cannot be reached, is shutting down or is out of
-    /// space into a 503 that says so, and a value it cannot hold into a 400 (the transaction, if any, did not commit).
+    /// space into a 503 that says so, a value it cannot hold into a 400, and a collection deleted under the
+    /// request into a 404 (the transaction, if any, did not commit).
     /// </summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> work, string description)
     {
@@ -378,6 +379,12 @@ public sealed partial class PostgresStore : IRetrievalStore
             || e.SqlState.StartsWith("57P", StringComparison.Ordinal))
         {
             throw RetrievalException.Unavailable($"the database ({description}) cannot take this request: {e.MessageText} (SQLSTATE {e.SqlState}); nothing of it was written", e);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // The catalog row was read, then a delete (another request or replica) dropped the collection's tables before the next statement.
+            throw new RetrievalException(404, $"the collection was deleted while this request ran ({e.MessageText}); nothing of it was written",
+                "name", "collection_not_found", e);
         }
         catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
         {
