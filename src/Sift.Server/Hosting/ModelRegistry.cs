@@ -34,8 +34,12 @@ internal sealed partial class ModelRegistry : IDisposable
     public Task Loaded => _loaded.Task;
 
     /// <summary>Every name a client may use, with the model's kind.</summary>
-    public IEnumerable<(string Name, string Kind)> ServedNames =>
-        (_embedder?.Names.Select(n => (n, "embedding")) ?? []).Concat(_reranker?.Names.Select(n => (n, "rerank")) ?? []);
+    public IEnumerable<(string Name, string Kind)> ServedNames => ServedModels.Select(m => (m.Name, m.Kind));
+
+    /// <summary>Every name a client may use, with what it needs to know of the model behind it.</summary>
+    public IEnumerable<ServedModelInfo> ServedModels =>
+        (_embedder?.Names.Select(n => new ServedModelInfo(n, "embedding", _embedder.Embedder.Dimensions, _embedder.Embedder.MaxLength)) ?? [])
+        .Concat(_reranker?.Names.Select(n => new ServedModelInfo(n, "rerank", null, _reranker.Reranker.MaxLength)) ?? []);
 
     /// <summary>Loads the models named in the options (called once, off the request path).</summary>
     public void Load()
@@ -155,6 +159,9 @@ internal sealed partial class ModelRegistry : IDisposable
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
     private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);
 }
+
+/// <summary>One served name: its kind ("embedding" or "rerank"), embedding dimensions, and longest input in tokens.</summary>
+internal sealed record ServedModelInfo(string Name, string Kind, int? Dimensions, int MaxInputLength);
 
 /// <summary>A loaded model and the names it answers to.</summary>
 internal interface IServedModel

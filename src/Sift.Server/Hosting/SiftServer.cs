@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Sift.Server.Errors;
 using Sift.Server.Metrics;
+using Sift.Server.Playground;
 using Sift.Server.Routes;
 
 namespace Sift.Server.Hosting;
@@ -52,6 +53,7 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        PlaygroundRoutes.Map(app);
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

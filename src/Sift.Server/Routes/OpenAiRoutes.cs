@@ -121,8 +121,34 @@ internal static class OpenAiRoutes
         return inputs;
     }
 
-    private static OpenAiModelList ListModels(ModelRegistry registry, ServerClock clock) =>
-        new("list", registry.ServedNames.Select(n => new OpenAiModel(n.Name, "model", clock.StartedUnixSeconds, "sift")).ToArray());
+    /// <summary>
+    /// OpenAI's model objects, plus what a client needs to use each model: its kind ("embedding" or
+    /// "rerank"), its embedding dimensions (the Matryoshka maximum) and its longest input in tokens.
+    /// </summary>
+    private static async Task ListModels(HttpContext context, ModelRegistry registry, ServerClock clock)
+    {
+        await using var json = JsonResponse.Start(context);
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        foreach (var model in registry.ServedModels)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", model.Name);
+            json.WriteString("object", "model");
+            json.WriteNumber("created", clock.StartedUnixSeconds);
+            json.WriteString("owned_by", "sift");
+            json.WriteString("kind", model.Kind);
+            if (model.Dimensions is { } dimensions)
+            {
+                json.WriteNumber("dimensions", dimensions);
+            }
+            json.WriteNumber("max_input_length", model.MaxInputLength);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
 }
 
 /// <summary>The request body of POST /v1/embeddings (documented shape; parsing is by hand for precise errors).</summary>
@@ -137,4 +163,4 @@ internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
 
 internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
 
-internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy);
+internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int? Dimensions, int MaxInputLength);
