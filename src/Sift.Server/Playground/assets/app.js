@@ -43,10 +43,11 @@ window.addEventListener("hashchange", () => select(location.hash.slice(1)));
 const keyField = document.getElementById("api-key");
 keyField.value = apiKey();
 keyField.addEventListener("input", () => setApiKey(keyField.value.trim()));
-keyField.addEventListener("change", () => loadModels());
+// Enter (which also fires "change") or leaving the field: try the key, once per new key.
+keyField.addEventListener("change", reloadIfKeyChanged);
 document.getElementById("key-form").addEventListener("submit", event => {
   event.preventDefault();
-  loadModels();
+  reloadIfKeyChanged();
 });
 
 // Theme: automatic (the system's), light, dark; the choice is remembered (it is not a secret).
@@ -69,15 +70,24 @@ themeButton.addEventListener("click", () => {
 });
 applyTheme(document.documentElement.dataset.theme ?? "auto");
 
+let modelsLoadedWith = null;
+
+function reloadIfKeyChanged() {
+  if (apiKey() !== modelsLoadedWith) loadModels();
+}
+
 /** Models from /v1/models, shared with every tab; an error (a missing key, models loading) is shown where it matters. */
 async function loadModels() {
+  modelsLoadedWith = apiKey();
   try {
     const list = await call("v1/models");
     const models = list.data ?? [];
     fillModelSelects(models);
     for (const name of ["embed", "rerank"]) message(name, "");
     for (const tool of Object.values(tools)) tool.modelsLoaded?.(models);
+    document.documentElement.dataset.models = String(models.length);
   } catch (error) {
+    modelsLoadedWith = null;
     for (const name of ["embed", "rerank", "search"]) showError(name, error);
   }
 }
@@ -85,4 +95,3 @@ async function loadModels() {
 for (const tool of Object.values(tools)) tool.init();
 select(location.hash.slice(1));
 loadModels();
-document.documentElement.dataset.ready = "true";

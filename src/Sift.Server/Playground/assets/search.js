@@ -33,6 +33,11 @@ export function init() {
   });
 }
 
+/** A new key may open what an old one could not: list again if the list was shown. */
+export function modelsLoaded() {
+  if (listed) listCollections();
+}
+
 export function shown(visible) {
   if (visible && !listed) listCollections();
 }
