@@ -40,13 +40,14 @@ internal static class ServeCommand
         var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
         var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
+        var playground = settings.Option("--playground", "Serve the web playground at / and /ui (true or false).", defaults.Playground);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, drainTimeout, hub,
+            payloadLimit, quantize, drainTimeout, hub, playground,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -73,6 +74,7 @@ internal static class ServeCommand
                 PayloadLimit = ParseSize(result.GetValue(payloadLimit)!),
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
+                Playground = result.GetValue(playground),
             };
             var app = SiftServer.Build(options);
             await app.StartAsync(cancellationToken);

@@ -16,7 +16,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions optio
     {
         if (_key is null || context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase)
             || context.Request.Path.Equals("/ready", StringComparison.OrdinalIgnoreCase)
-            || Playground.PlaygroundRoutes.IsPageRequest(context.Request))
+            || options.Playground && Playground.PlaygroundRoutes.IsPageRequest(context.Request))
         {
             await next(context);
             return;

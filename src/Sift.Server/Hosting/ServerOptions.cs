@@ -46,4 +46,7 @@ public sealed record ServerOptions
 
     /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Serve the web playground at / and /ui (a page that calls this server's API with the key its user types).</summary>
+    public bool Playground { get; init; } = true;
 }

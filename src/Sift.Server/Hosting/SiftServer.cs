@@ -53,7 +53,10 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
-        PlaygroundRoutes.Map(app);
+        if (options.Playground)
+        {
+            PlaygroundRoutes.Map(app);
+        }
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

@@ -42,6 +42,12 @@ internal static class PlaygroundRoutes
 
     private static async Task PageAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments(AssetPath) && context.Request.Path.Value!.EndsWith('/'))
+        {
+            // The page's links are relative (so a proxy prefix works): from /ui/ they would point into /ui/ui/.
+            context.Response.Redirect("../ui");
+            return;
+        }
         var page = Assets.GetFileInfo("index.html");
         SetHeaders(context.Response);
         context.Response.ContentType = "text/html; charset=utf-8";

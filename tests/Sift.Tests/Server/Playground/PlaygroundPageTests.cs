@@ -89,6 +89,7 @@ public sealed class PlaygroundPageTests(PlaygroundFixture fixture)
             await dark.Page.Locator("#rerank-form").GetByRole(AriaRole.Button, new() { Name = "Rerank" }).ClickAsync();
             await Expect(dark.Page.Locator("#rerank-columns .ranked li")).ToHaveCountAsync(5);
             await dark.ScreenshotAsync("rerank-desktop-dark");
+            await dark.AssertFitsPhoneAsync("rerank-phone-dark");
             dark.AssertLocalAndErrorFree();
         }
 
