@@ -76,12 +76,31 @@ function reloadIfKeyChanged() {
   if (apiKey() !== modelsLoadedWith) loadModels();
 }
 
+const loadingRetry = 2000;
+
+/** While the server loads its models, /v1/models lists none and /ready answers 503 {"status": "loading"}. */
+async function stillLoading() {
+  try {
+    await call("ready");
+    return false;
+  } catch (error) {
+    if (error.status === 503 && /loading/.test(error.message)) return true;
+    throw error;
+  }
+}
+
 /** Models from /v1/models, shared with every tab; an error (a missing key, models loading) is shown where it matters. */
 async function loadModels() {
   modelsLoadedWith = apiKey();
   try {
     const list = await call("v1/models");
     const models = list.data ?? [];
+    if (models.length === 0 && await stillLoading()) {
+      for (const name of ["embed", "rerank"]) message(name, "The server is still loading its models; this page will go on when they are ready.", "info");
+      modelsLoadedWith = null;
+      setTimeout(reloadIfKeyChanged, loadingRetry);
+      return;
+    }
     fillModelSelects(models);
     for (const name of ["embed", "rerank"]) message(name, "");
     for (const tool of Object.values(tools)) tool.modelsLoaded?.(models);

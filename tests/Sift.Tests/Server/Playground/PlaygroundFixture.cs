@@ -51,7 +51,9 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser tab in a fresh context, at a desktop size unless told otherwise; the test is skipped without Chromium.</summary>
-    public async Task<PageSession> OpenAsync(string hash = "", int width = 1280, int height = 860, ColorScheme colorScheme = ColorScheme.Light, bool withKey = true)
+    /// <param name="prepare">Runs on the new context before the page loads (e.g. to route some requests).</param>
+    public async Task<PageSession> OpenAsync(string hash = "", int width = 1280, int height = 860, ColorScheme colorScheme = ColorScheme.Light, bool withKey = true,
+        Func<IBrowserContext, Task>? prepare = null)
     {
         RequiredService.Require(_browser is not null, "chromium", "apt-get install chromium");
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
@@ -67,6 +69,10 @@ public sealed class PlaygroundFixture : IAsyncLifetime
         {
             // The key a user would type, put where the page keeps it (this tab's sessionStorage) before any script runs.
             await context.AddInitScriptAsync($"sessionStorage.setItem('sift.apiKey', '{ApiKey}')");
+        }
+        if (prepare is not null)
+        {
+            await prepare(context);
         }
         await session.Page.GotoAsync(new Uri(Server.Address, "/" + (hash.Length > 0 ? "#" + hash : "")).ToString());
         return session;

@@ -42,6 +42,44 @@ public sealed class PlaygroundPageTests(PlaygroundFixture fixture)
     }
 
     [Fact]
+    public async Task ModelsStillLoading_AreSaidSo_AndThePageGoesOnOnceTheyAreReady()
+    {
+        // The server is ready; the page is first shown what a loading server answers (no model listed,
+        // /ready 503 {"status": "loading"}), then the real answers.
+        var loadingAnswers = 0;
+        await using var session = await fixture.OpenAsync("embed", prepare: async context =>
+        {
+            await context.RouteAsync("**/v1/models", async route =>
+            {
+                if (Interlocked.Increment(ref loadingAnswers) == 1)
+                {
+                    await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = """{"object": "list", "data": []}""" });
+                }
+                else
+                {
+                    await route.ContinueAsync();
+                }
+            });
+            await context.RouteAsync("**/ready", async route =>
+            {
+                if (Volatile.Read(ref loadingAnswers) == 1)
+                {
+                    await route.FulfillAsync(new() { Status = 503, ContentType = "application/json", Body = """{"status": "loading"}""" });
+                }
+                else
+                {
+                    await route.ContinueAsync();
+                }
+            });
+        });
+        var page = session.Page;
+        await Expect(page.Locator(".message[data-for=embed]")).ToHaveTextAsync("The server is still loading its models; this page will go on when they are ready.");
+        await Expect(page.Locator("#embed-form select[name=model] option")).ToHaveTextAsync([TestServer.EmbeddingName]);
+        await Expect(page.Locator(".message[data-for=embed]")).ToBeEmptyAsync();
+        session.AssertLocalAndErrorFree();
+    }
+
+    [Fact]
     public async Task Keyboard_ArrowsMoveBetweenTabs_AndCtrlEnterRunsATool()
     {
         await using var session = await fixture.OpenAsync();

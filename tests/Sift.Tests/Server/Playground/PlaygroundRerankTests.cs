@@ -80,7 +80,13 @@ public sealed class PlaygroundRerankTests(PlaygroundFixture fixture)
         await submit.ClickAsync();
         await Expect(message).ToContainTextAsync("The documents look like JSON but do not parse");
 
+        // A server that cannot be reached (the connection refused) is said so, too.
         await form.Locator("[name=documents]").FillAsync(string.Join("\n", Documents));
+        await page.RouteAsync("**/v1/rerank", route => route.AbortAsync("connectionrefused"));
+        await submit.ClickAsync();
+        await Expect(message).ToHaveTextAsync("Could not reach the server (Failed to fetch). Is sift serve still running?");
+
+        await page.UnrouteAllAsync();
         await submit.ClickAsync();
         await Expect(page.Locator("#rerank-columns .ranked li")).ToHaveCountAsync(Documents.Length);
         await Expect(message).ToBeEmptyAsync();

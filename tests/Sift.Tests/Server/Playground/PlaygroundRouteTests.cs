@@ -6,7 +6,8 @@ using Sift.Server.Hosting;
 namespace Sift.Tests.Server.Playground;
 
 /// <summary>The page's routes over plain HTTP: what is served, with which headers, and what still needs the key.</summary>
-public sealed partial class PlaygroundRouteTests
+[Collection(PlaygroundCollection.Name)]
+public sealed partial class PlaygroundRouteTests(PlaygroundFixture fixture)
 {
     private static readonly string[] Assets =
         ["playground.css", "theme.js", "app.js", "api.js", "dom.js", "embed.js", "rerank.js", "search.js", "status.js", "favicon.svg"];
@@ -14,7 +15,7 @@ public sealed partial class PlaygroundRouteTests
     [Fact]
     public async Task PageAndAssets_AreServedWithoutTheKey_WithAPolicyThatAllowsOnlyThisServer()
     {
-        await using var server = await TestServer.StartAsync(new ServerOptions { ApiKey = "k" });
+        var server = fixture.Server;
         using var anonymous = new HttpClient { BaseAddress = server.Address };
         var cancel = TestContext.Current.CancellationToken;
 
