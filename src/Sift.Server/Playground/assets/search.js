@@ -185,7 +185,8 @@ function draw(answer, query) {
     answer.reranked
       ? el("span", { class: "badge good", id: "search-reranked" }, "reranked")
       : el("span", { class: "badge warn", id: "search-reranked" }, answer.fallback_reason ? `not reranked: ${answer.fallback_reason}` : "not reranked (vector order)"),
-    el("span", {}, `${results.length} result${results.length === 1 ? "" : "s"}`),
+    el("span", {}, `${results.length} result${results.length === 1 ? "" : "s"}`
+      + (typeof answer.recalled === "number" ? ` of ${answer.recalled} recalled` : "")),
     answer.usage?.total_tokens !== undefined ? el("span", { class: "note" }, `${answer.usage.total_tokens} tokens`) : null,
     timings(answer.timings_ms));
 
@@ -217,14 +218,17 @@ function stage(hit) {
   return el("span", { class: "badge", title: "the recall stage that found it" }, `found by ${text}`);
 }
 
+/** The stages' times as one bar (each stage its share of the total) and a legend; "total" is the whole, not a stage. */
 function timings(stages) {
   if (!stages || typeof stages !== "object") return null;
-  const entries = Object.entries(stages).filter(([, ms]) => typeof ms === "number");
-  const total = entries.reduce((sum, [, ms]) => sum + ms, 0);
+  const entries = Object.entries(stages).filter(([name, ms]) => name !== "total" && typeof ms === "number");
+  const total = typeof stages.total === "number" ? stages.total : entries.reduce((sum, [, ms]) => sum + ms, 0);
   return el("span", { class: "timing-block", style: { display: "contents" } },
     el("span", { class: "timings", role: "img", "aria-label": entries.map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(", ") },
       entries.map(([name, ms]) => el("i", { title: `${name}: ${ms.toFixed(1)} ms`, style: { width: `${total > 0 ? (ms / total) * 100 : 0}%` } }))),
-    el("span", { class: "timing-legend", id: "search-timings" }, entries.map(([name, ms]) => el("span", { dataset: { stage: name, ms: String(ms) } }, `${name} ${ms.toFixed(1)} ms`))));
+    el("span", { class: "timing-legend", id: "search-timings" },
+      entries.map(([name, ms]) => el("span", { dataset: { stage: name, ms: String(ms) } }, `${name} ${ms.toFixed(1)} ms`)),
+      el("b", { dataset: { stage: "total", ms: String(total) } }, `total ${total.toFixed(1)} ms`)));
 }
 
 function metadata(values) {
