@@ -191,7 +191,8 @@ function draw(answer, query) {
     timings(answer.timings_ms));
 
   // Where each result stood in the vector stage's order (its rank among these results by vector score).
-  const byVector = results.map((hit, i) => ({ i, score: hit.vector_score ?? hit.score }))
+  // A result found by the lexical stage alone has no vector score: it comes after every vector-found one.
+  const byVector = results.map((hit, i) => ({ i, score: typeof hit.vector_score === "number" ? hit.vector_score : -Infinity }))
     .sort((a, b) => b.score - a.score || a.i - b.i);
   const vectorPlace = new Map(byVector.map((entry, place) => [entry.i, place]));
 
@@ -210,12 +211,12 @@ function draw(answer, query) {
   result.hidden = false;
 }
 
-/** Which recall stage found the result (hybrid search: "lexical", "vector" or both), when the server says. */
+/** Which recall stage found the result (hybrid search: "vector", "lexical" or "both"), when the server says. */
 function stage(hit) {
-  const found = hit.stage ?? hit.stages ?? hit.found_by ?? hit.sources ?? hit.source;
+  const found = hit.stage ?? hit.found_by;
   if (found === undefined || found === null) return null;
-  const text = Array.isArray(found) ? found.join(" + ") : String(found);
-  return el("span", { class: "badge", title: "the recall stage that found it" }, `found by ${text}`);
+  const text = Array.isArray(found) ? found.join(" + ") : found === "both" ? "vector + lexical" : String(found);
+  return el("span", { class: "badge stage", title: "the recall stage that found it", dataset: { stage: String(found) } }, `found by ${text}`);
 }
 
 /** The stages' times as one bar (each stage its share of the total) and a legend; "total" is the whole, not a stage. */
