@@ -16,12 +16,15 @@ const minimumDimensions = 32;
 let running = null;
 let sliderTimer = 0;
 let models = [];
+let shownModel = null;
 
 export function init() {
   submitOnCtrlEnter(form);
   form.addEventListener("submit", event => {
     event.preventDefault();
-    busy(form.querySelector('button[type="submit"]'), "Embedding…", () => run(undefined));
+    // New texts keep the slider's size; another model starts again from its full size.
+    const keep = !result.hidden && form.elements.model.value === shownModel && Number(slider.value) < Number(slider.max);
+    busy(form.querySelector('button[type="submit"]'), "Embedding…", () => run(keep ? Number(slider.value) : undefined));
   });
   slider.addEventListener("input", () => {
     sliderValue.textContent = slider.value;
@@ -80,6 +83,7 @@ async function run(dimensions) {
       slider.value = String(size);
       sliderValue.textContent = String(size);
     }
+    shownModel = model ?? null;
     draw(items, totalTokens, size);
     message("embed", "");
   } catch (error) {

@@ -48,6 +48,13 @@ public sealed class PlaygroundEmbedTests(PlaygroundFixture fixture)
         await Expect(page.Locator("#embed-dimensions-value")).ToHaveTextAsync("32");
         await AssertHeatmapAsync(page, await ExpectedCosinesAsync(dimensions: 32));
 
+        // Embedding again keeps the chosen size (the same texts here, so the same matrix must come back).
+        await page.Locator("#embed-heatmap").EvaluateAsync("table => table.replaceChildren()");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Embed" }).ClickAsync();
+        await Expect(cells).ToHaveCountAsync(size * size);
+        await Expect(page.Locator("#embed-usage")).ToHaveAttributeAsync("data-dimensions", "32");
+        await AssertHeatmapAsync(page, await ExpectedCosinesAsync(dimensions: 32));
+
         await session.AssertFitsPhoneAsync("embed-phone");
         session.AssertLocalAndErrorFree();
     }
