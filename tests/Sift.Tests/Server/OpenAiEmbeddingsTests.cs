@@ -114,15 +114,6 @@ public sealed class OpenAiEmbeddingsTests(ServerFixture fixture) : IClassFixture
         var ids = json.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToArray();
         Assert.Equal([TestServer.EmbeddingName, TestServer.RerankerName], ids);
         Assert.Equal("list", json.RootElement.GetProperty("object").GetString());
-        // OpenAI's fields, then what a client needs to use each model (the fixture configs: hidden 64; rerankers default to 8192 tokens).
-        var (embedding, reranker) = (json.RootElement.GetProperty("data")[0], json.RootElement.GetProperty("data")[1]);
-        Assert.Equal("sift", embedding.GetProperty("owned_by").GetString());
-        Assert.Equal("embedding", embedding.GetProperty("kind").GetString());
-        Assert.Equal(64, embedding.GetProperty("dimensions").GetInt32());
-        Assert.Equal(32768, embedding.GetProperty("max_input_length").GetInt32());
-        Assert.Equal("rerank", reranker.GetProperty("kind").GetString());
-        Assert.False(reranker.TryGetProperty("dimensions", out _));
-        Assert.Equal(8192, reranker.GetProperty("max_input_length").GetInt32());
     }
 
     private async Task<float[][]> EmbedAsync(object body)

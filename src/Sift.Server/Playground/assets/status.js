@@ -62,7 +62,7 @@ async function readiness() {
   }
 }
 
-const shownFields = new Set(["id", "object", "created", "owned_by", "kind", "dtype", "dimensions", "max_input_length"]);
+const shownFields = new Set(["id", "object", "created", "owned_by", "kind", "dtype", "dimensions", "max_model_len"]);
 
 function drawModels(models) {
   modelsBody.replaceChildren(...models.map(model => el("tr", { dataset: { model: model.id } },
@@ -70,10 +70,26 @@ function drawModels(models) {
     el("td", { dataset: { field: "kind" } }, model.kind ?? "–"),
     el("td", { dataset: { field: "dtype" } }, model.dtype ?? "–"),
     el("td", { class: "num", dataset: { field: "dimensions" } }, model.dimensions ?? "–"),
-    el("td", { class: "num", dataset: { field: "max_input_length" } }, model.max_input_length ?? "–"),
-    // Whatever else the server reports (threads, kernel path, memory budget, revision...), as it says it.
+    el("td", { class: "num", dataset: { field: "max_model_len" } }, model.max_model_len ?? "–"),
+    // Whatever else the server reports (threads, limits, memory budget, revision, weight files...).
     el("td", { class: "more-fields" }, Object.entries(model).filter(([key]) => !shownFields.has(key))
-      .map(([key, value]) => el("div", {}, `${key.replaceAll("_", " ")}: ${typeof value === "object" ? JSON.stringify(value) : value}`))))));
+      .map(([key, value]) => el("div", {}, `${key.replaceAll("_", " ")}: ${describeField(key, value)}`))))));
+}
+
+function bytes(count) {
+  return count >= 1073741824 ? `${(count / 1073741824).toFixed(2)} GiB` : `${(count / 1048576).toFixed(1)} MiB`;
+}
+
+/** A /v1/models field in words: byte counts in MiB or GiB, weight files with their size and short hash, null as "none". */
+function describeField(key, value) {
+  if (value === null || value === undefined) return "none";
+  if (typeof value === "number" && (key.endsWith("_bytes") || key === "memory_budget")) return bytes(value);
+  if (Array.isArray(value)) {
+    return value.map(item => (item && typeof item === "object" && "name" in item
+      ? `${item.name}${typeof item.bytes === "number" ? ` (${bytes(item.bytes)}` : " ("}${item.sha256 ? `, sha256 ${String(item.sha256).slice(0, 12)}…` : ""})`
+      : JSON.stringify(item))).join(", ");
+  }
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
 /** Prometheus text format: "name{label="value",...} number" lines; comments and blank lines skipped. */
@@ -127,8 +143,12 @@ function drawMetrics(samples) {
   for (const [model, seconds] of byLabel(samples, "sift_model_load_seconds", "model")) {
     cards.push(card(`Load time · ${model}`, `${seconds.toFixed(2)} s`, null, { metric: "sift_model_load_seconds", model, value: String(seconds) }));
   }
-  const memory = sum(samples, "process_resident_memory_bytes") ?? sum(samples, "process_working_set_bytes");
-  if (memory !== undefined) cards.push(card("Resident memory", `${(memory / 1048576).toFixed(0)} MiB`, null, { metric: "process_resident_memory_bytes", value: String(memory) }));
+  for (const name of ["dotnet_process_memory_working_set_bytes", "process_resident_memory_bytes"]) {
+    const memory = sum(samples, name);
+    if (memory === undefined) continue;
+    cards.push(card("Memory in use", `${(memory / 1048576).toFixed(0)} MiB`, "working set", { metric: name, value: String(memory) }));
+    break;
+  }
   if (cards.length === 0) cards.push(card("Metrics", "–", `none of the series this page knows among ${samples.length}`, {}));
   metricsList.replaceChildren(...cards);
 }

@@ -23,7 +23,10 @@ public sealed class PlaygroundStatusTests(PlaygroundFixture fixture)
         {
             var row = page.Locator($"#status-models tr[data-model=\"{model.GetProperty("id").GetString()}\"]");
             await Expect(row.Locator("[data-field=kind]")).ToHaveTextAsync(model.GetProperty("kind").GetString()!);
-            await Expect(row.Locator("[data-field=max_input_length]")).ToHaveTextAsync(model.GetProperty("max_input_length").GetInt32().ToString(CultureInfo.InvariantCulture));
+            await Expect(row.Locator("[data-field=dtype]")).ToHaveTextAsync(model.GetProperty("dtype").GetString()!);
+            await Expect(row.Locator("[data-field=max_model_len]")).ToHaveTextAsync(model.GetProperty("max_model_len").GetInt32().ToString(CultureInfo.InvariantCulture));
+            // What else /v1/models says (threads, limits, revision, files...) is shown too.
+            await Expect(row.Locator(".more-fields")).ToContainTextAsync($"threads: {model.GetProperty("threads").GetInt32()}");
             await Expect(row.Locator("[data-field=dimensions]")).ToHaveTextAsync(
                 model.TryGetProperty("dimensions", out var dimensions) ? dimensions.GetInt32().ToString(CultureInfo.InvariantCulture) : "–");
         }
@@ -37,7 +40,7 @@ public sealed class PlaygroundStatusTests(PlaygroundFixture fixture)
         foreach (var (name, model) in new[] { ("sift_tokens_processed_total", TestServer.EmbeddingName), ("sift_model_load_seconds", TestServer.EmbeddingName), ("sift_model_load_seconds", TestServer.RerankerName) })
         {
             var card = page.Locator($"#status-metrics [data-metric={name}][data-model=\"{model}\"]");
-            await Expect(card).ToHaveAttributeAsync("data-value", Sample(metrics, $"{name}{{model=\"{model}\"}}"));
+            await Expect(card).ToHaveAttributeAsync("data-value", Sample(metrics, name, model));
         }
         await Expect(page.Locator("#status-metrics [data-metric=sift_requests_total]")).ToHaveCountAsync(1);
         await session.ScreenshotAsync("status-desktop");
@@ -45,11 +48,11 @@ public sealed class PlaygroundStatusTests(PlaygroundFixture fixture)
         session.AssertLocalAndErrorFree();
     }
 
-    /// <summary>The value of one series in Prometheus text, formatted as JavaScript prints the number.</summary>
-    private static string Sample(string metrics, string series)
+    /// <summary>The value of one model's series in Prometheus text (whatever other labels it has), formatted as JavaScript prints the number.</summary>
+    private static string Sample(string metrics, string name, string model)
     {
-        var line = metrics.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        var value = double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+        var line = metrics.Split('\n').Single(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+        var value = double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         return value.ToString("R", CultureInfo.InvariantCulture);
     }
 }
