@@ -53,6 +53,12 @@ public sealed record ServerOptions
     /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where collections live: a data directory (the embedded store), or a postgres:// URL or Host=... connection string.</summary>
+    public string Data { get; init; } = Sift.Retrieval.Stores.RetrievalStores.DefaultDirectory;
+
+    /// <summary>The largest the embedded database may grow (writes beyond get 503); null: the disk's size.</summary>
+    public long? DataMaxSize { get; init; }
+
     /// <summary>Serve the web playground at / and /ui (a page that calls this server's API with the key its user types).</summary>
     public bool Playground { get; init; } = true;
 }

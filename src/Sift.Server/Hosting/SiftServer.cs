@@ -47,6 +47,7 @@ public static class SiftServer
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<EmbeddingService>();
         builder.Services.AddSingleton<RerankService>();
+        builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -64,6 +65,9 @@ public static class SiftServer
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
         ServerTelemetry.MapMetrics(app);
+        Retrieval.CollectionRoutes.Map(app);
+        // The store opens before the server listens: a bad --data fails the start with its reason.
+        app.Services.GetRequiredService<Retrieval.RetrievalHost>().Open();
         if (options.Playground)
         {
             PlaygroundRoutes.Map(app);
