@@ -42,12 +42,17 @@ internal static class ServeCommand
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
+        var resilience = new ResilienceFlags(settings);
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
             payloadLimit, quantize, drainTimeout, hub,
         };
+        foreach (var option in resilience.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, cancellationToken) =>
         {
             var (modelSpec, rerankerSpec) = (result.GetValue(model), result.GetValue(reranker));
@@ -74,7 +79,7 @@ internal static class ServeCommand
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
             };
-            var app = SiftServer.Build(options);
+            var app = SiftServer.Build(resilience.Apply(result, options));
             await app.StartAsync(cancellationToken);
             await streams.Error.WriteLineAsync($"sift: listening on {SiftServer.ListeningAddress(app)}");
             await app.WaitForShutdownAsync(CancellationToken.None);
@@ -106,7 +111,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>
-    private sealed class Settings(IConfiguration configuration)
+    internal sealed class Settings(IConfiguration configuration)
     {
         public Option<T> Option<T>(string flag, string description, T builtIn)
         {

@@ -46,4 +46,13 @@ public sealed record ServerOptions
 
     /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The result cache (--cache, --cache-size, --cache-ttl).</summary>
+    public Caching.CacheOptions Cache { get; init; } = new();
+
+    /// <summary>The low-confidence check after every ranking (thresholds, analysis queue, --alert-webhook).</summary>
+    public Alerts.LowConfidenceOptions LowConfidence { get; init; } = new();
+
+    /// <summary>Log request texts (queries) in warnings; off by default, so logs hold hashes only.</summary>
+    public bool LogTexts { get; init; }
 }

@@ -34,8 +34,7 @@ public static class SiftServer
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddSingleton<EmbeddingService>();
-        builder.Services.AddSingleton<RerankService>();
+        RequestServices.Add(builder.Services, options);
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -52,6 +51,7 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        RequestServices.Map(app);
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

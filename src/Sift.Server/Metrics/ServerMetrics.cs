@@ -21,6 +21,11 @@ public sealed class ServerMetrics
     private readonly ConcurrentDictionary<string, long> _tokens = new();
     private readonly ConcurrentDictionary<string, int> _queueDepth = new();
     private readonly ConcurrentDictionary<string, double> _loadSeconds = new();
+    private readonly ConcurrentDictionary<(string Kind, string Result), long> _cacheLookups = new();
+    private readonly ConcurrentDictionary<(string Operation, string Kind), long> _cacheErrors = new();
+    private readonly ConcurrentDictionary<(string Model, string Collection), long> _lowConfidence = new();
+    private readonly ConcurrentDictionary<string, long> _alertWebhook = new();
+    private Func<long>? _cacheEntries;
 
     public void RecordRequest(string route, int status, double seconds)
     {
@@ -38,6 +43,31 @@ public sealed class ServerMetrics
     public void AddQueueDepth(string model, int change) => _queueDepth.AddOrUpdate(model, change, (_, depth) => depth + change);
 
     public void RecordModelLoad(string model, double seconds) => _loadSeconds[model] = seconds;
+
+    /// <summary>Cache lookups of one request: <paramref name="kind"/> is what was looked up ("embedding", "rerank", ...).</summary>
+    public void RecordCacheLookups(string kind, int hits, int misses)
+    {
+        if (hits > 0)
+        {
+            _cacheLookups.AddOrUpdate((kind, "hit"), hits, (_, count) => count + hits);
+        }
+        if (misses > 0)
+        {
+            _cacheLookups.AddOrUpdate((kind, "miss"), misses, (_, count) => count + misses);
+        }
+    }
+
+    /// <summary>A cache call that failed and fell back to computing: "read" or "write", and why ("timeout", "connection", "unavailable", "other").</summary>
+    public void RecordCacheError(string operation, string kind) => _cacheErrors.AddOrUpdate((operation, kind), 1, (_, count) => count + 1);
+
+    /// <summary>Where the in-process cache's entry count is read from.</summary>
+    public void ObserveCacheEntries(Func<long> entries) => _cacheEntries = entries;
+
+    /// <summary>A ranking the low-confidence rule flagged; <paramref name="collection"/> is empty for a plain rerank request.</summary>
+    public void RecordLowConfidence(string model, string collection) => _lowConfidence.AddOrUpdate((model, collection), 1, (_, count) => count + 1);
+
+    /// <summary>An alert webhook delivery: "sent", "failed" (after its retries) or "dropped" (the queue was full).</summary>
+    public void RecordAlertWebhook(string result) => _alertWebhook.AddOrUpdate(result, 1, (_, count) => count + 1);
 
     /// <summary>All series in the Prometheus text format (version 0.0.4).</summary>
     public string Render()
@@ -66,7 +96,37 @@ public sealed class ServerMetrics
         {
             text.Append(CultureInfo.InvariantCulture, $"sift_model_load_seconds{{model=\"{Escape(model)}\"}} {seconds:G6}\n");
         }
+        WriteResilience(text);
         return text.ToString();
+    }
+
+    private void WriteResilience(StringBuilder text)
+    {
+        Header(text, "sift_cache_requests_total", "counter", "Cache lookups by what was looked up and whether it was found.");
+        foreach (var ((kind, result), count) in _cacheLookups.OrderBy(e => e.Key.Kind, StringComparer.Ordinal).ThenBy(e => e.Key.Result, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"sift_cache_requests_total{{kind=\"{Escape(kind)}\",result=\"{result}\"}} {count}\n");
+        }
+        Header(text, "sift_cache_errors_total", "counter", "Cache calls that failed (the request computed instead), by operation and kind.");
+        foreach (var ((operation, kind), count) in _cacheErrors.OrderBy(e => e.Key.Operation, StringComparer.Ordinal).ThenBy(e => e.Key.Kind, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"sift_cache_errors_total{{operation=\"{operation}\",kind=\"{kind}\"}} {count}\n");
+        }
+        if (_cacheEntries is { } entries)
+        {
+            Header(text, "sift_cache_entries", "gauge", "Entries in the in-process cache.");
+            text.Append(CultureInfo.InvariantCulture, $"sift_cache_entries {entries()}\n");
+        }
+        Header(text, "sift_low_confidence_total", "counter", "Rankings the low-confidence rule flagged, by model and collection.");
+        foreach (var ((model, collection), count) in _lowConfidence.OrderBy(e => e.Key.Model, StringComparer.Ordinal).ThenBy(e => e.Key.Collection, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"sift_low_confidence_total{{model=\"{Escape(model)}\",collection=\"{Escape(collection)}\"}} {count}\n");
+        }
+        Header(text, "sift_alert_webhook_total", "counter", "Low-confidence alerts posted to --alert-webhook, by outcome.");
+        foreach (var (result, count) in _alertWebhook.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"sift_alert_webhook_total{{result=\"{result}\"}} {count}\n");
+        }
     }
 
     private static void Header(StringBuilder text, string name, string type, string help) =>

@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace Sift.Server.Caching;
+
+/// <summary>The server's result cache: --cache, --cache-size, --cache-ttl.</summary>
+public sealed record CacheOptions
+{
+    /// <summary>Where results are kept.</summary>
+    public CacheBackend Backend { get; init; } = CacheBackend.Memory;
+
+    /// <summary>With <see cref="CacheBackend.Redis"/>: "host:port".</summary>
+    public string? RedisEndpoint { get; init; }
+
+    /// <summary>With <see cref="CacheBackend.Redis"/>: the database number.</summary>
+    public int RedisDatabase { get; init; }
+
+    /// <summary>Most entries held in process; past it the least recently used go first.</summary>
+    public int Size { get; init; } = 50_000;
+
+    /// <summary>How long an entry lives, in process and in Redis.</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The longest a request waits for Redis before it computes instead: a slow or lost Redis
+    /// costs a request at most this (50 ms, the bound; a loopback round trip is ~0.1 ms).
+    /// </summary>
+    public TimeSpan RedisTimeout { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Whether the server caches at all.</summary>
+    public bool Enabled => Backend != CacheBackend.None;
+
+    /// <summary>
+    /// Reads --cache: "memory", "none", or "redis://HOST:PORT[/DB]". Errors name the value and
+    /// what is accepted.
+    /// </summary>
+    public static CacheOptions Parse(string spec, int size, TimeSpan ttl)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (size < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"--cache-size must be at least 1 entry, got {size}");
+        }
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ttl), ttl, $"--cache-ttl must be positive, got {ttl.TotalSeconds} s");
+        }
+        var options = new CacheOptions { Size = size, Ttl = ttl };
+        switch (spec.Trim().ToLowerInvariant())
+        {
+            case "memory":
+                return options;
+            case "none" or "off":
+                return options with { Backend = CacheBackend.None };
+        }
+        if (!Uri.TryCreate(spec.Trim(), UriKind.Absolute, out var uri) || uri.Scheme != "redis" || string.IsNullOrEmpty(uri.Host)
+            || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new ArgumentException($"--cache must be \"memory\", \"none\" or \"redis://HOST:PORT[/DB]\", got \"{spec}\"", nameof(spec));
+        }
+        var path = uri.AbsolutePath.Trim('/');
+        var database = 0;
+        if (path.Length > 0 && (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out database)))
+        {
+            throw new ArgumentException($"--cache {spec}: the database must be a number, got \"{path}\"", nameof(spec));
+        }
+        var port = uri.IsDefaultPort ? 6379 : uri.Port;
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
+        return options with { Backend = CacheBackend.Redis, RedisEndpoint = $"{host}:{port}", RedisDatabase = database };
+    }
+
+    /// <summary>How the cache is described in the log at start.</summary>
+    public override string ToString() => Backend switch
+    {
+        CacheBackend.None => "none",
+        CacheBackend.Memory => $"memory ({Size} entries, ttl {Ttl})",
+        _ => $"redis://{RedisEndpoint}/{RedisDatabase} (in process {Size} entries, ttl {Ttl}, timeout {RedisTimeout.TotalMilliseconds} ms)",
+    };
+}
