@@ -7,14 +7,19 @@ namespace Sift.Server.Caching;
 /// The in-process level of the cache, bounded in entries (--cache-size) rather than bytes:
 /// HybridCache sizes its entries by their serialized length, so each entry is counted as one here.
 /// Past the bound MemoryCache drops the new entry and compacts in the background, oldest access
-/// first (a tenth of the entries at a time), so the bound holds and the hottest entries stay.
+/// first (a tenth of the entries at a time, at least one), so the bound holds and the hottest entries stay.
 /// </summary>
 internal sealed class EntryCountedMemoryCache(int maxEntries) : IMemoryCache
 {
     /// <summary>Room made per compaction: a tenth keeps compactions rare without emptying much of a hot cache.</summary>
     private const double CompactionShare = 0.1;
 
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = maxEntries, CompactionPercentage = CompactionShare });
+    // MemoryCache rounds the share of entries to remove down: a small cache needs a larger share to remove at least one.
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions
+    {
+        SizeLimit = maxEntries,
+        CompactionPercentage = Math.Min(1, Math.Max(CompactionShare, 1.5 / maxEntries)),
+    });
 
     /// <summary>Entries held now.</summary>
     public int Count => _cache.Count;
