@@ -124,7 +124,8 @@ internal sealed partial class RedisGuard(RedisConnection connection, CacheOption
         }
         if (first)
         {
-            LogDown(logger, options.RedisEndpoint!, kind, e.Message);
+            // The client's messages go on with its internal state after the first ';': the reason is before it.
+            LogDown(logger, options.RedisEndpoint!, kind, e.Message.Split(';', 2)[0]);
         }
     }
 

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sift.Server.Caching;
+using Sift.Server.Hosting;
+using Sift.Tests.Support;
+
+namespace Sift.Tests.Server;
+
+/// <summary>The cache over a real Redis: shared by replicas, and a Redis that dies, hangs or is missing never fails a request.</summary>
+public sealed class RedisCacheTests
+{
+    private const string Query = "What is the capital of China?";
+
+    private static ServerOptions On(RedisServer redis) => new() { Cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) };
+
+    [Fact]
+    public async Task TwoServers_SharingRedis_TheSecondHitsWithTheSameBytes()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var first = await TestServer.StartAsync(On(redis));
+        await using var second = await TestServer.StartAsync(On(redis));
+        var body = new { query = Query, documents = new[] { "a", "Beijing is the capital.", "zzz" }, return_documents = true };
+
+        var (computed, firstStatus) = await CacheTests.PostAsync(first, "/v1/rerank", body);
+        var (shared, secondStatus) = await CacheTests.PostAsync(second, "/v1/rerank", body);
+        var (embedded, _) = await CacheTests.PostAsync(first, "/v1/embeddings", new { input = new[] { "hello", "world" }, dimensions = 40 });
+        var (sharedEmbedding, embeddingStatus) = await CacheTests.PostAsync(second, "/v1/embeddings", new { input = new[] { "hello", "world" }, dimensions = 40 });
+
+        Assert.Equal(("miss", "hit", "hit"), (firstStatus, secondStatus, embeddingStatus));
+        Assert.Equal(CacheTests.WithoutId(computed), CacheTests.WithoutId(shared));
+        Assert.Equal(embedded, sharedEmbedding);
+        Assert.Equal(5, await redis.KeyCountAsync());
+        Assert.Equal(0, await Metrics.SumAsync(first, "sift_cache_errors_total"));
+    }
+
+    [Fact]
+    public async Task RedisKilledMidRun_RequestsSucceedAndErrorsAreCounted_RestartedTheHitsResume()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var first = await TestServer.StartAsync(On(redis));
+        await using var second = await TestServer.StartAsync(On(redis));
+        await CacheTests.PostAsync(first, "/v1/rerank", new { query = Query, documents = new[] { "before" } });
+
+        redis.Kill();
+        for (var i = 0; i < 5; i++)
+        {
+            var (_, status) = await CacheTests.PostAsync(first, "/v1/rerank", new { query = Query, documents = new[] { $"during {i}" } });
+            Assert.Equal("miss", status);
+        }
+        // The first server still has what it computed in process; the second computes without Redis.
+        Assert.Equal("hit", (await CacheTests.PostAsync(first, "/v1/rerank", new { query = Query, documents = new[] { "before" } })).Status);
+        Assert.Equal("miss", (await CacheTests.PostAsync(second, "/v1/rerank", new { query = Query, documents = new[] { "before" } })).Status);
+        Assert.True(await Metrics.SumAsync(first, "sift_cache_errors_total") >= 5);
+
+        await redis.RestartAsync();
+        var attempt = 0;
+        await CacheTests.Eventually(async () =>
+        {
+            // A new pair each time: the first server computes it and stores it in Redis once it is back; the second finds it there.
+            var documents = new[] { $"after {attempt++}" };
+            await CacheTests.PostAsync(first, "/v1/rerank", new { query = Query, documents });
+            return (await CacheTests.PostAsync(second, "/v1/rerank", new { query = Query, documents })).Status == "hit";
+        });
+    }
+
+    [Fact]
+    public async Task RedisThatDoesNotAnswer_CostsARequestAtMostItsTimeout()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var server = await TestServer.StartAsync(On(redis));
+        await CacheTests.PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { "warm-up" } });
+
+        redis.Pause();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var (_, status) = await CacheTests.PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { "while paused" } });
+            var elapsed = clock.Elapsed;
+
+            Assert.Equal("miss", status);
+            // One lookup waits 50 ms; the write after it skips Redis, known to be away. Generous for a loaded machine, far below the client's default 5 s.
+            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the request took {elapsed.TotalMilliseconds:F0} ms");
+            Assert.True(await Metrics.ReadAsync(server, "sift_cache_errors_total{operation=\"read\",kind=\"timeout\"}") >= 1);
+        }
+        finally
+        {
+            redis.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task RedisMissingAtStart_TheServerServesAndCountsIt()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        redis.Kill();
+        await using var server = await TestServer.StartAsync(On(redis));
+
+        var (_, status) = await CacheTests.PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { "a" } });
+        var (_, embeddingStatus) = await CacheTests.PostAsync(server, "/v1/embeddings", new { input = "a" });
+
+        Assert.Equal(("miss", "miss"), (status, embeddingStatus));
+        Assert.True(await Metrics.SumAsync(server, "sift_cache_errors_total") >= 2);
+    }
+
+    [Fact]
+    public async Task Serve_RedisOutage_IsLoggedOnceAndItsEndOnce()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", ["exec", cli, "serve", "--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel,
+            "--port", "0", "--host", "127.0.0.1", "--cache", redis.CacheSpec])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var listening = new TaskCompletionSource<Uri>();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output) { output.AppendLine(e.Data); }
+            if (e.Data is { } line && Regex.Match(line, "listening on (http://\\S+)") is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            using var http = new HttpClient { BaseAddress = address };
+            await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+            async Task RerankAsync(string document)
+            {
+                using var response = await http.PostAsJsonAsync("/v1/rerank", new { query = Query, documents = new[] { document } }, TestContext.Current.CancellationToken);
+                Assert.True(response.IsSuccessStatusCode);
+            }
+
+            await RerankAsync("up");
+            redis.Kill();
+            for (var i = 0; i < 4; i++)
+            {
+                await RerankAsync($"down {i}");
+            }
+            await redis.RestartAsync();
+            var attempt = 0;
+            await CacheTests.Eventually(async () =>
+            {
+                await RerankAsync($"back {attempt++}");
+                lock (output)
+                {
+                    return output.ToString().Contains("answers again after", StringComparison.Ordinal);
+                }
+            });
+
+            string log;
+            lock (output)
+            {
+                log = output.ToString();
+            }
+            Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ is unavailable").Count == 1, log);
+            Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ answers again after").Count == 1, log);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}
