@@ -7,7 +7,7 @@ namespace Sift.Server.Alerts;
 
 /// <summary>
 /// The analysis queue as a Redis stream, shared by every replica using the same Redis: XADD
-/// trimmed to about <see cref="LowConfidenceOptions.QueueSize"/> entries, read newest first with
+/// trimmed to <see cref="LowConfidenceOptions.QueueSize"/> entries, read newest first with
 /// XREVRANGE. Calls go through <see cref="RedisGuard"/>: a Redis outage loses the entry (counted), never the request.
 /// </summary>
 internal sealed class RedisLowConfidenceStore(RedisConnection connection, RedisGuard guard, LowConfidenceOptions options) : ILowConfidenceStore
@@ -23,8 +23,8 @@ internal sealed class RedisLowConfidenceStore(RedisConnection connection, RedisG
         var (added, id) = await guard.TryAsync("write", async _ =>
         {
             var database = (await connection.GetAsync()).GetDatabase();
-            // Approximate trimming (MAXLEN ~) lets Redis drop whole nodes: as cheap as an append.
-            return await database.StreamAddAsync(StreamKey, EntryField, json, maxLength: options.QueueSize, useApproximateMaxLength: true);
+            // Exact trimming: alerts are rare, and MAXLEN ~ would not trim a small queue at all (it drops whole 100-entry nodes).
+            return await database.StreamAddAsync(StreamKey, EntryField, json, maxLength: options.QueueSize, useApproximateMaxLength: false);
         }, cancellationToken);
         return added ? entry with { Id = id.ToString() } : null;
     }

@@ -168,13 +168,13 @@ public sealed partial class CacheTests
     /// <summary>The body with the Cohere response's id (a fresh GUID per response) blanked.</summary>
     internal static string WithoutId(string body) => IdPattern().Replace(body, "\"id\":\"\"");
 
-    /// <summary>Waits for a condition the server reaches in the background, for at most ten seconds.</summary>
-    internal static async Task Eventually(Func<Task<bool>> condition)
+    /// <summary>Waits for a condition the server reaches in the background, for at most <paramref name="seconds"/>.</summary>
+    internal static async Task Eventually(Func<Task<bool>> condition, int seconds = 10)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(seconds), $"the condition did not hold within {seconds} s");
             await Task.Delay(20);
         }
     }

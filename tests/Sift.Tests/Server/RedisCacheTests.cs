@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.RegularExpressions;
 using Sift.Server.Caching;
 using Sift.Server.Hosting;
@@ -108,69 +107,29 @@ public sealed class RedisCacheTests
     public async Task Serve_RedisOutage_IsLoggedOnceAndItsEndOnce()
     {
         await using var redis = await RedisServer.StartAsync();
-        var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", cli, "serve", "--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel,
-            "--port", "0", "--host", "127.0.0.1", "--cache", redis.CacheSpec])
+        using var server = await ServeProcess.StartAsync("--cache", redis.CacheSpec);
+        async Task RerankAsync(string document)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var listening = new TaskCompletionSource<Uri>();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (output) { output.AppendLine(e.Data); }
-            if (e.Data is { } line && Regex.Match(line, "listening on (http://\\S+)") is { Success: true } match)
-            {
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-            using var http = new HttpClient { BaseAddress = address };
-            await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode);
-            async Task RerankAsync(string document)
-            {
-                using var response = await http.PostAsJsonAsync("/v1/rerank", new { query = Query, documents = new[] { document } }, TestContext.Current.CancellationToken);
-                Assert.True(response.IsSuccessStatusCode);
-            }
-
-            await RerankAsync("up");
-            redis.Kill();
-            for (var i = 0; i < 4; i++)
-            {
-                await RerankAsync($"down {i}");
-            }
-            await redis.RestartAsync();
-            var attempt = 0;
-            await CacheTests.Eventually(async () =>
-            {
-                await RerankAsync($"back {attempt++}");
-                lock (output)
-                {
-                    return output.ToString().Contains("answers again after", StringComparison.Ordinal);
-                }
-            });
-
-            string log;
-            lock (output)
-            {
-                log = output.ToString();
-            }
-            Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ is unavailable").Count == 1, log);
-            Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ answers again after").Count == 1, log);
+            using var response = await server.Http.PostAsJsonAsync("/v1/rerank", new { query = Query, documents = new[] { document } }, TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode);
         }
-        finally
+
+        await RerankAsync("up");
+        redis.Kill();
+        for (var i = 0; i < 4; i++)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            await RerankAsync($"down {i}");
         }
+        await redis.RestartAsync();
+        var attempt = 0;
+        await CacheTests.Eventually(async () =>
+        {
+            await RerankAsync($"back {attempt++}");
+            return server.Log.Contains("answers again after", StringComparison.Ordinal);
+        });
+
+        var log = server.Log;
+        Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ is unavailable").Count == 1, log);
+        Assert.True(Regex.Matches(log, "Redis at 127\\.0\\.0\\.1:\\d+ answers again after").Count == 1, log);
     }
 }
