@@ -43,11 +43,16 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// <summary>The multiplexer, after the first connection attempt.</summary>
     public async Task<IConnectionMultiplexer> GetAsync() => await _connecting;
 
+    /// <summary>Closes the connection, once the first attempt has ended (at most the connect timeout).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connecting.IsCompletedSuccessfully)
+        try
         {
-            await _connecting.Result.DisposeAsync();
+            await (await _connecting).DisposeAsync();
+        }
+        catch (RedisException)
+        {
+            // The configuration was refused before any connection existed: there is nothing to close.
         }
     }
 }

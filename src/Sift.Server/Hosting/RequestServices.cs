@@ -55,7 +55,7 @@ internal static class RequestServices
     private static void AddCache(IServiceCollection services, CacheOptions cache)
     {
         services.AddSingleton(cache);
-        services.AddSingleton<IMemoryCache>(new EntryCountedMemoryCache(cache.Size));
+        services.AddSingleton<IMemoryCache>(_ => new EntryCountedMemoryCache(cache.Size));
         if (cache.Backend == CacheBackend.Redis)
         {
             services.AddSingleton<RedisConnection>();

@@ -35,6 +35,35 @@ public sealed class RedisCacheTests
     }
 
     [Fact]
+    public async Task ValueOfAnotherFormatVersionInRedis_IsAMissAndIsReplaced()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var first = await TestServer.StartAsync(On(redis));
+        await using var second = await TestServer.StartAsync(On(redis));
+        var body = new { query = Query, documents = new[] { "a" } };
+        var (computed, _) = await CacheTests.PostAsync(first, "/v1/rerank", body);
+
+        // Inside HybridCache's frame our value starts with the format version, then the score's bytes: mark it as written by another version.
+        using var json = System.Text.Json.JsonDocument.Parse(computed);
+        var score = BitConverter.GetBytes(json.RootElement.GetProperty("results")[0].GetProperty("relevance_score").GetSingle());
+        await using var connection = await redis.ConnectAsync();
+        var database = connection.GetDatabase();
+        var key = (await connection.GetServer($"127.0.0.1:{redis.Port}").KeysAsync(pattern: "sift:v*:rerank:*").ToArrayAsync(TestContext.Current.CancellationToken)).Single();
+        var field = (await database.HashGetAllAsync(key)).MaxBy(entry => ((byte[])entry.Value!).Length);
+        var bytes = (byte[])field.Value!;
+        var version = bytes.AsSpan().IndexOf(score) - 1;
+        Assert.Equal(CacheKey.FormatVersion, bytes[version]);
+        bytes[version] = CacheKey.FormatVersion + 1;
+        await database.HashSetAsync(key, field.Name, bytes);
+
+        var (recomputed, status) = await CacheTests.PostAsync(second, "/v1/rerank", body);
+
+        Assert.Equal("miss", status);
+        Assert.Equal(CacheTests.WithoutId(computed), CacheTests.WithoutId(recomputed));
+        Assert.Equal(CacheKey.FormatVersion, ((byte[])(await database.HashGetAsync(key, field.Name))!)[version]);
+    }
+
+    [Fact]
     public async Task RedisKilledMidRun_RequestsSucceedAndErrorsAreCounted_RestartedTheHitsResume()
     {
         await using var redis = await RedisServer.StartAsync();
