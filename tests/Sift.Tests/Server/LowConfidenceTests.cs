@@ -79,20 +79,19 @@ public sealed class LowConfidenceTests
         Assert.Equal(2, two.RootElement.GetProperty("data").GetArrayLength());
     }
 
-    [Theory]
-    [InlineData("0")]
-    [InlineData("1001")]
-    [InlineData("ten")]
-    [InlineData("-1")]
-    public async Task List_LimitOutOfRange_Is400NamingIt(string limit)
+    [Fact]
+    public async Task List_LimitOutOfRange_Is400NamingIt()
     {
         await using var server = await TestServer.StartAsync();
-        using var response = await server.Http.GetAsync($"/v1/low-confidence?limit={limit}", TestContext.Current.CancellationToken);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        foreach (var limit in new[] { "0", "1001", "ten", "-1" })
+        {
+            using var response = await server.Http.GetAsync($"/v1/low-confidence?limit={limit}", TestContext.Current.CancellationToken);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("limit", json.RootElement.GetProperty("error").GetProperty("param").GetString());
-        Assert.Contains(limit, json.RootElement.GetProperty("error").GetProperty("message").GetString());
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("limit", json.RootElement.GetProperty("error").GetProperty("param").GetString());
+            Assert.Contains(limit, json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
     }
 
     [Theory]
