@@ -89,7 +89,7 @@ internal sealed partial class AlertWebhook : BackgroundService
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "could not post a low-confidence alert to {Webhook} after {Retries} retries: {Reason}")]
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "could not post a low-confidence alert to {Webhook} after {Retries} retries: {Reason}")]
     private static partial void LogFailed(ILogger logger, Uri webhook, int retries, string reason);
 
     /// <summary>The webhook's body: the alert without the results; the query only with --log-texts.</summary>

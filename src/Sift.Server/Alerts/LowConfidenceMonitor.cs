@@ -62,12 +62,12 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
 
     private static string? Shorten(string? text) => text is { Length: > KeptTextLength } ? text[..KeptTextLength] : text;
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 70, Level = LogLevel.Warning,
         Message = "low-confidence ranking: model={Model} collection={Collection} query_hash={QueryHash} results={Count} max={Max:F4} min={Min:F4} spread={Spread:F4} std={Std:F4}")]
     private static partial void LogLowConfidence(ILogger logger, string model, string collection, string queryHash, int count, double max, double min,
         double spread, double std);
 
-    [LoggerMessage(EventId = 41, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 71, Level = LogLevel.Warning,
         Message = "low-confidence ranking: model={Model} collection={Collection} query_hash={QueryHash} results={Count} max={Max:F4} min={Min:F4} spread={Spread:F4} std={Std:F4} query={Query}")]
     private static partial void LogLowConfidenceWithQuery(ILogger logger, string model, string collection, string queryHash, int count, double max, double min,
         double spread, double std, string query);

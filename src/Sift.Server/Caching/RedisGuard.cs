@@ -129,10 +129,10 @@ internal sealed partial class RedisGuard(RedisConnection connection, CacheOption
         }
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning,
         Message = "Redis at {Endpoint} is unavailable ({Kind}: {Reason}); requests compute without the shared cache until it answers again")]
     private static partial void LogDown(ILogger logger, string endpoint, string kind, string reason);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Redis at {Endpoint} answers again after {Seconds:F1} s ({Failures} cache calls fell back to computing)")]
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Redis at {Endpoint} answers again after {Seconds:F1} s ({Failures} cache calls fell back to computing)")]
     private static partial void LogBack(ILogger logger, string endpoint, double seconds, long failures);
 }

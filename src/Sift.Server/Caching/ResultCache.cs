@@ -71,6 +71,6 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         }
     }
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "cache {Operation} failed; the request computes instead")]
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "cache {Operation} failed; the request computes instead")]
     private static partial void LogFault(ILogger logger, Exception exception, string operation);
 }

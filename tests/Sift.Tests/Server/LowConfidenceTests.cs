@@ -203,7 +203,7 @@ public sealed class LowConfidenceTests
         Assert.True(response.IsSuccessStatusCode);
         await CacheTests.Eventually(() => Task.FromResult(server.Log.Contains("low-confidence ranking", StringComparison.Ordinal)));
 
-        Assert.Matches("warn: .*\\[40\\] low-confidence ranking: model=qwen3-tiny-reranker collection= query_hash=[0-9a-f]{16} results=3 max=[\\d.]+ min=[\\d.]+ spread=[\\d.]+ std=[\\d.]+",
+        Assert.Matches("warn: .*\\[70\\] low-confidence ranking: model=qwen3-tiny-reranker collection= query_hash=[0-9a-f]{16} results=3 max=[\\d.]+ min=[\\d.]+ spread=[\\d.]+ std=[\\d.]+",
             server.Log);
         Assert.DoesNotContain(secret, server.Log);
     }
