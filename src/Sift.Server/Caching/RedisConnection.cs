@@ -33,6 +33,9 @@ internal sealed class RedisConnection : IAsyncDisposable
             BacklogPolicy = BacklogPolicy.FailFast,
             ReconnectRetryPolicy = new LinearRetry(ReconnectIntervalMilliseconds),
             ClientName = "sift",
+            User = options.RedisUser,
+            Password = options.RedisPassword,
+            Ssl = options.RedisTls,
         };
         _connecting = Task.Run(() => ConnectionMultiplexer.ConnectAsync(configuration));
     }

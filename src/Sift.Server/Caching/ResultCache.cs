@@ -17,7 +17,7 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
 
     /// <summary>
     /// The cached value of each key, null where there is none. A null key (an input that is not
-    /// cached) reads as a miss without a lookup. Hits and misses are counted under <paramref name="kind"/>.
+    /// cached) reads as a miss without a lookup (and is not counted). Hits and misses are counted under <paramref name="kind"/>.
     /// </summary>
     public async Task<T?[]> GetAsync<T>(string kind, IReadOnlyList<string?> keys, CancellationToken cancellationToken) where T : class
     {
@@ -28,7 +28,7 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         }
         var values = await Task.WhenAll(lookups);
         var hits = values.Count(v => v is not null);
-        metrics.RecordCacheLookups(kind, hits, values.Length - hits);
+        metrics.RecordCacheLookups(kind, hits, keys.Count(k => k is not null) - hits);
         return values;
     }
 

@@ -149,17 +149,32 @@ public sealed partial class CacheTests
     {
         var options = CacheOptions.Parse(spec, 10, TimeSpan.FromMinutes(5));
         Assert.Equal((backend, endpoint, database, 10, TimeSpan.FromMinutes(5)), (options.Backend, options.RedisEndpoint, options.RedisDatabase, options.Size, options.Ttl));
+        Assert.Null(options.RedisPassword);
+    }
+
+    [Theory]
+    [InlineData("redis://:s%40cret@10.0.0.5:6380/1", null, "s@cret", false)]
+    [InlineData("rediss://sift:pw@cache.internal", "sift", "pw", true)]
+    public void Parse_TakesCredentialsAndTls_AndNeverPrintsThePassword(string spec, string? user, string password, bool tls)
+    {
+        var options = CacheOptions.Parse(spec, 10, TimeSpan.FromMinutes(5));
+        Assert.Equal((user, password, tls), (options.RedisUser, options.RedisPassword, options.RedisTls));
+        Assert.DoesNotContain(password, options.ToString());
+        var badDatabase = spec.EndsWith("/1", StringComparison.Ordinal) ? spec[..^1] + "x" : spec + "/x";
+        var error = Assert.ThrowsAny<ArgumentException>(() => CacheOptions.Parse(badDatabase, 10, TimeSpan.FromHours(1)));
+        Assert.Contains("***", error.Message);
+        Assert.DoesNotContain(password, error.Message);
     }
 
     [Theory]
     [InlineData("disk")]
     [InlineData("http://127.0.0.1:6379")]
     [InlineData("redis://127.0.0.1:6379/x")]
-    [InlineData("redis://user:pw@127.0.0.1:6379")]
+    [InlineData("redis://127.0.0.1:6379?ssl=true")]
     public void Parse_RefusesOtherForms_NamingTheValue(string spec)
     {
         var error = Assert.ThrowsAny<ArgumentException>(() => CacheOptions.Parse(spec, 10, TimeSpan.FromHours(1)));
-        Assert.Contains(spec.Split('/')[^1], error.Message);
+        Assert.Contains(spec.Split('/')[^1].Split('?')[0], error.Message);
     }
 
     internal static async Task<(string Body, string? Status)> PostAsync(TestServer server, string path, object body)

@@ -35,6 +35,18 @@ public sealed class RedisCacheTests
     }
 
     [Fact]
+    public async Task PasswordProtectedRedis_IsReachedWithTheUrlsPassword()
+    {
+        await using var redis = await RedisServer.StartAsync(password: "s@cret:pw");
+        await using var server = await TestServer.StartAsync(On(redis));
+
+        await CacheTests.PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { "a", "Beijing is the capital." } });
+
+        Assert.Equal(2, await redis.KeyCountAsync());
+        Assert.Equal(0, await Metrics.SumAsync(server, "sift_cache_errors_total"));
+    }
+
+    [Fact]
     public async Task ValueOfAnotherFormatVersionInRedis_IsAMissAndIsReplaced()
     {
         await using var redis = await RedisServer.StartAsync();

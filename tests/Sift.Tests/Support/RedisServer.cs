@@ -15,23 +15,26 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("sift-redis-").FullName;
     private Process? _process;
 
-    private RedisServer(string executable, int port)
+    private readonly string? _password;
+
+    private RedisServer(string executable, int port, string? password)
     {
         _executable = executable;
         Port = port;
+        _password = password;
     }
 
     public int Port { get; }
 
     /// <summary>The server as sift serve's --cache takes it.</summary>
-    public string CacheSpec => $"redis://127.0.0.1:{Port}";
+    public string CacheSpec => _password is null ? $"redis://127.0.0.1:{Port}" : $"redis://:{Uri.EscapeDataString(_password)}@127.0.0.1:{Port}";
 
-    /// <summary>Starts one, or skips the test (fails it under .ci/run) when redis-server is not installed.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts one (requiring AUTH with <paramref name="password"/> if given), or skips the test (fails it under .ci/run) when redis-server is not installed.</summary>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
         var executable = RequiredService.FindExecutable("redis-server", "/usr/bin/redis-server");
         RequiredService.Require(executable is not null, "redis-server", "apt-get install redis-server");
-        var server = new RedisServer(executable!, FreePort());
+        var server = new RedisServer(executable!, FreePort(), password);
         await server.RestartAsync();
         return server;
     }
@@ -41,7 +44,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         var start = new ProcessStartInfo(_executable,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", _directory, "--loglevel", "warning"])
+                "--dir", _directory, "--loglevel", "warning", .. (_password is null ? Array.Empty<string>() : ["--requirepass", _password])])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -83,7 +86,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>A client for checking what the server holds.</summary>
     public Task<ConnectionMultiplexer> ConnectAsync() =>
-        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { $"127.0.0.1:{Port}" }, AbortOnConnectFail = true, ConnectTimeout = 2000 });
+        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { $"127.0.0.1:{Port}" }, AbortOnConnectFail = true, ConnectTimeout = 2000, Password = _password,
+        });
 
     /// <summary>How many keys the server holds (DBSIZE of database 0).</summary>
     public async Task<long> KeyCountAsync()
