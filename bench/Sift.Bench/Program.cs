@@ -15,6 +15,9 @@ switch (options.Workload)
     case "server":
         await ServerLoadBenchmark.RunAsync(options);
         break;
+    case "memory":
+        await MemoryBudgetBenchmark.RunAsync(options);
+        break;
     case "load":
         LoadBenchmark.Run(options);
         break;
