@@ -118,6 +118,7 @@ public sealed partial class CacheTests
         {
             await PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { document } });
         }
+        Assert.Equal(4, await Metrics.ReadAsync(server, "sift_cache_entries"));
         Assert.Equal("hit", (await PostAsync(server, "/v1/rerank", new { query = Query, documents = new[] { "A" } })).Status);
 
         // Full: E is not kept, and MemoryCache makes room in the background, least recently used first (B).
