@@ -27,6 +27,9 @@ switch (options.Workload)
     case "attention":
         AttentionBenchmark.Run(options);
         break;
+    case "vector" or "pgvector" or "search":
+        await RetrievalBenchmarks.RunAsync(options, args);
+        break;
     case "W1" or "W2" or "W3" or "W4" or "W5":
         EngineWorkloads.Run(options);
         break;

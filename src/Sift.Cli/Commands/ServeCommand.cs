@@ -46,11 +46,14 @@ internal static class ServeCommand
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
         var resilience = new ResilienceFlags(settings);
+        var data = settings.Option("--data", "Where collections live: a directory (embedded SQLite + HNSW) or a postgres:// URL / Host=... connection string.",
+            defaults.Data);
+        var dataMaxSize = settings.Option<string?>("--data-max-size", "Largest the embedded database may grow (e.g. 10GB); writes beyond get 503.", null);
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, maxMemory, drainTimeout, hub,
+            payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize,
         };
         foreach (var option in resilience.All)
         {
@@ -82,6 +85,8 @@ internal static class ServeCommand
                 MaxMemory = result.GetValue(maxMemory) is { } memory ? ParseMemory(memory) : null,
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
+                Data = result.GetValue(data)!,
+                DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
             };
             var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)

@@ -61,4 +61,10 @@ public sealed record ServerOptions
 
     /// <summary>Log request texts (queries) in warnings; off by default, so logs hold hashes only.</summary>
     public bool LogTexts { get; init; }
+
+    /// <summary>Where collections live: a data directory (the embedded store), or a postgres:// URL or Host=... connection string.</summary>
+    public string Data { get; init; } = Sift.Retrieval.Stores.RetrievalStores.DefaultDirectory;
+
+    /// <summary>The largest the embedded database may grow (writes beyond get 503); null: the disk's size.</summary>
+    public long? DataMaxSize { get; init; }
 }

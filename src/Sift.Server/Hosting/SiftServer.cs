@@ -45,6 +45,7 @@ public static class SiftServer
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
         RequestServices.Add(builder.Services, options);
+        builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -63,6 +64,9 @@ public static class SiftServer
         HealthRoutes.Map(app);
         RequestServices.Map(app);
         ServerTelemetry.MapMetrics(app);
+        Retrieval.CollectionRoutes.Map(app);
+        // The store opens before the server listens: a bad --data fails the start with its reason.
+        app.Services.GetRequiredService<Retrieval.RetrievalHost>().Open();
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;
