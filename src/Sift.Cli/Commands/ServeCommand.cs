@@ -46,6 +46,7 @@ internal static class ServeCommand
         var playground = settings.Option("--playground", "Serve the web playground at / and /ui (true or false).", defaults.Playground);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
+        var resilience = new ResilienceFlags(settings);
         var data = settings.Option("--data", "Where collections live: a directory (embedded SQLite + HNSW) or a postgres:// URL / Host=... connection string.",
             defaults.Data);
         var dataMaxSize = settings.Option<string?>("--data-max-size", "Largest the embedded database may grow (e.g. 10GB); writes beyond get 503.", null);
@@ -55,6 +56,10 @@ internal static class ServeCommand
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
             payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize, playground,
         };
+        foreach (var option in resilience.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, cancellationToken) =>
         {
             var (modelSpec, rerankerSpec) = (result.GetValue(model), result.GetValue(reranker));
@@ -85,7 +90,7 @@ internal static class ServeCommand
                 DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
                 Playground = result.GetValue(playground),
             };
-            var app = SiftServer.Build(options);
+            var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)
             {
                 // The managed heap's share of the budget, enforced by the GC (it collects harder near it).
@@ -134,7 +139,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>
-    private sealed class Settings(IConfiguration configuration)
+    internal sealed class Settings(IConfiguration configuration)
     {
         public Option<T> Option<T>(string flag, string description, T builtIn)
         {

@@ -45,8 +45,7 @@ public static class SiftServer
         ServerTelemetry.Add(builder);
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddSingleton<EmbeddingService>();
-        builder.Services.AddSingleton<RerankService>();
+        RequestServices.Add(builder.Services, options);
         builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
@@ -64,6 +63,7 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        RequestServices.Map(app);
         ServerTelemetry.MapMetrics(app);
         Retrieval.CollectionRoutes.Map(app);
         // The store opens before the server listens: a bad --data fails the start with its reason.
