@@ -34,6 +34,7 @@ public sealed class RerankUnavailableTests
             var app = SiftServer.Build(new ServerOptions
             {
                 Reranker = directory,
+                Data = Path.Combine(directory, "sift-data"),
                 Host = "127.0.0.1",
                 Port = 0,
                 Cache = new CacheOptions { Backend = CacheBackend.None },
