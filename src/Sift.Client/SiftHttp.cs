@@ -1,15 +1,21 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace Sift.Client;
 
-/// <summary>The HTTP plumbing both clients share: one client, the API key, JSON in and out, errors as <see cref="SiftApiException"/>.</summary>
+/// <summary>
+/// The HTTP plumbing both clients share: one client, the API key, JSON in and out, retries and the
+/// circuit breaker (<see cref="SiftResilienceOptions"/>), errors as <see cref="SiftApiException"/>.
+/// </summary>
 internal sealed class SiftHttp : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsClient;
     private readonly SiftClientOptions _options;
+    private readonly ResiliencePipeline<HttpResponseMessage> _resilience;
 
     public SiftHttp(SiftClientOptions options)
     {
@@ -17,6 +23,7 @@ internal sealed class SiftHttp : IDisposable
         _options = options;
         _ownsClient = options.HttpClient is null;
         _http = options.HttpClient ?? new HttpClient();
+        _resilience = SiftResiliencePipeline.Build(options.Resilience);
     }
 
     public Uri Endpoint => _options.Endpoint;
@@ -31,7 +38,7 @@ internal sealed class SiftHttp : IDisposable
     public async Task<JsonDocument?> SendAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? writeBody, string? nullOnNotFound,
         CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, Resolve(path));
+        byte[]? bytes = null;
         if (writeBody is not null)
         {
             using var body = new MemoryStream();
@@ -39,24 +46,44 @@ internal sealed class SiftHttp : IDisposable
             {
                 writeBody(writer);
             }
-            request.Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+            bytes = body.ToArray();
         }
-        if (_options.ApiKey is { } key)
+        HttpResponseMessage response;
+        try
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-        using var response = await _http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            var failure = Failure((int)response.StatusCode, text);
-            if (nullOnNotFound is not null && failure.Status == 404 && failure.Code == nullOnNotFound)
+            // A request message can be sent once: each attempt gets its own, with the same body.
+            response = await _resilience.ExecuteAsync(async token =>
             {
-                return null;
-            }
-            throw failure;
+                using var request = new HttpRequestMessage(method, Resolve(path));
+                if (bytes is not null)
+                {
+                    request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+                }
+                if (_options.ApiKey is { } key)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                }
+                return await _http.SendAsync(request, token);
+            }, cancellationToken);
         }
-        return JsonDocument.Parse(text);
+        catch (BrokenCircuitException e)
+        {
+            throw SiftResiliencePipeline.CircuitOpen(e);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                var failure = Failure((int)response.StatusCode, text);
+                if (nullOnNotFound is not null && failure.Status == 404 && failure.Code == nullOnNotFound)
+                {
+                    return null;
+                }
+                throw failure;
+            }
+            return JsonDocument.Parse(text);
+        }
     }
 
     /// <summary>
