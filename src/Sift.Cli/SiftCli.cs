@@ -26,6 +26,7 @@ internal static class SiftCli
             ServeCommand.Create(streams),
             ConvertCommand.Create(streams),
             DownloadCommand.Create(streams),
+            VerifyCommand.Create(streams),
         };
         try
         {
