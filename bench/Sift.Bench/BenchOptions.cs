@@ -13,6 +13,10 @@ internal sealed record BenchOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int MaxBatchTokens { get; init; } = 8192;
     public string? Postgres { get; init; }
+    public string? Output { get; init; }
+    public int Documents { get; init; } = 10_000;
+    public int Queries { get; init; } = 200;
+    public int Seed { get; init; } = 1;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -41,6 +45,10 @@ internal sealed record BenchOptions
             MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
             Postgres = Value("--postgres"),
+            Output = Value("--out"),
+            Documents = int.TryParse(Value("--documents"), out var documents) ? documents : 10_000,
+            Queries = int.TryParse(Value("--queries"), out var queries) ? queries : 200,
+            Seed = int.TryParse(Value("--seed"), out var seed) ? seed : 1,
         };
     }
 }

@@ -21,6 +21,9 @@ switch (options.Workload)
     case "attention":
         AttentionBenchmark.Run(options);
         break;
+    case "beir-generate":
+        SyntheticBeirGenerator.Run(options);
+        break;
     case "lexical-choice":
         LexicalChoiceBenchmark.Run(options);
         break;
