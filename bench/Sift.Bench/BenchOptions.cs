@@ -17,6 +17,7 @@ internal sealed record BenchOptions
     public int Documents { get; init; } = 10_000;
     public int Queries { get; init; } = 200;
     public int Seed { get; init; } = 1;
+    public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -49,6 +50,7 @@ internal sealed record BenchOptions
             Documents = int.TryParse(Value("--documents"), out var documents) ? documents : 10_000,
             Queries = int.TryParse(Value("--queries"), out var queries) ? queries : 200,
             Seed = int.TryParse(Value("--seed"), out var seed) ? seed : 1,
+            MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }
 }
