@@ -17,6 +17,9 @@ internal sealed record BenchOptions
     public int Documents { get; init; } = 10_000;
     public int Queries { get; init; } = 200;
     public int Seed { get; init; } = 1;
+    public string? Beir { get; init; }
+    public int TopK { get; init; } = 100;
+    public int? RerankTop { get; init; }
     public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
@@ -50,6 +53,9 @@ internal sealed record BenchOptions
             Documents = int.TryParse(Value("--documents"), out var documents) ? documents : 10_000,
             Queries = int.TryParse(Value("--queries"), out var queries) ? queries : 200,
             Seed = int.TryParse(Value("--seed"), out var seed) ? seed : 1,
+            Beir = Value("--beir"),
+            TopK = int.TryParse(Value("--top-k"), out var topK) ? topK : 100,
+            RerankTop = int.TryParse(Value("--rerank-top"), out var rerankTop) ? rerankTop : null,
             MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }

@@ -27,6 +27,12 @@ switch (options.Workload)
     case "beir-generate":
         SyntheticBeirGenerator.Run(options);
         break;
+    case "lexical-index":
+        HybridBenchmarks.RunLexicalIndex(options);
+        break;
+    case "eval":
+        await HybridBenchmarks.RunEvalAsync(options);
+        break;
     case "lexical-choice":
         LexicalChoiceBenchmark.Run(options);
         break;

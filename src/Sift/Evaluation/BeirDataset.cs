@@ -68,24 +68,44 @@ public sealed class BeirDataset
             throw new BeirFormatException($"{corpusPath}: no documents");
         }
 
-        var queries = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (line, record) in ReadJsonLines(queriesPath))
-        {
-            var id = Id(record, queriesPath, line);
-            if (!queries.TryAdd(id, RequiredString(record, "text", queriesPath, line)))
-            {
-                throw new BeirFormatException($"{queriesPath} line {line}: query id \"{id}\" appears twice");
-            }
-        }
-
-        var (judgments, order) = ReadQrels(qrelsPath, queries);
-        var missing = judgments.Values.SelectMany(j => j.Keys).Count(id => !documentIds.Contains(id));
+        var queries = ReadQueries(queriesPath);
+        var judgments = ReadJudgments(qrelsPath, queries);
+        var missing = judgments.Grades.Values.SelectMany(j => j.Keys).Count(id => !documentIds.Contains(id));
         return new BeirDataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))), corpus, queries,
-            judgments.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, int>)p.Value), order, missing);
+            judgments.Grades, judgments.QueryIds, missing);
     }
 
-    private static (Dictionary<string, Dictionary<string, int>> Judgments, List<string> Order) ReadQrels(string path, Dictionary<string, string> queries)
+    /// <summary>Reads a BEIR queries.jsonl: <c>{"_id", "text"}</c> per line.</summary>
+    /// <exception cref="BeirFormatException">The file is missing or malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadQueries(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new BeirFormatException($"{path}: missing (queries are JSON lines {{\"_id\", \"text\"}})");
+        }
+        var queries = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (line, record) in ReadJsonLines(path))
+        {
+            var id = Id(record, path, line);
+            if (!queries.TryAdd(id, RequiredString(record, "text", path, line)))
+            {
+                throw new BeirFormatException($"{path} line {line}: query id \"{id}\" appears twice");
+            }
+        }
+        return queries;
+    }
+
+    /// <summary>Reads a BEIR qrels file (<c>query-id corpus-id score</c>, tab-separated, header optional) whose queries are all in <paramref name="queries"/>.</summary>
+    /// <exception cref="BeirFormatException">The file is missing or malformed.</exception>
+    public static BeirJudgments ReadJudgments(string path, IReadOnlyDictionary<string, string> queries)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(queries);
+        if (!File.Exists(path))
+        {
+            throw new BeirFormatException($"{path}: missing (qrels are tab-separated lines: query-id, corpus-id, score)");
+        }
         var judgments = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         var order = new List<string>();
         var lineNumber = 0;
@@ -133,7 +153,7 @@ public sealed class BeirDataset
         {
             throw new BeirFormatException($"{path}: no judgments");
         }
-        return (judgments, order);
+        return new BeirJudgments(judgments.ToDictionary(p => p.Key, p => (IReadOnlyDictionary<string, int>)p.Value, StringComparer.Ordinal), order);
     }
 
     private static string Required(string directory, string relative)

@@ -7,11 +7,11 @@ namespace Sift.Retrieval.Lexical;
 /// <param name="LexicalRank">Its rank (from 1) in the lexical ranking, or null.</param>
 public sealed record FusedItem<TKey>(TKey Key, double Score, int? VectorRank, int? LexicalRank)
 {
-    /// <summary>Which stage found it: "vector", "lexical" or "both".</summary>
+    /// <summary>Which stage found it: <see cref="RecallStage.Vector"/>, <see cref="RecallStage.Lexical"/> or <see cref="RecallStage.Both"/>.</summary>
     public string Stage => (VectorRank, LexicalRank) switch
     {
-        (not null, not null) => "both",
-        (not null, null) => "vector",
-        _ => "lexical",
+        (not null, not null) => RecallStage.Both,
+        (not null, null) => RecallStage.Vector,
+        _ => RecallStage.Lexical,
     };
 }

@@ -64,9 +64,10 @@ public static class SqliteLexicalIndex
 
     /// <summary>
     /// The <paramref name="topK"/> chunks with the best BM25 score for any of the query's terms,
-    /// best first; none when the query has no terms.
+    /// best first, among <paramref name="allowed"/> when given; none when the query has no terms.
     /// </summary>
-    public static IReadOnlyList<LexicalHit> Search(SqliteConnection connection, SqliteTransaction? transaction, long collectionId, string query, int topK)
+    public static IReadOnlyList<LexicalHit> Search(SqliteConnection connection, SqliteTransaction? transaction, long collectionId, string query, int topK,
+        IReadOnlySet<long>? allowed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         var match = MatchExpression(LexicalAnalyzer.QueryTerms(query));
@@ -76,14 +77,20 @@ public static class SqliteLexicalIndex
         }
         var table = TableName(collectionId);
         // FTS5's bm25() is lower for better matches; "rank" is bm25 and lets FTS5 order without sorting every match.
-        using var command = Command(connection, transaction, $"SELECT rowid, -rank FROM {table} WHERE {table} MATCH $match ORDER BY rank LIMIT $k");
+        // Under a filter the matches are read best first until k pass it, so no LIMIT.
+        using var command = Command(connection, transaction,
+            $"SELECT rowid, -rank FROM {table} WHERE {table} MATCH $match ORDER BY rank{(allowed is null ? " LIMIT $k" : "")}");
         command.Parameters.AddWithValue("$match", match);
         command.Parameters.AddWithValue("$k", topK);
         using var reader = command.ExecuteReader();
         var hits = new List<LexicalHit>(topK);
-        while (reader.Read())
+        while (hits.Count < topK && reader.Read())
         {
-            hits.Add(new LexicalHit(reader.GetInt64(0), reader.GetDouble(1)));
+            var chunkId = reader.GetInt64(0);
+            if (allowed is null || allowed.Contains(chunkId))
+            {
+                hits.Add(new LexicalHit(chunkId, reader.GetDouble(1)));
+            }
         }
         return hits;
     }
