@@ -46,14 +46,10 @@ internal static class EvalCommand
             {
                 await streams.Error.WriteLineAsync($"sift: {dataset.JudgedMissingDocuments} judgments name documents missing from corpus.jsonl; they count as not found");
             }
-            var quantized = SiftCli.Quantize(result.GetValue(quantize));
-            var embedderPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            using var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = quantized });
-            using var rerankerModel = result.GetValue(reranker) is { } rerankerSpec
-                ? Reranker.Load(new ModelOptions { Model = await ModelLocator.ResolveAsync(rerankerSpec, result.GetValue(hub), streams, cancellationToken), Quantize = quantized })
-                : null;
+            using var models = await RetrievalModels.LoadAsync(result.GetRequiredValue(model), result.GetValue(reranker), result.GetValue(quantize),
+                result.GetValue(hub), streams, cancellationToken);
             await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
-            var evaluator = new RetrievalEvaluator(store, new EngineTextEmbedder(embedder), rerankerModel is null ? null : new EnginePassageReranker(rerankerModel));
+            var evaluator = new RetrievalEvaluator(store, models.TextEmbedder, models.PassageReranker);
             var report = await evaluator.RunAsync(dataset, name, depth, result.GetValue(rerankTop), line => streams.Error.WriteLine($"sift: {line}"), cancellationToken);
             report = report with { WallSeconds = wall.Elapsed.TotalSeconds };
             if (result.GetValue(json))

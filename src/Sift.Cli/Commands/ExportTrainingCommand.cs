@@ -53,13 +53,10 @@ internal static class ExportTrainingCommand
             {
                 throw new CliException($"--top-k {depth} is above the search limit of {SearchRequest.MaxTopK}");
             }
-            var quantized = SiftCli.Quantize(result.GetValue(quantize));
-            var embedderPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            using var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = quantized });
-            var rerankerPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(reranker), result.GetValue(hub), streams, cancellationToken);
-            using var rerankerModel = Reranker.Load(new ModelOptions { Model = rerankerPath, Quantize = quantized });
+            using var models = await RetrievalModels.LoadAsync(result.GetRequiredValue(model), result.GetRequiredValue(reranker), result.GetValue(quantize),
+                result.GetValue(hub), streams, cancellationToken);
             await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
-            var exporter = new HardNegativeExporter(store, new EngineTextEmbedder(embedder), new EnginePassageReranker(rerankerModel));
+            var exporter = new HardNegativeExporter(store, models.TextEmbedder, models.PassageReranker!);
             var report = await exporter.ExportAsync(result.GetRequiredValue(collection), queryTexts, judgments.Grades, judgments.QueryIds,
                 result.GetValue(negatives), depth, result.GetValue(instruction), new SwiftEmbeddingWriter(streams.Output), cancellationToken);
             await streams.Error.WriteLineAsync($"sift: wrote {report.Examples} examples with {report.Negatives} hard negatives"

@@ -48,14 +48,10 @@ internal static class SearchCommand
                 Filter = ParseFilter(result.GetValue(filter) ?? []),
             };
             request.Validate();
-            var quantized = SiftCli.Quantize(result.GetValue(quantize));
-            var embedderPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            using var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = quantized });
-            using var rerankerModel = result.GetValue(reranker) is { } rerankerSpec
-                ? Reranker.Load(new ModelOptions { Model = await ModelLocator.ResolveAsync(rerankerSpec, result.GetValue(hub), streams, cancellationToken), Quantize = quantized })
-                : null;
+            using var models = await RetrievalModels.LoadAsync(result.GetRequiredValue(model), result.GetValue(reranker), result.GetValue(quantize),
+                result.GetValue(hub), streams, cancellationToken);
             await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
-            var pipeline = new SearchPipeline(store, new EngineTextEmbedder(embedder), rerankerModel is null ? null : new EnginePassageReranker(rerankerModel));
+            var pipeline = new SearchPipeline(store, models.TextEmbedder, models.PassageReranker);
             var response = await pipeline.SearchAsync(result.GetRequiredValue(collection), request, cancellationToken);
             foreach (var hit in response.Results)
             {
