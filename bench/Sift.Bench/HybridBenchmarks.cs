@@ -1,14 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sift.Engine;
 using Sift.Evaluation;
-using Sift.Kernels;
-using Sift.Qwen3;
 using Sift.Retrieval;
 using Sift.Retrieval.Lexical;
 using Sift.Retrieval.Stores.Embedded;
-using Sift.Tokenization;
 
 namespace Sift.Bench;
 
@@ -79,20 +75,12 @@ internal static class HybridBenchmarks
     public static async Task RunEvalAsync(BenchOptions options)
     {
         var dataset = BeirDataset.Load(options.Beir ?? throw new ArgumentException("--beir DIR is required"));
-        var config = ModelShapes.Get(options.Shape);
-        var tokenizer = Tokenizer.Load(options.Model ?? BenchPaths.Tokenizer);
-        using var pool = new WorkerPool(options.Threads);
-        using var checkpoint = new RandomCheckpoint(config);
-        WeightFormat? format = options.Precision == "int8" ? WeightFormat.Int8 : null;
-        var model = Qwen3Model.Load(config, checkpoint, pool, format);
-        var loaded = LoadedModel.Create(options.Shape, model, tokenizer, config.MaxPositionEmbeddings, options.MaxBatchTokens);
-        var embedder = new Embedder(loaded);
-        var reranker = new Reranker(loaded);
+        using var engine = RandomEngine.Create(options);
         var directory = Directory.CreateTempSubdirectory("sift-bench-eval-").FullName;
         try
         {
             await using var store = EmbeddedStore.Open(new EmbeddedStoreOptions { Directory = directory }, NullLogger.Instance);
-            var evaluator = new RetrievalEvaluator(store, new EngineTextEmbedder(embedder), new EnginePassageReranker(reranker));
+            var evaluator = new RetrievalEvaluator(store, new EngineTextEmbedder(engine.Embedder), new EnginePassageReranker(engine.Reranker));
             var report = await evaluator.RunAsync(dataset, "bench", options.TopK, options.RerankTop, line => Console.Error.WriteLine(line), CancellationToken.None);
             Console.WriteLine($"workload eval: shape {options.Shape} {options.Precision}, {report.Documents} documents, {report.Queries} queries, "
                 + $"top_k {options.TopK}, rerank_top {options.RerankTop?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all"}, threads {options.Threads}");
@@ -106,7 +94,6 @@ internal static class HybridBenchmarks
         finally
         {
             Directory.Delete(directory, recursive: true);
-            model.Dispose();
         }
     }
 }

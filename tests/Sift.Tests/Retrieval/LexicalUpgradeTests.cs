@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sift.Retrieval;
 using Sift.Retrieval.Stores.Embedded;
@@ -82,21 +81,4 @@ public sealed class LexicalUpgradeTests(PgliteServer postgres) : IDisposable
 
     private static IndexedDocument Document(string id, string text) =>
         new(new DocumentInput(id, text, DocumentMetadata.Empty), SHA256.HashData(Encoding.UTF8.GetBytes(text)), [new EmbeddedChunk(0, text, Unit())]);
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Lines)
-            {
-                Lines.Add(formatter(state, exception));
-            }
-        }
-    }
 }
