@@ -76,10 +76,11 @@ public static class SqliteLexicalIndex
             return [];
         }
         var table = TableName(collectionId);
-        // FTS5's bm25() is lower for better matches; "rank" is bm25 and lets FTS5 order without sorting every match.
-        // Under a filter the matches are read best first until k pass it, so no LIMIT.
+        // FTS5's bm25() is lower for better matches; "rank" is bm25.
+        // Under a filter the matches are read best first until k pass it, so no LIMIT. Ties go to the
+        // older chunk, so a search is repeatable.
         using var command = Command(connection, transaction,
-            $"SELECT rowid, -rank FROM {table} WHERE {table} MATCH $match ORDER BY rank{(allowed is null ? " LIMIT $k" : "")}");
+            $"SELECT rowid, -rank FROM {table} WHERE {table} MATCH $match ORDER BY rank, rowid{(allowed is null ? " LIMIT $k" : "")}");
         command.Parameters.AddWithValue("$match", match);
         command.Parameters.AddWithValue("$k", topK);
         using var reader = command.ExecuteReader();
