@@ -29,6 +29,7 @@ internal static class SiftCli
             VerifyCommand.Create(streams),
             EvalCommand.Create(streams),
             ExportTrainingCommand.Create(streams),
+            LowConfidenceCommand.Create(streams),
             IndexCommand.Create(streams),
             SearchCommand.Create(streams),
             ProbeCommand.Create(streams),
