@@ -12,6 +12,14 @@ internal sealed record BenchOptions
     public int Rounds { get; init; } = 5;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int MaxBatchTokens { get; init; } = 8192;
+    public string? Postgres { get; init; }
+    public string? Output { get; init; }
+    public int Documents { get; init; } = 10_000;
+    public int Queries { get; init; } = 200;
+    public int Seed { get; init; } = 1;
+    public string? Beir { get; init; }
+    public int TopK { get; init; } = 100;
+    public int? RerankTop { get; init; }
     public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
@@ -40,6 +48,14 @@ internal sealed record BenchOptions
             Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 1,
             MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
+            Postgres = Value("--postgres"),
+            Output = Value("--out"),
+            Documents = int.TryParse(Value("--documents"), out var documents) ? documents : 10_000,
+            Queries = int.TryParse(Value("--queries"), out var queries) ? queries : 200,
+            Seed = int.TryParse(Value("--seed"), out var seed) ? seed : 1,
+            Beir = Value("--beir"),
+            TopK = int.TryParse(Value("--top-k"), out var topK) ? topK : 100,
+            RerankTop = int.TryParse(Value("--rerank-top"), out var rerankTop) ? rerankTop : null,
             MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }

@@ -27,6 +27,18 @@ switch (options.Workload)
     case "attention":
         AttentionBenchmark.Run(options);
         break;
+    case "beir-generate":
+        SyntheticBeirGenerator.Run(options);
+        break;
+    case "lexical-index":
+        HybridBenchmarks.RunLexicalIndex(options);
+        break;
+    case "eval":
+        await HybridBenchmarks.RunEvalAsync(options);
+        break;
+    case "lexical-choice":
+        LexicalChoiceBenchmark.Run(options);
+        break;
     case "vector" or "pgvector" or "search":
         await RetrievalBenchmarks.RunAsync(options, args);
         break;

@@ -3,12 +3,9 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sift.Engine;
-using Sift.Kernels;
-using Sift.Qwen3;
 using Sift.Retrieval;
 using Sift.Retrieval.Stores.Embedded;
 using Sift.Retrieval.Stores.Postgres;
-using Sift.Tokenization;
 
 namespace Sift.Bench;
 
@@ -151,15 +148,8 @@ internal static class RetrievalBenchmarks
 
     private static async Task SearchAsync(BenchOptions options, int documents, int searches)
     {
-        var config = ModelShapes.Get(options.Shape);
-        var tokenizer = Tokenizer.Load(options.Model ?? BenchPaths.Tokenizer);
-        using var pool = new WorkerPool(options.Threads);
-        using var checkpoint = new RandomCheckpoint(config);
-        WeightFormat? format = options.Precision == "int8" ? WeightFormat.Int8 : null;
-        var model = Qwen3Model.Load(config, checkpoint, pool, format);
-        var loaded = LoadedModel.Create(options.Shape, model, tokenizer, config.MaxPositionEmbeddings, options.MaxBatchTokens);
-        var embedder = new Embedder(loaded);
-        var reranker = new Reranker(loaded);
+        using var engine = RandomEngine.Create(options);
+        var (tokenizer, embedder, reranker) = (engine.Tokenizer, engine.Embedder, engine.Reranker);
         var text = new TextGenerator(tokenizer, seed: 4242);
 
         var w1 = Enumerable.Range(0, 64).Select(_ => EmbeddingInput.Tokens(text.TokenIds(255))).ToArray();
@@ -235,7 +225,6 @@ internal static class RetrievalBenchmarks
         finally
         {
             Directory.Delete(directory, recursive: true);
-            model.Dispose();
         }
     }
 

@@ -11,4 +11,8 @@ namespace Sift.Client;
 /// <param name="WriteVersion">Bumped by every upsert and delete.</param>
 /// <param name="CreatedAt">When it was created.</param>
 public sealed record SiftCollection(string Name, string Model, int Dimensions, int ChunkTokens, int ChunkOverlap, long Documents, long Chunks,
-    long WriteVersion, DateTimeOffset CreatedAt);
+    long WriteVersion, DateTimeOffset CreatedAt)
+{
+    /// <summary>Whether its searches are hybrid (keyword + vector recall) unless a search says otherwise.</summary>
+    public bool Hybrid { get; init; }
+}

@@ -14,4 +14,7 @@ public sealed record SiftCollectionOptions
 
     /// <summary>Matryoshka size of the vectors (default: the model's width).</summary>
     public int? Dimensions { get; init; }
+
+    /// <summary>Whether searches fuse keyword recall with the vector stage unless a search says otherwise (server default false).</summary>
+    public bool? Hybrid { get; init; }
 }

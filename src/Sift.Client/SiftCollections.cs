@@ -31,6 +31,10 @@ public sealed class SiftCollections : IDisposable
             WriteOptional(writer, "chunk_tokens", options?.ChunkTokens);
             WriteOptional(writer, "chunk_overlap", options?.ChunkOverlap);
             WriteOptional(writer, "dimensions", options?.Dimensions);
+            if (options?.Hybrid is { } hybrid)
+            {
+                writer.WriteBoolean("hybrid", hybrid);
+            }
             if (options?.Model is { } model)
             {
                 writer.WriteString("model", model);
@@ -135,6 +139,10 @@ public sealed class SiftCollections : IDisposable
             WriteOptional(writer, "top_k", options?.TopK);
             WriteOptional(writer, "top_n", options?.TopN);
             WriteOptional(writer, "rerank_top", options?.RerankTop);
+            if (options?.Hybrid is { } hybrid)
+            {
+                writer.WriteBoolean("hybrid", hybrid);
+            }
             if (options?.Rerank is { } rerank)
             {
                 writer.WriteBoolean("rerank", rerank);
@@ -157,9 +165,15 @@ public sealed class SiftCollections : IDisposable
             r.GetProperty("vector_score").GetDouble(),
             r.GetProperty("chunk").GetProperty("index").GetInt32(),
             r.GetProperty("chunk").GetProperty("text").GetString()!,
-            ReadFlat(r.GetProperty("metadata")))).ToArray();
+            ReadFlat(r.GetProperty("metadata")))
+        {
+            Stage = r.GetProperty("stage").GetString()!,
+        }).ToArray();
         var timings = root.GetProperty("timings_ms").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
-        return new SiftSearchResponse(results, root.GetProperty("reranked").GetBoolean(), root.GetProperty("usage").GetProperty("total_tokens").GetInt32(), timings);
+        return new SiftSearchResponse(results, root.GetProperty("reranked").GetBoolean(), root.GetProperty("usage").GetProperty("total_tokens").GetInt32(), timings)
+        {
+            Hybrid = root.GetProperty("hybrid").GetBoolean(),
+        };
     }
 
     /// <inheritdoc />
@@ -227,5 +241,8 @@ public sealed class SiftCollections : IDisposable
         json.GetProperty("documents").GetInt64(),
         json.GetProperty("chunks").GetInt64(),
         json.GetProperty("write_version").GetInt64(),
-        json.GetProperty("created_at").GetDateTimeOffset());
+        json.GetProperty("created_at").GetDateTimeOffset())
+    {
+        Hybrid = json.GetProperty("hybrid").GetBoolean(),
+    };
 }

@@ -18,6 +18,9 @@ public sealed record SiftSearchOptions
     /// <summary>Whether to rerank (default true when the server has a reranker).</summary>
     public bool? Rerank { get; init; }
 
+    /// <summary>Fuse keyword (lexical) recall with the vector stage (reciprocal rank fusion, k = 60); null means the collection's default.</summary>
+    public bool? Hybrid { get; init; }
+
     /// <summary>How many recalled chunks the reranker scores (default: all).</summary>
     public int? RerankTop { get; init; }
 

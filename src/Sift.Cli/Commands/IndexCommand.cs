@@ -32,11 +32,12 @@ internal static class IndexCommand
         var chunkOverlap = new Option<int?>("--chunk-overlap") { Description = $"Tokens consecutive chunks share, for a new collection (default {CollectionSettings.DefaultChunkOverlap})." };
         var dimensions = SiftCli.PositiveIntOption("--dimensions", "Matryoshka size of a new collection's vectors (default: the model's width).");
         var batchSize = SiftCli.PositiveIntOption("--batch-size", "Documents per committed batch (default 256).");
+        var hybrid = new Option<bool>("--hybrid") { Description = "Make hybrid (keyword + vector) recall the new collection's default for searches." };
         var quantize = SiftCli.QuantizeOption();
         var hub = ModelLocator.HubOption();
         var command = new Command("index", "Index JSON lines of documents ({\"id\", \"text\", \"metadata\"?}) from stdin into a collection (created when missing).")
         {
-            data, collection, model, chunkTokens, chunkOverlap, dimensions, batchSize, quantize, hub,
+            data, collection, model, chunkTokens, chunkOverlap, dimensions, batchSize, hybrid, quantize, hub,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -58,6 +59,7 @@ internal static class IndexCommand
                     Dimensions = width,
                     ChunkTokens = result.GetValue(chunkTokens) ?? CollectionSettings.DefaultChunkTokens,
                     ChunkOverlap = result.GetValue(chunkOverlap) ?? CollectionSettings.DefaultChunkOverlap,
+                    Hybrid = result.GetValue(hybrid),
                 }, cancellationToken);
             }
             embedder.ValidateDimensions(info.Settings.Dimensions);

@@ -22,6 +22,7 @@ internal static class SearchCommand
         var topK = SiftCli.PositiveIntOption("--top-k", $"Chunks the vector stage recalls (default {SearchRequest.DefaultTopK}, at most {SearchRequest.MaxTopK}).");
         var topN = SiftCli.PositiveIntOption("--top-n", $"Documents to print (default {SearchRequest.DefaultTopN}).");
         var rerankTop = SiftCli.PositiveIntOption("--rerank-top", "How many recalled chunks, best first, the reranker scores (default: all of them).");
+        var hybrid = HybridOption();
         var filter = new Option<string[]>("--filter")
         {
             Description = "Metadata equality, KEY=VALUE (repeatable): true/false are booleans, numbers are numbers, \"quoted\" or other text is a string.",
@@ -31,7 +32,7 @@ internal static class SearchCommand
         var hub = ModelLocator.HubOption();
         var command = new Command("search", "Search a collection: embed the query, recall the nearest chunks, rerank, print the best documents as JSON lines.")
         {
-            data, collection, model, reranker, query, instruction, rerankInstruction, topK, topN, rerankTop, filter, quantize, hub,
+            data, collection, model, reranker, query, instruction, rerankInstruction, topK, topN, rerankTop, hybrid, filter, quantize, hub,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -42,18 +43,15 @@ internal static class SearchCommand
                 TopK = result.GetValue(topK) ?? SearchRequest.DefaultTopK,
                 TopN = result.GetValue(topN) ?? SearchRequest.DefaultTopN,
                 RerankTop = result.GetValue(rerankTop),
+                Hybrid = result.GetValue(hybrid),
                 RerankInstruction = result.GetValue(rerankInstruction),
                 Filter = ParseFilter(result.GetValue(filter) ?? []),
             };
             request.Validate();
-            var quantized = SiftCli.Quantize(result.GetValue(quantize));
-            var embedderPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            using var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = quantized });
-            using var rerankerModel = result.GetValue(reranker) is { } rerankerSpec
-                ? Reranker.Load(new ModelOptions { Model = await ModelLocator.ResolveAsync(rerankerSpec, result.GetValue(hub), streams, cancellationToken), Quantize = quantized })
-                : null;
+            using var models = await RetrievalModels.LoadAsync(result.GetRequiredValue(model), result.GetValue(reranker), result.GetValue(quantize),
+                result.GetValue(hub), streams, cancellationToken);
             await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
-            var pipeline = new SearchPipeline(store, new EngineTextEmbedder(embedder), rerankerModel is null ? null : new EnginePassageReranker(rerankerModel));
+            var pipeline = new SearchPipeline(store, models.TextEmbedder, models.PassageReranker);
             var response = await pipeline.SearchAsync(result.GetRequiredValue(collection), request, cancellationToken);
             foreach (var hit in response.Results)
             {
@@ -66,12 +64,21 @@ internal static class SearchCommand
                 });
             }
             await streams.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"sift: {response.Results.Count} results from {response.Recalled} chunks ({(response.Reranked ? "reranked" : "vector order")}); "
-                + $"embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, rerank {response.Timings.Rerank:F1} ms"));
+                $"sift: {response.Results.Count} results from {response.Recalled} chunks ({(response.Reranked ? "reranked" : response.Hybrid ? "fused order" : "vector order")}"
+                + $"{(response.Hybrid ? ", hybrid" : "")}); embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, "
+                + $"{(response.Hybrid ? $"lexical {response.Timings.Lexical:F1} ms, " : "")}rerank {response.Timings.Rerank:F1} ms"));
             return SiftCli.Success;
         });
         return command;
     }
+
+    /// <summary>--hybrid [true|false]: whether recall fuses keyword matches; absent means the collection's default.</summary>
+    internal static Option<bool?> HybridOption() => new("--hybrid")
+    {
+        Description = "Fuse keyword (lexical) recall with the vector stage by reciprocal rank fusion (k = 60); --hybrid false turns it off. "
+            + "Default: the collection's setting.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
     /// <summary>KEY=VALUE pairs: true/false → boolean, a number → number, a JSON "string" or anything else → string.</summary>
     internal static IReadOnlyDictionary<string, MetadataValue> ParseFilter(IEnumerable<string> pairs)

@@ -20,7 +20,8 @@ internal static class CollectionRoutes
     public static void Map(WebApplication app)
     {
         app.MapPost("/v1/collections", CreateAsync).WithName("create_collection")
-            .WithSummary("Create a collection: name, chunk_tokens (512), chunk_overlap (64), model (the served embedding model), dimensions (its width). 201; 409 when the name is taken.")
+            .WithSummary("Create a collection: name, chunk_tokens (512), chunk_overlap (64), model (the served embedding model), dimensions (its width), "
+                + "hybrid (false: whether searches fuse keyword recall by default). 201; 409 when the name is taken.")
             .Accepts<CreateCollectionRequest>("application/json").Produces<CollectionResponse>(StatusCodes.Status201Created);
         app.MapGet("/v1/collections", ListAsync).WithName("list_collections")
             .WithSummary("Every collection, by name.").Produces<CollectionListResponse>();
@@ -39,7 +40,8 @@ internal static class CollectionRoutes
             .WithSummary("Delete a document and its chunks. 404 when unknown.").Produces<DeletedResponse>();
         app.MapPost("/v1/collections/{name}/search", SearchAsync).WithName("search")
             .WithSummary("Two-stage search: the query embedded as a query, top_k (100) chunks by cosine similarity (filter: metadata equality), "
-                + "reranked, top_n (10) documents with their best chunk.")
+                + "with hybrid (the collection's default) also the top_k keyword matches, fused by reciprocal rank fusion (k = 60); "
+                + "reranked, top_n (10) documents with their best chunk and the stage that found it.")
             .Accepts<SearchApiRequest>("application/json").Produces<SearchApiResponse>();
     }
 
@@ -62,6 +64,7 @@ internal static class CollectionRoutes
             Dimensions = dimensions,
             ChunkTokens = body.OptionalInt("chunk_tokens") ?? CollectionSettings.DefaultChunkTokens,
             ChunkOverlap = body.OptionalInt("chunk_overlap") ?? CollectionSettings.DefaultChunkOverlap,
+            Hybrid = body.OptionalBool("hybrid") ?? false,
         };
         settings.Validate();
         if (settings.ChunkTokens >= embedder.MaxLength)
@@ -203,6 +206,7 @@ internal static class CollectionRoutes
             TopK = body.OptionalInt("top_k") ?? SearchRequest.DefaultTopK,
             TopN = body.OptionalInt("top_n") ?? SearchRequest.DefaultTopN,
             Filter = body.TryGet("filter", out var filter) ? DocumentMetadata.FromJson(filter, "filter") : DocumentMetadata.Empty,
+            Hybrid = body.OptionalBool("hybrid"),
             Rerank = body.OptionalBool("rerank") ?? true,
             RerankTop = body.OptionalInt("rerank_top"),
             RerankInstruction = body.OptionalString("rerank_instruction"),
@@ -229,6 +233,7 @@ internal static class CollectionRoutes
         }
         json.WriteEndArray();
         json.WriteBoolean("reranked", response.Reranked);
+        json.WriteBoolean("hybrid", response.Hybrid);
         json.WriteNumber("recalled", response.Recalled);
         json.WriteStartObject("usage");
         json.WriteNumber("embed_tokens", response.EmbedTokens);
@@ -238,6 +243,7 @@ internal static class CollectionRoutes
         json.WriteStartObject("timings_ms");
         json.WriteNumber("embed", Math.Round(response.Timings.Embed, 3));
         json.WriteNumber("vector", Math.Round(response.Timings.Vector, 3));
+        json.WriteNumber("lexical", Math.Round(response.Timings.Lexical, 3));
         json.WriteNumber("rerank", Math.Round(response.Timings.Rerank, 3));
         json.WriteNumber("total", Math.Round(response.Timings.Total, 3));
         json.WriteEndObject();
@@ -268,6 +274,7 @@ internal static class CollectionRoutes
         json.WriteNumber("dimensions", collection.Settings.Dimensions);
         json.WriteNumber("chunk_tokens", collection.Settings.ChunkTokens);
         json.WriteNumber("chunk_overlap", collection.Settings.ChunkOverlap);
+        json.WriteBoolean("hybrid", collection.Settings.Hybrid);
         json.WriteNumber("documents", collection.DocumentCount);
         json.WriteNumber("chunks", collection.ChunkCount);
         json.WriteNumber("write_version", collection.WriteVersion);
@@ -285,9 +292,9 @@ internal static class CollectionRoutes
 }
 
 /// <summary>POST /v1/collections (documented shape; parsing is by hand for precise errors).</summary>
-internal sealed record CreateCollectionRequest(string Name, int? ChunkTokens, int? ChunkOverlap, string? Model, int? Dimensions);
+internal sealed record CreateCollectionRequest(string Name, int? ChunkTokens, int? ChunkOverlap, string? Model, int? Dimensions, bool? Hybrid);
 
-internal sealed record CollectionResponse(string Name, string Model, int Dimensions, int ChunkTokens, int ChunkOverlap, long Documents, long Chunks,
+internal sealed record CollectionResponse(string Name, string Model, int Dimensions, int ChunkTokens, int ChunkOverlap, bool Hybrid, long Documents, long Chunks,
     long WriteVersion, DateTimeOffset CreatedAt);
 
 internal sealed record CollectionListResponse(CollectionResponse[] Collections);
@@ -306,15 +313,16 @@ internal sealed record DocumentListResponse(string[] Ids, string? Next);
 
 internal sealed record DocumentResponse(string Id, string Text, Dictionary<string, JsonElement> Metadata, int Chunks);
 
-internal sealed record SearchApiRequest(string Query, string? Instruction, int? TopK, int? TopN, Dictionary<string, JsonElement>? Filter, bool? Rerank,
-    int? RerankTop, string? RerankInstruction);
+internal sealed record SearchApiRequest(string Query, string? Instruction, int? TopK, int? TopN, Dictionary<string, JsonElement>? Filter, bool? Hybrid,
+    bool? Rerank, int? RerankTop, string? RerankInstruction);
 
 internal sealed record SearchApiChunk(int Index, string Text);
 
-internal sealed record SearchApiResult(string Id, float Score, float VectorScore, SearchApiChunk Chunk, Dictionary<string, JsonElement> Metadata);
+internal sealed record SearchApiResult(string Id, float Score, float VectorScore, string Stage, SearchApiChunk Chunk, Dictionary<string, JsonElement> Metadata);
 
 internal sealed record SearchApiUsage(int EmbedTokens, int RerankTokens, int TotalTokens);
 
-internal sealed record SearchApiTimings(double Embed, double Vector, double Rerank, double Total);
+internal sealed record SearchApiTimings(double Embed, double Vector, double Lexical, double Rerank, double Total);
 
-internal sealed record SearchApiResponse(string Collection, SearchApiResult[] Results, bool Reranked, int Recalled, SearchApiUsage Usage, SearchApiTimings TimingsMs);
+internal sealed record SearchApiResponse(string Collection, SearchApiResult[] Results, bool Reranked, bool Hybrid, int Recalled, SearchApiUsage Usage,
+    SearchApiTimings TimingsMs);

@@ -39,6 +39,12 @@ public sealed partial record CollectionSettings
     /// <summary>Tokens consecutive chunks share.</summary>
     public int ChunkOverlap { get; init; } = DefaultChunkOverlap;
 
+    /// <summary>
+    /// Whether searches fuse keyword (lexical) recall with the vector stage unless a request says
+    /// otherwise. The lexical index is kept for every collection, so any search can ask for it.
+    /// </summary>
+    public bool Hybrid { get; init; }
+
     /// <summary>Checks a collection name.</summary>
     /// <exception cref="RetrievalException">The name is empty, too long or has other characters (400).</exception>
     public static void CheckName(string? name, string field = "name")

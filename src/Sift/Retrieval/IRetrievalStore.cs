@@ -53,4 +53,13 @@ public interface IRetrievalStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<ChunkMatch>> SearchAsync(string collection, float[] query, int topK, IReadOnlyDictionary<string, MetadataValue> filter,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The <paramref name="topK"/> chunks of the lexical index that best match the terms of
+    /// <paramref name="query"/> (<see cref="Lexical.LexicalAnalyzer"/>; BM25 or ts_rank_cd), best first,
+    /// under the same filter rule as <see cref="SearchAsync"/>. Each match's score is its exact cosine
+    /// similarity to <paramref name="queryVector"/>, as the vector stage would give it.
+    /// </summary>
+    Task<IReadOnlyList<ChunkMatch>> SearchLexicalAsync(string collection, string query, float[] queryVector, int topK,
+        IReadOnlyDictionary<string, MetadataValue> filter, CancellationToken cancellationToken);
 }

@@ -2,7 +2,7 @@ namespace Sift.Retrieval;
 
 /// <summary>One document in a search's results, with its best chunk.</summary>
 /// <param name="DocumentId">The document.</param>
-/// <param name="Score">The best chunk's rerank score (P(yes)) when reranked, else its vector score.</param>
+/// <param name="Score">The best chunk's rerank score (P(yes)) when reranked; else its fused score (Σ 1/(60 + rank)) when the search was hybrid; else its vector score.</param>
 /// <param name="VectorScore">The best chunk's cosine similarity to the query.</param>
 /// <param name="ChunkIndex">The best chunk's position in the document.</param>
 /// <param name="ChunkText">The best chunk's text.</param>
@@ -10,8 +10,11 @@ namespace Sift.Retrieval;
 public sealed record SearchHit(string DocumentId, float Score, float VectorScore, int ChunkIndex, string ChunkText,
     IReadOnlyDictionary<string, MetadataValue> Metadata)
 {
+    /// <summary>Which recall stage found the best chunk: <see cref="RecallStage.Vector"/>, <see cref="RecallStage.Lexical"/> or <see cref="RecallStage.Both"/>.</summary>
+    public string Stage { get; init; } = RecallStage.Vector;
+
     /// <summary>
-    /// Writes the hit's members as the API names them (<c>"id", "score", "vector_score", "chunk": {"index", "text"}, "metadata"</c>)
+    /// Writes the hit's members as the API names them (<c>"id", "score", "vector_score", "stage", "chunk": {"index", "text"}, "metadata"</c>)
     /// into an object the caller opened, so the HTTP response and <c>sift search</c> print one shape.
     /// </summary>
     public void WriteProperties(System.Text.Json.Utf8JsonWriter json)
@@ -20,6 +23,7 @@ public sealed record SearchHit(string DocumentId, float Score, float VectorScore
         json.WriteString("id", DocumentId);
         json.WriteNumber("score", Score);
         json.WriteNumber("vector_score", VectorScore);
+        json.WriteString("stage", Stage);
         json.WriteStartObject("chunk");
         json.WriteNumber("index", ChunkIndex);
         json.WriteString("text", ChunkText);

@@ -6,9 +6,10 @@ namespace Sift.Retrieval;
 
 /// <summary>
 /// Two-stage search as a short sequence of stages: embed the query (with its task), recall the
-/// nearest chunks from the store (filtered by metadata), rerank them with the cross-encoder, and
-/// assemble documents with their best chunk. Each stage is timed and traced (<c>sift.search.embed</c>,
-/// <c>.vector</c>, <c>.rerank</c> spans); stages know nothing of HTTP.
+/// nearest chunks from the store (filtered by metadata) and, in a hybrid search, the best keyword
+/// matches too, fused by reciprocal rank fusion; rerank them with the cross-encoder, and assemble
+/// documents with their best chunk. Each stage is timed and traced (<c>sift.search.embed</c>,
+/// <c>.vector</c>, <c>.lexical</c>, <c>.rerank</c> spans); stages know nothing of HTTP.
 /// </summary>
 /// <param name="store">Where the collection lives.</param>
 /// <param name="embedder">The collection's embedding model.</param>
@@ -54,9 +55,29 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         }
         var vectorMs = clock.Elapsed.TotalMilliseconds;
 
+        var hybrid = request.Hybrid ?? collection.Settings.Hybrid;
+        var lexicalMs = 0.0;
+        IReadOnlyList<ChunkMatch> candidates = recalled;
+        string[]? stages = null;
+        float[]? fusedScores = null;
+        if (hybrid)
+        {
+            clock.Restart();
+            using (var span = StageSpan("sift.search.lexical", collection)?.SetTag("sift.search.top_k", request.TopK))
+            {
+                var lexical = await store.SearchLexicalAsync(collection.Name, request.Query, query.Vectors[0], request.TopK, request.Filter, cancellationToken);
+                span?.SetTag("sift.search.matched", lexical.Count);
+                (candidates, stages, fusedScores) = Fuse(recalled, lexical, request.TopK);
+            }
+            lexicalMs = clock.Elapsed.TotalMilliseconds;
+        }
+
         clock.Restart();
-        var reranked = request.Rerank && reranker is not null && recalled.Count > 0;
-        var candidates = reranked ? recalled.Take(request.RerankTop ?? request.TopK).ToArray() : recalled;
+        var reranked = request.Rerank && reranker is not null && candidates.Count > 0;
+        if (reranked && request.RerankTop is { } rerankTop && rerankTop < candidates.Count)
+        {
+            candidates = candidates.Take(rerankTop).ToArray();
+        }
         PassageScores? rerank = null;
         if (reranked)
         {
@@ -67,9 +88,28 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         }
         var rerankMs = reranked ? clock.Elapsed.TotalMilliseconds : 0;
 
-        var results = Assemble(candidates, rerank?.Scores, request.TopN);
-        var timings = new SearchTimings(embedMs, vectorMs, rerankMs, total.Elapsed.TotalMilliseconds);
-        return new SearchResponse(results, reranked, recalled.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion);
+        var results = Assemble(candidates, rerank?.Scores ?? fusedScores, request.TopN, stages);
+        var timings = new SearchTimings(embedMs, vectorMs, rerankMs, total.Elapsed.TotalMilliseconds) { Lexical = lexicalMs };
+        return new SearchResponse(results, reranked, candidates.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion)
+        {
+            Hybrid = hybrid,
+        };
+    }
+
+    /// <summary>
+    /// Reciprocal rank fusion (k = 60) of the vector and lexical lists, keyed by chunk, cut to
+    /// <paramref name="topK"/>: the candidates in fused order, the stage that found each, and each one's fused score.
+    /// </summary>
+    internal static (ChunkMatch[] Candidates, string[] Stages, float[] Scores) Fuse(IReadOnlyList<ChunkMatch> vector, IReadOnlyList<ChunkMatch> lexical, int topK)
+    {
+        static (string, int) Key(ChunkMatch match) => (match.DocumentId, match.ChunkIndex);
+        var byKey = new Dictionary<(string, int), ChunkMatch>();
+        foreach (var match in vector.Concat(lexical))
+        {
+            byKey.TryAdd(Key(match), match);
+        }
+        var fused = Lexical.ReciprocalRankFusion.Fuse(vector.Select(Key).ToArray(), lexical.Select(Key).ToArray()).Take(topK).ToArray();
+        return (fused.Select(f => byKey[f.Key]).ToArray(), fused.Select(f => f.Stage).ToArray(), fused.Select(f => (float)f.Score).ToArray());
     }
 
     /// <summary>A stage's span under the current one (the request's), or null when nobody listens.</summary>
@@ -80,16 +120,16 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         embedder.EmbedAsync([EmbeddingInput.Query(request.Query, request.Instruction)], collection.Settings.Dimensions, cancellationToken);
 
     /// <summary>
-    /// One result per document: its best chunk (highest rerank score when reranked, else highest
-    /// vector score; the earlier-recalled chunk on a tie), documents ordered by that score, then by
-    /// recall order, cut to <paramref name="topN"/>.
+    /// One result per document: its best chunk (highest score: the rerank score when reranked, the
+    /// fused score in a hybrid search, else the vector score; the earlier candidate on a tie),
+    /// documents ordered by that score, then by candidate order, cut to <paramref name="topN"/>.
     /// </summary>
-    internal static IReadOnlyList<SearchHit> Assemble(IReadOnlyList<ChunkMatch> candidates, float[]? rerankScores, int topN)
+    internal static IReadOnlyList<SearchHit> Assemble(IReadOnlyList<ChunkMatch> candidates, float[]? scores, int topN, string[]? stages = null)
     {
         var best = new Dictionary<string, (int Rank, float Score)>(StringComparer.Ordinal);
         for (var rank = 0; rank < candidates.Count; rank++)
         {
-            var score = rerankScores?[rank] ?? candidates[rank].Score;
+            var score = scores?[rank] ?? candidates[rank].Score;
             var id = candidates[rank].DocumentId;
             if (!best.TryGetValue(id, out var current) || score > current.Score)
             {
@@ -102,7 +142,10 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
             .Select(b =>
             {
                 var chunk = candidates[b.Rank];
-                return new SearchHit(chunk.DocumentId, b.Score, chunk.Score, chunk.ChunkIndex, chunk.Text, chunk.Metadata);
+                return new SearchHit(chunk.DocumentId, b.Score, chunk.Score, chunk.ChunkIndex, chunk.Text, chunk.Metadata)
+                {
+                    Stage = stages?[b.Rank] ?? RecallStage.Vector,
+                };
             })
             .ToArray();
     }

@@ -27,6 +27,12 @@ public sealed record SearchRequest
     /// <summary>Metadata equality filter: a chunk qualifies when its document's metadata has every key with an equal value.</summary>
     public IReadOnlyDictionary<string, MetadataValue> Filter { get; init; } = DocumentMetadata.Empty;
 
+    /// <summary>
+    /// Whether recall also takes the <see cref="TopK"/> best chunks of the lexical index and fuses both
+    /// lists by reciprocal rank fusion (k = 60) before the rerank stage; null means the collection's default.
+    /// </summary>
+    public bool? Hybrid { get; init; }
+
     /// <summary>Whether to rerank (when a reranker is loaded).</summary>
     public bool Rerank { get; init; } = true;
 

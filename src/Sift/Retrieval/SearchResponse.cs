@@ -3,10 +3,14 @@ namespace Sift.Retrieval;
 /// <summary>What a search found and what it did.</summary>
 /// <param name="Results">The best documents, best first.</param>
 /// <param name="Reranked">Whether the reranker ordered them (false: vector order).</param>
-/// <param name="Recalled">Chunks the vector stage returned.</param>
+/// <param name="Recalled">Chunks recall returned: the vector stage's, or in a hybrid search the fused list's (at most top_k).</param>
 /// <param name="EmbedTokens">Tokens of the query embedding.</param>
 /// <param name="RerankTokens">Tokens the reranker read.</param>
 /// <param name="Timings">Time per stage.</param>
 /// <param name="WriteVersion">The collection's write version the search saw.</param>
 public sealed record SearchResponse(IReadOnlyList<SearchHit> Results, bool Reranked, int Recalled, int EmbedTokens, int RerankTokens,
-    SearchTimings Timings, long WriteVersion);
+    SearchTimings Timings, long WriteVersion)
+{
+    /// <summary>Whether lexical recall ran and was fused with the vector stage.</summary>
+    public bool Hybrid { get; init; }
+}

@@ -5,4 +5,8 @@ namespace Sift.Retrieval;
 /// <param name="Vector">The vector stage (nearest chunks, filter, loading their texts).</param>
 /// <param name="Rerank">Reranking the recalled chunks.</param>
 /// <param name="Total">The whole search, assembly included.</param>
-public sealed record SearchTimings(double Embed, double Vector, double Rerank, double Total);
+public sealed record SearchTimings(double Embed, double Vector, double Rerank, double Total)
+{
+    /// <summary>The lexical stage and the fusion (0 when the search was not hybrid).</summary>
+    public double Lexical { get; init; }
+}

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sift.Retrieval;
 using Sift.Retrieval.Stores.Embedded;
+using Sift.Tests.Support;
 
 namespace Sift.Tests.Retrieval;
 
@@ -128,22 +128,5 @@ public sealed class EmbeddedStoreTests : StoreContractTests, IDisposable
             hits += expected[q].Count(i => found.Contains($"d{i:D4}"));
         }
         return hits / (double)(queries.Length * 10);
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Lines)
-            {
-                Lines.Add(formatter(state, exception));
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ using Sift.Tokenization;
 namespace Sift.Tests.Retrieval;
 
 /// <summary>What every store must do, run against each real store (embedded SQLite, PostgreSQL + pgvector).</summary>
-public abstract class StoreContractTests
+public abstract partial class StoreContractTests
 {
     protected const int Dimensions = 32;
     protected static readonly CancellationToken Cancel = TestContext.Current.CancellationToken;

@@ -159,6 +159,20 @@ internal sealed partial class CollectionVectors : IDisposable
         }
     }
 
+    /// <summary>Exact scores of the given keys, in their order; keys deleted meanwhile are left out (the lexical stage's chunks, scored as the vector stage would).</summary>
+    public VectorHit[] Score(float[] query, IReadOnlyList<long> keys)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return keys.Where(_arena.Contains).Select(key => new VectorHit(key, _arena.Score(key, query))).ToArray();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>
     /// Saves the index when it changed since it was loaded or last saved (at shutdown). A build still
     /// running is not waited for: shutdown stays quick, and the next start builds again.

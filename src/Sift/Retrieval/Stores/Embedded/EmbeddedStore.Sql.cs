@@ -145,7 +145,7 @@ public sealed partial class EmbeddedStore
     private void LoadCollections()
     {
         var states = new List<CollectionState>();
-        using (var command = Command(_writer, "SELECT id, name, model, dimensions, chunk_tokens, chunk_overlap, created_at, write_version FROM collections"))
+        using (var command = Command(_writer, "SELECT id, name, model, dimensions, chunk_tokens, chunk_overlap, created_at, write_version, hybrid FROM collections"))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
@@ -157,6 +157,7 @@ public sealed partial class EmbeddedStore
                     Dimensions = reader.GetInt32(3),
                     ChunkTokens = reader.GetInt32(4),
                     ChunkOverlap = reader.GetInt32(5),
+                    Hybrid = reader.GetBoolean(8),
                 };
                 var created = DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
                 states.Add(NewState(reader.GetInt64(0), settings, created, reader.GetInt64(7)));
@@ -164,6 +165,7 @@ public sealed partial class EmbeddedStore
         }
         foreach (var state in states)
         {
+            EnsureLexicalIndex(state.Id, state.Settings.Name);
             using (var vectors = Command(_writer, "SELECT id, embedding FROM chunks WHERE collection_id = $c", ("$c", state.Id)))
             using (var reader = vectors.ExecuteReader())
             {

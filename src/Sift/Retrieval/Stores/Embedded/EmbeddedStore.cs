@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Sift.Retrieval.Lexical;
 
 namespace Sift.Retrieval.Stores.Embedded;
 
@@ -78,6 +79,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                 Execute(writer, $"PRAGMA max_page_count = {Math.Max(1, maxBytes / pageSize)}");
             }
             Execute(writer, Schema);
+            EnsureHybridColumn(writer);
             var store = new EmbeddedStore(options, logger, lockFile, connectionString, writer);
             store.LoadCollections();
             return store;
@@ -123,13 +125,17 @@ public sealed partial class EmbeddedStore : IRetrievalStore
             var created = DateTimeOffset.UtcNow;
             var id = Guard(() =>
             {
+                using var transaction = _writer.BeginTransaction();
                 using var command = Command(_writer, """
-                    INSERT INTO collections (name, model, dimensions, chunk_tokens, chunk_overlap, created_at)
-                    VALUES ($name, $model, $dimensions, $chunk_tokens, $chunk_overlap, $created_at) RETURNING id
+                    INSERT INTO collections (name, model, dimensions, chunk_tokens, chunk_overlap, created_at, hybrid)
+                    VALUES ($name, $model, $dimensions, $chunk_tokens, $chunk_overlap, $created_at, $hybrid) RETURNING id
                     """,
                     ("$name", settings.Name), ("$model", settings.Model), ("$dimensions", settings.Dimensions), ("$chunk_tokens", settings.ChunkTokens),
-                    ("$chunk_overlap", settings.ChunkOverlap), ("$created_at", created.ToString("O", CultureInfo.InvariantCulture)));
-                return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    ("$chunk_overlap", settings.ChunkOverlap), ("$created_at", created.ToString("O", CultureInfo.InvariantCulture)), ("$hybrid", settings.Hybrid));
+                var collectionId = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+                SqliteLexicalIndex.Create(_writer, transaction, collectionId);
+                transaction.Commit();
+                return collectionId;
             });
             var state = NewState(id, settings, created, 0);
             state.Vectors.Open();
@@ -179,6 +185,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                 {
                     delete.ExecuteNonQuery();
                 }
+                SqliteLexicalIndex.Drop(_writer, transaction, state.Id);
                 transaction.Commit();
                 return 0;
             });
@@ -237,6 +244,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                     }
                     // Every stored document has at least one chunk: none deleted means it is new.
                     newDocuments += removed.Count == before ? 1 : 0;
+                    SqliteLexicalIndex.Remove(_writer, transaction, state.Id, removed.Skip(before));
                     upsertDocument.Parameters["$d"].Value = id;
                     upsertDocument.Parameters["$text"].Value = document.Document.Text;
                     upsertDocument.Parameters["$metadata"].Value = DocumentMetadata.ToJson(document.Document.Metadata);
@@ -252,7 +260,9 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                         insertChunk.Parameters["$index"].Value = chunk.Index;
                         insertChunk.Parameters["$text"].Value = chunk.Text;
                         insertChunk.Parameters["$embedding"].Value = MemoryMarshal.AsBytes(chunk.Vector.AsSpan()).ToArray();
-                        added.Add((Convert.ToInt64(insertChunk.ExecuteScalar(), CultureInfo.InvariantCulture), chunk.Vector));
+                        var chunkId = Convert.ToInt64(insertChunk.ExecuteScalar(), CultureInfo.InvariantCulture);
+                        added.Add((chunkId, chunk.Vector));
+                        SqliteLexicalIndex.Add(_writer, transaction, state.Id, [(chunkId, chunk.Text)]);
                     }
                 }
                 var next = BumpWriteVersion(state.Id);
@@ -294,6 +304,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                         removed.Add(reader.GetInt64(0));
                     }
                 }
+                SqliteLexicalIndex.Remove(_writer, transaction, state.Id, removed);
                 var next = BumpWriteVersion(state.Id);
                 transaction.Commit();
                 return next;

@@ -21,7 +21,7 @@ public sealed partial class PostgresStore
         """;
 
     private const string SelectCollection =
-        "SELECT id, name, model, dimensions, chunk_tokens, chunk_overlap, created_at, write_version, document_count, chunk_count FROM sift_collections";
+        "SELECT id, name, model, dimensions, chunk_tokens, chunk_overlap, created_at, write_version, document_count, chunk_count, hybrid FROM sift_collections";
 
     private static string DocumentsTable(long id) => string.Create(CultureInfo.InvariantCulture, $"sift_documents_{id}");
 
@@ -66,6 +66,7 @@ public sealed partial class PostgresStore
             Dimensions = reader.GetInt32(3),
             ChunkTokens = reader.GetInt32(4),
             ChunkOverlap = reader.GetInt32(5),
+            Hybrid = reader.GetBoolean(10),
         };
         var created = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc));
         return new CollectionRow(reader.GetInt64(0), settings, new CollectionInfo(settings, reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(7), created));

@@ -69,6 +69,7 @@ public sealed partial class PostgresStore : IRetrievalStore
                 {
                     await create.ExecuteNonQueryAsync(cancellationToken);
                 }
+                await UpgradeLexicalAsync(connection, cancellationToken);
                 await using var query = new NpgsqlCommand("SELECT extversion FROM pg_extension WHERE extname = 'vector'", connection);
                 return (string?)await query.ExecuteScalarAsync(cancellationToken) ?? "0";
             }, description);
@@ -95,7 +96,7 @@ public sealed partial class PostgresStore : IRetrievalStore
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO sift_collections (name, model, dimensions, chunk_tokens, chunk_overlap) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO sift_collections (name, model, dimensions, chunk_tokens, chunk_overlap, hybrid) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (name) DO NOTHING RETURNING id
                 """, connection, transaction);
             insert.Parameters.Add(new() { Value = settings.Name });
@@ -103,11 +104,12 @@ public sealed partial class PostgresStore : IRetrievalStore
             insert.Parameters.Add(new() { Value = settings.Dimensions });
             insert.Parameters.Add(new() { Value = settings.ChunkTokens });
             insert.Parameters.Add(new() { Value = settings.ChunkOverlap });
+            insert.Parameters.Add(new() { Value = settings.Hybrid });
             if (await insert.ExecuteScalarAsync(cancellationToken) is not long id)
             {
                 throw RetrievalException.Conflict($"collection '{settings.Name}' already exists", "name", "collection_exists");
             }
-            await using (var create = new NpgsqlCommand(CollectionSchema(id, settings.Dimensions), connection, transaction))
+            await using (var create = new NpgsqlCommand(CollectionSchema(id, settings.Dimensions) + Lexical.PostgresLexicalIndex.Schema(ChunksTable(id)), connection, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -197,13 +199,15 @@ public sealed partial class PostgresStore : IRetrievalStore
                         throw new ArgumentException($"chunk {chunk.Index} of '{document.Document.Id}' has {chunk.Vector.Length} dimensions; the collection has {row.Settings.Dimensions}");
                     }
                     var insert = new NpgsqlBatchCommand($"""
-                        INSERT INTO {ChunksTable(row.Id)} (document_id, chunk_index, text, metadata, embedding) VALUES ($1, $2, $3, $4, $5)
+                        INSERT INTO {ChunksTable(row.Id)} (document_id, chunk_index, text, metadata, embedding, terms)
+                        VALUES ($1, $2, $3, $4, $5, {Lexical.PostgresLexicalIndex.TermsValue("$6")})
                         """);
                     insert.Parameters.Add(new() { Value = document.Document.Id });
                     insert.Parameters.Add(new() { Value = chunk.Index });
                     insert.Parameters.Add(new() { Value = chunk.Text });
                     insert.Parameters.Add(new() { Value = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
                     insert.Parameters.Add(VectorParameter(chunk.Vector, row.Settings.Dimensions));
+                    insert.Parameters.Add(new() { Value = Lexical.PostgresLexicalIndex.DocumentTerms(chunk.Text) });
                     batch.BatchCommands.Add(insert);
                 }
                 await batch.ExecuteNonQueryAsync(cancellationToken);
