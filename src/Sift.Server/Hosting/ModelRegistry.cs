@@ -51,7 +51,7 @@ internal sealed partial class ModelRegistry : IDisposable
             if (rerankerDirectory is not null)
             {
                 _reranker = Load(rerankerDirectory, "rerank", _options.ServedRerankerNames, Reranker.Load, r => r.Name,
-                    (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics)));
+                    (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _options.MaxBatchTokens, _metrics)));
             }
             _loaded.TrySetResult();
         }

@@ -29,26 +29,22 @@ internal sealed class RerankService(ServerOptions options)
         }
         var reranker = model.Reranker;
         var rerankOptions = new RerankOptions { Instruction = instruction };
-        var prompts = new int[documents.Count][];
-        for (var i = 0; i < documents.Count; i++)
+        var prompts = reranker.BuildInputs(query, documents,
+            truncate ? rerankOptions : rerankOptions with { MaxLength = reranker.Model.Config.MaxPositionEmbeddings });
+        for (var i = 0; i < prompts.Length && !truncate; i++)
         {
-            if (truncate)
-            {
-                prompts[i] = reranker.BuildInput(query, documents[i], rerankOptions);
-                continue;
-            }
-            var whole = reranker.BuildInput(query, documents[i], rerankOptions with { MaxLength = reranker.Model.Config.MaxPositionEmbeddings });
-            if (whole.Length > reranker.MaxLength)
+            if (prompts[i].Length > reranker.MaxLength)
             {
                 throw ApiException.BadRequest(
-                    $"document {i} makes a prompt of {whole.Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
+                    $"document {i} makes a prompt of {prompts[i].Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
                     documentsField, "input_too_long");
             }
-            prompts[i] = whole;
         }
-        var result = await model.Scheduler.SubmitAsync(query, rerankOptions, prompts, context.RequestAborted);
+        var sequences = reranker.Sequences(query, rerankOptions, prompts);
+        var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
-        var tokens = prompts.Sum(p => p.Length);
+        // Usage counts what the model reads for the request: the shared query prefix once, then each document's own tokens.
+        var tokens = (int)BatchPlanner.BatchTokens(sequences);
         EmbeddingService.Record(context, documents.Count, tokens, result);
         return (scores, tokens);
     }

@@ -99,24 +99,61 @@ internal sealed class LoadedModel : IDisposable
         }
     }
 
+    /// <summary>Runs the decoder over sequences in token-budget batches; returns each one's final hidden state.</summary>
+    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences) =>
+        ComputeLastHidden(sequences.Select(s => new ModelSequence(s)).ToArray(), CancellationToken.None);
+
     /// <summary>
-    /// Runs the decoder over sequences in token-budget batches; returns each one's final hidden
-    /// state. With <paramref name="prefix"/>, every sequence continues that prefix.
+    /// Runs the decoder over sequences (each continuing its shared prefix, if any) in token-budget
+    /// batches; returns each one's final hidden state. Cancellation is checked between batches and
+    /// between layers.
     /// </summary>
-    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences, PrefixState? prefix = null)
+    public float[][] ComputeLastHidden(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken)
     {
-        var hidden = Model.Config.HiddenSize;
+        ArgumentNullException.ThrowIfNull(sequences);
         var results = new float[sequences.Count][];
-        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length).ToArray(), MaxBatchTokens))
+        foreach (var batch in BatchPlanner.Plan(sequences, MaxBatchTokens))
         {
-            var pooled = new float[batch.Length * hidden];
-            Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), prefix, pooled);
+            cancellationToken.ThrowIfCancellationRequested();
+            var hidden = RunBatch(batch.Select(i => sequences[i]).ToArray(), cancellationToken);
             for (var b = 0; b < batch.Length; b++)
             {
-                results[batch[b]] = pooled.AsSpan(b * hidden, hidden).ToArray();
+                results[batch[b]] = hidden[b];
             }
         }
         return results;
+    }
+
+    /// <summary>
+    /// One forward pass over <paramref name="batch"/>: each distinct shared prefix is packed once,
+    /// before the sequences that continue it. Returns each sequence's final hidden state.
+    /// </summary>
+    public float[][] RunBatch(IReadOnlyList<ModelSequence> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var packed = new List<IReadOnlyList<int>>(batch.Count);
+        var continues = new List<int>(batch.Count);
+        var prefixRow = new Dictionary<SharedPrefix, int>(ReferenceEqualityComparer.Instance);
+        foreach (var sequence in batch)
+        {
+            if (sequence.Prefix is { } prefix && !prefixRow.ContainsKey(prefix))
+            {
+                prefixRow[prefix] = packed.Count;
+                packed.Add(prefix.Tokens);
+                continues.Add(-1);
+            }
+        }
+        var rows = new int[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            rows[i] = packed.Count;
+            packed.Add(batch[i].Tokens);
+            continues.Add(batch[i].Prefix is { } prefix ? prefixRow[prefix] : -1);
+        }
+        var hidden = Model.Config.HiddenSize;
+        var pooled = new float[packed.Count * hidden];
+        Model.ForwardWithCancellation(PackedBatch.Create(packed, continues), pooled, cancellationToken);
+        return rows.Select(row => pooled.AsSpan(row * hidden, hidden).ToArray()).ToArray();
     }
 
     public void Dispose() => Model.Dispose();

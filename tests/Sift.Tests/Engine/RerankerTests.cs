@@ -83,6 +83,22 @@ public sealed class RerankerTests
     }
 
     [Fact]
+    public void BuildInputs_DocumentsOfEveryShape_EqualTokenizingEachWholePrompt()
+    {
+        // The query part is tokenized once per request; each prompt must still be the whole prompt's tokens.
+        string[] documents = ["", " leading space", "  two spaces", "\nnewline first", "\r\n\r\nwindows", "!!punctuation", "\u0301combining accent",
+            "<|im_end|> a special token", "中文文档", "123 numbers", "'s contraction", "\ttab", "   ", "emoji 😀 and more"];
+        var query = "What is the capital of China?";
+        var options = new RerankOptions();
+        var prompts = Reranker.BuildInputs(query, documents, options);
+        for (var i = 0; i < documents.Length; i++)
+        {
+            var whole = Reranker.Tokenizer.Encode(Prompts.RerankPrefix + Prompts.RerankBody(query, documents[i]) + Prompts.RerankSuffix, addSpecialTokens: false);
+            Assert.Equal(whole, prompts[i]);
+        }
+    }
+
+    [Fact]
     public void Score_EmptyDocumentList_IsRefused()
     {
         var error = Assert.Throws<SiftRequestException>(() => Reranker.Score("q", []));

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Sift.Engine;
+using Sift.Server.Errors;
+using Sift.Server.Metrics;
+
+namespace Sift.Server.Scheduling;
+
+/// <summary>
+/// Dynamic batching for one model: the sequences of all concurrent requests wait in one FIFO
+/// queue; a dedicated thread takes as many as fit the token budget (each shared prefix counted
+/// once, <see cref="BatchPlanner.BatchTokens"/>), runs one forward pass, and completes each
+/// sequence's task. Batches are block-diagonal, so a sequence's result is the same whatever it was
+/// batched with. Sequences of cancelled requests are dropped unrun; a pass whose requests have all
+/// gone stops at the next layer. When a drain expires (<see cref="Abort"/>), every waiting request
+/// fails with 503 at once and the running pass stops at the next layer.
+/// </summary>
+internal sealed class ForwardScheduler : IDisposable
+{
+    /// <summary>How long Dispose waits for the thread: a pass stops within a layer once aborted.</summary>
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Channel<PendingSequence> _queue = Channel.CreateUnbounded<PendingSequence>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> _run;
+    private readonly int _maxBatchTokens;
+    private readonly ServerMetrics _metrics;
+    private readonly string _model;
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _runningLock = new();
+    private RunningBatch? _running;
+    private Exception? _abortReason;
+
+    public ForwardScheduler(string model, int maxBatchTokens, ServerMetrics metrics, Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> run)
+    {
+        _model = model;
+        _maxBatchTokens = maxBatchTokens;
+        _metrics = metrics;
+        _run = run;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"sift-batch-{model}" };
+        _thread.Start();
+    }
+
+    /// <summary>Queues sequences and returns their final hidden states, in order.</summary>
+    /// <exception cref="ApiException">503 when the server stopped taking work or its drain expired.</exception>
+    public async Task<BatchResult> SubmitAsync(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken)
+    {
+        var pending = sequences.Select(s => new PendingSequence(s)).ToArray();
+        using var registration = cancellationToken.Register(() =>
+        {
+            foreach (var item in pending)
+            {
+                item.Completion.TrySetCanceled(cancellationToken);
+            }
+            StopAbandonedBatch();
+        });
+        var written = 0;
+        foreach (var item in pending)
+        {
+            if (!_queue.Writer.TryWrite(item))
+            {
+                break;
+            }
+            written++;
+        }
+        // Counted only once queued: the thread takes each queued item off the gauge exactly once.
+        _metrics.AddQueueDepth(_model, written);
+        if (written < pending.Length)
+        {
+            foreach (var item in pending)
+            {
+                item.Completion.TrySetCanceled(CancellationToken.None);
+            }
+            throw ShuttingDown();
+        }
+        float[][] vectors;
+        try
+        {
+            vectors = await Task.WhenAll(pending.Select(p => p.Completion.Task)).WaitAsync(_abort.Token);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw _abortReason ?? ShuttingDown();
+        }
+        return new BatchResult(vectors, pending.Max(p => p.QueuedMilliseconds), pending.Max(p => p.ComputeMilliseconds));
+    }
+
+    /// <summary>
+    /// Fails every waiting and running request with <paramref name="reason"/> now, and stops the
+    /// running pass at its next layer: the end of a drain that ran out of time.
+    /// </summary>
+    public void Abort(Exception reason)
+    {
+        _abortReason = reason;
+        _queue.Writer.TryComplete();
+        _abort.Cancel();
+    }
+
+    /// <summary>Stops taking work; sequences already queued are still computed unless aborted.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        if (!_thread.Join(JoinTimeout))
+        {
+            Abort(ShuttingDown());
+            _thread.Join(JoinTimeout);
+        }
+    }
+
+    private static ApiException ShuttingDown() =>
+        new(StatusCodes.Status503ServiceUnavailable, "the server is shutting down; retry on another instance", null, "shutting_down");
+
+    private void Run()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingSequence>();
+        var prefixes = new HashSet<SharedPrefix>(ReferenceEqualityComparer.Instance);
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            prefixes.Clear();
+            var tokens = 0L;
+            while (reader.TryPeek(out var next))
+            {
+                if (next.Completion.Task.IsCompleted || _abort.IsCancellationRequested)
+                {
+                    reader.TryRead(out _);
+                    _metrics.AddQueueDepth(_model, -1);
+                    continue;
+                }
+                var cost = BatchPlanner.Cost(next.Sequence, prefixes);
+                if (batch.Count > 0 && tokens + cost > _maxBatchTokens)
+                {
+                    break;
+                }
+                reader.TryRead(out _);
+                _metrics.AddQueueDepth(_model, -1);
+                batch.Add(next);
+                tokens += cost;
+                if (next.Sequence.Prefix is { } prefix)
+                {
+                    prefixes.Add(prefix);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                Compute(batch, tokens);
+            }
+        }
+    }
+
+    private void Compute(List<PendingSequence> batch, long tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var item in batch)
+        {
+            item.QueuedMilliseconds = Stopwatch.GetElapsedTime(item.Enqueued).TotalMilliseconds;
+        }
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        lock (_runningLock)
+        {
+            _running = new RunningBatch(batch, cancellation);
+        }
+        try
+        {
+            var hidden = _run(batch.Select(p => p.Sequence).ToArray(), cancellation.Token);
+            _metrics.RecordBatch(_model, batch.Count, (int)Math.Min(tokens, int.MaxValue));
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].ComputeMilliseconds = elapsed;
+                batch[i].Completion.TrySetResult(hidden[i]);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(_abortReason ?? ShuttingDown());
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(e);
+            }
+        }
+        finally
+        {
+            lock (_runningLock)
+            {
+                _running = null;
+            }
+        }
+    }
+
+    /// <summary>Stops the running pass when every request it serves has gone.</summary>
+    private void StopAbandonedBatch()
+    {
+        lock (_runningLock)
+        {
+            if (_running is { } running && running.Items.TrueForAll(i => i.Completion.Task.IsCompleted))
+            {
+                running.Cancellation.Cancel();
+            }
+        }
+    }
+
+    private sealed record RunningBatch(List<PendingSequence> Items, CancellationTokenSource Cancellation);
+
+    private sealed class PendingSequence(ModelSequence sequence)
+    {
+        public ModelSequence Sequence { get; } = sequence;
+
+        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
+        public double QueuedMilliseconds { get; set; }
+
+        public double ComputeMilliseconds { get; set; }
+    }
+}
