@@ -177,8 +177,8 @@ public sealed class Reranker : IReranker, IDisposable
         return new RerankScore(index, score, yes, no, tokenCount);
     }
 
-    /// <summary>Highest score first; equal scores keep document order.</summary>
-    public static IEnumerable<RerankScore> Rank(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index);
+    /// <summary>Most relevant first, by <see cref="RerankScore.Logit"/> (scores that saturate at 1.0 keep their order); equal logits keep document order.</summary>
+    public static IEnumerable<RerankScore> Rank(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Logit).ThenBy(s => s.Index);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RerankResult>> RerankAsync(string query, IReadOnlyList<string> documents, RerankingOptions? options = null,
