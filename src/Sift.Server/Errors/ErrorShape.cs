@@ -17,11 +17,16 @@ internal static class ErrorShape
         {
             return;
         }
+        // Clear drops every header set so far, so the headers an error status needs are set here, after it.
         context.Response.Clear();
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status429TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "1";
+        }
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
         }
         await using var writer = Routes.JsonResponse.Start(context);
         writer.WriteStartObject();
