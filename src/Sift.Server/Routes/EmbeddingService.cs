@@ -26,6 +26,7 @@ internal sealed class EmbeddingService(ServerOptions options)
             sequences[i] = model.Embedder.Tokenize(inputs[i], i, embedOptions);
         }
         var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => model.Embedder.Model.ExplainNonFinite(sequences[i]));
         var vectors = result.Vectors.Select(v => Embedder.Finish(v, embedOptions.Dimensions, embedOptions.Normalize)).ToArray();
         var tokens = sequences.Sum(s => s.Length);
         Record(context, inputs.Count, tokens, result);

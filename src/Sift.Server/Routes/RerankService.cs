@@ -42,6 +42,7 @@ internal sealed class RerankService(ServerOptions options)
         }
         var sequences = reranker.Sequences(query, rerankOptions, prompts);
         var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
         // Usage counts what the model reads for the request: the shared query prefix once, then each document's own tokens.
         var tokens = (int)BatchPlanner.BatchTokens(sequences);
