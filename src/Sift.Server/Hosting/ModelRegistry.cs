@@ -115,13 +115,19 @@ internal sealed partial class ModelRegistry : IDisposable
     public ServedEmbedder GetEmbedder(string? name) => Find(_embedder, name, "embedding");
 
     /// <summary>The tokenizer of the named model, or of the embedding model (else the reranker) when no name is given.</summary>
-    public Tokenization.Tokenizer GetTokenizer(string? name)
+    public Tokenization.Tokenizer GetTokenizer(string? name) => GetTokenizing(name).Tokenizer;
+
+    /// <summary>As <see cref="GetTokenizer"/>, with that model's input length limit (in tokens).</summary>
+    public (Tokenization.Tokenizer Tokenizer, int MaxLength) GetTokenizing(string? name)
     {
-        if (name is null)
+        var embedding = name is null ? _embedder is not null || _reranker is null : _embedder?.Names.Contains(name, StringComparer.Ordinal) == true;
+        if (embedding)
         {
-            return _embedder is not null || _reranker is null ? GetEmbedder(null).Embedder.Tokenizer : GetReranker(null).Reranker.Tokenizer;
+            var embedder = GetEmbedder(name).Embedder;
+            return (embedder.Tokenizer, embedder.MaxLength);
         }
-        return _embedder?.Names.Contains(name, StringComparer.Ordinal) == true ? GetEmbedder(name).Embedder.Tokenizer : GetReranker(name).Reranker.Tokenizer;
+        var reranker = GetReranker(name).Reranker;
+        return (reranker.Tokenizer, reranker.MaxLength);
     }
 
     public ServedReranker GetReranker(string? name) => Find(_reranker, name, "rerank");

@@ -14,11 +14,7 @@ internal sealed class EmbeddingService(ServerOptions options)
         {
             throw ApiException.BadRequest($"'{inputField}' is empty; give at least one input", inputField);
         }
-        if (inputs.Count > options.MaxClientBatchSize)
-        {
-            throw ApiException.BadRequest($"'{inputField}' has {inputs.Count} inputs; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
-                inputField, "too_many_inputs");
-        }
+        RequestLimits.CheckBatchSize(inputs.Count, options, inputField);
         model.Embedder.ValidateDimensions(embedOptions.Dimensions);
         var sequences = new int[inputs.Count][];
         for (var i = 0; i < inputs.Count; i++)

@@ -22,11 +22,7 @@ internal sealed class RerankService(ServerOptions options)
         {
             throw ApiException.BadRequest($"'{documentsField}' is empty; give at least one document", documentsField);
         }
-        if (documents.Count > options.MaxClientBatchSize)
-        {
-            throw ApiException.BadRequest($"'{documentsField}' has {documents.Count} documents; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
-                documentsField, "too_many_inputs");
-        }
+        RequestLimits.CheckBatchSize(documents.Count, options, documentsField, "documents");
         var reranker = model.Reranker;
         var rerankOptions = new RerankOptions { Instruction = instruction };
         var prompts = reranker.BuildInputs(query, documents,

@@ -60,13 +60,18 @@ internal static class TeiRoutes
         json.WriteEndArray();
     }
 
-    private static async Task TokenizeAsync(HttpContext context, ModelRegistry registry)
+    private static async Task TokenizeAsync(HttpContext context, ModelRegistry registry, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        var tokenizer = registry.GetTokenizer(body.OptionalString("model"));
+        var (tokenizer, maxLength) = registry.GetTokenizing(body.OptionalString("model"));
         var texts = ReadTexts(body.Required("inputs"), "inputs");
+        RequestLimits.CheckBatchSize(texts.Count, options, "inputs");
         var addSpecial = body.OptionalBool("add_special_tokens") ?? true;
         var encoded = texts.Select(text => (Utf8: Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC)), Tokens: tokenizer.EncodeWithOffsets(text, addSpecial))).ToArray();
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            RequestLimits.CheckLength(i, encoded[i].Tokens.Count, maxLength, "inputs");
+        }
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
         foreach (var (utf8, tokens) in encoded)
@@ -89,10 +94,10 @@ internal static class TeiRoutes
         json.WriteEndArray();
     }
 
-    private static async Task DecodeAsync(HttpContext context, ModelRegistry registry)
+    private static async Task DecodeAsync(HttpContext context, ModelRegistry registry, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        var tokenizer = registry.GetTokenizer(body.OptionalString("model"));
+        var (tokenizer, maxLength) = registry.GetTokenizing(body.OptionalString("model"));
         var ids = body.Required("ids");
         var skipSpecial = body.OptionalBool("skip_special_tokens") ?? true;
         if (ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() == 0)
@@ -103,6 +108,12 @@ internal static class TeiRoutes
             tokenizer.Decode(list.EnumerateArray().Select(id => CheckedId(JsonBody.AsTokenId(id, "ids"), tokenizer.VocabularySize)).ToArray(), skipSpecial);
         // Everything that can fail runs before the response starts: a flushed 200 cannot become a 400.
         var batch = ids[0].ValueKind == JsonValueKind.Array;
+        var lists = batch ? ids.EnumerateArray().ToArray() : [ids];
+        RequestLimits.CheckBatchSize(lists.Length, options, "ids", "token lists");
+        for (var i = 0; i < lists.Length; i++)
+        {
+            RequestLimits.CheckLength(i, lists[i].ValueKind == JsonValueKind.Array ? lists[i].GetArrayLength() : 0, maxLength, "ids");
+        }
         var texts = batch
             ? ids.EnumerateArray().Select(list => list.ValueKind == JsonValueKind.Array ? Decode(list) : throw ApiException.BadRequest("'ids' mixes arrays and numbers", "ids")).ToArray()
             : [Decode(ids)];

@@ -120,6 +120,28 @@ public sealed class TeiRouteTests(ServerFixture fixture) : IClassFixture<ServerF
         }
     }
 
+    [Fact]
+    public async Task TokenizeAndDecode_ApplyTheBatchSizeAndInputLengthLimits()
+    {
+        await using var server = await TestServer.StartAsync(new Sift.Server.Hosting.ServerOptions { MaxClientBatchSize = 2, MaxInputLength = 40 });
+        var longText = string.Join(' ', Enumerable.Repeat("word", 60));
+        foreach (var (path, body, message) in new (string, object, string)[]
+        {
+            ("/tokenize", new { inputs = new[] { "a", "b", "c" } }, "'inputs' has 3 inputs; the limit is 2"),
+            ("/tokenize", new { inputs = new[] { "a", longText } }, "input 1 has 61 tokens; the limit is 40"),
+            ("/decode", new { ids = new[] { new[] { 1 }, new[] { 2 }, new[] { 3 } } }, "'ids' has 3 token lists; the limit is 2"),
+            ("/decode", new { ids = Enumerable.Repeat(1879, 41).ToArray() }, "input 0 has 41 tokens; the limit is 40"),
+        })
+        {
+            var response = await server.PostJsonAsync(path, body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Contains(message, error.RootElement.GetProperty("error").GetString());
+        }
+        using var ok = await PostAsync(server, "/tokenize", new { inputs = new[] { "a", "b" } });
+        Assert.Equal(2, ok.RootElement.GetArrayLength());
+    }
+
     private Task<JsonDocument> PostAsync(string path, object body) => PostAsync(Server, path, body);
 
     private static async Task<JsonDocument> PostAsync(TestServer server, string path, object body)
