@@ -7,20 +7,21 @@ using Sift.Server.Metrics;
 namespace Sift.Server.Scheduling;
 
 /// <summary>
-/// Dynamic batching for one model: the sequences of all concurrent requests wait in one FIFO
-/// queue; a dedicated thread takes as many as fit the token budget (each shared prefix counted
-/// once, <see cref="BatchPlanner.BatchTokens"/>), runs one forward pass, and completes each
-/// sequence's task. Batches are block-diagonal, so a sequence's result is the same whatever it was
+/// Dynamic batching for one model: the sequences of all concurrent requests share forward passes.
+/// A dedicated thread fills each pass under the token budget (each shared prefix counted once,
+/// <see cref="BatchPlanner.BatchTokens"/>) by taking one sequence from each waiting request in
+/// turn, oldest request first, so a small request joins the next pass instead of waiting behind a
+/// large one. Batches are block-diagonal, so a sequence's result is the same whatever it was
 /// batched with. Sequences of cancelled requests are dropped unrun; a pass whose requests have all
-/// gone stops at the next layer. When a drain expires (<see cref="Abort"/>), every waiting request
-/// fails with 503 at once and the running pass stops at the next layer.
+/// gone stops at its next chunk of tokens. When a drain expires (<see cref="Abort"/>), every
+/// waiting request fails with 503 at once and the running pass stops too.
 /// </summary>
 internal sealed class ForwardScheduler : IDisposable
 {
     /// <summary>How long Dispose waits for the thread: a pass stops within a layer once aborted.</summary>
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<PendingSequence> _queue = Channel.CreateUnbounded<PendingSequence>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingRequest> _queue = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> _run;
     private readonly int _maxBatchTokens;
     private readonly ServerMetrics _metrics;
@@ -45,44 +46,33 @@ internal sealed class ForwardScheduler : IDisposable
     /// <exception cref="ApiException">503 when the server stopped taking work or its drain expired.</exception>
     public async Task<BatchResult> SubmitAsync(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken)
     {
-        var pending = sequences.Select(s => new PendingSequence(s)).ToArray();
+        var request = new PendingRequest(sequences.Select(s => new PendingSequence(s)).ToArray());
         using var registration = cancellationToken.Register(() =>
         {
-            foreach (var item in pending)
+            foreach (var item in request.Sequences)
             {
                 item.Completion.TrySetCanceled(cancellationToken);
             }
             StopAbandonedBatch();
         });
-        var written = 0;
-        foreach (var item in pending)
+        // Counted before queuing (the thread may take them at once) and taken back if queuing fails:
+        // the thread takes each queued sequence off the gauge exactly once.
+        _metrics.AddQueueDepth(_model, request.Sequences.Length);
+        if (!_queue.Writer.TryWrite(request))
         {
-            if (!_queue.Writer.TryWrite(item))
-            {
-                break;
-            }
-            written++;
-        }
-        // Counted only once queued: the thread takes each queued item off the gauge exactly once.
-        _metrics.AddQueueDepth(_model, written);
-        if (written < pending.Length)
-        {
-            foreach (var item in pending)
-            {
-                item.Completion.TrySetCanceled(CancellationToken.None);
-            }
-            throw ShuttingDown();
+            _metrics.AddQueueDepth(_model, -request.Sequences.Length);
+            throw _abortReason ?? ShuttingDown();
         }
         float[][] vectors;
         try
         {
-            vectors = await Task.WhenAll(pending.Select(p => p.Completion.Task)).WaitAsync(_abort.Token);
+            vectors = await Task.WhenAll(request.Sequences.Select(p => p.Completion.Task)).WaitAsync(_abort.Token);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw _abortReason ?? ShuttingDown();
         }
-        return new BatchResult(vectors, pending.Max(p => p.QueuedMilliseconds), pending.Max(p => p.ComputeMilliseconds));
+        return new BatchResult(vectors, request.Sequences.Max(p => p.QueuedMilliseconds), request.Sequences.Max(p => p.ComputeMilliseconds));
     }
 
     /// <summary>
@@ -113,27 +103,55 @@ internal sealed class ForwardScheduler : IDisposable
     private void Run()
     {
         var reader = _queue.Reader;
+        var waiting = new List<PendingRequest>();
         var batch = new List<PendingSequence>();
-        var prefixes = new HashSet<SharedPrefix>(ReferenceEqualityComparer.Instance);
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
-            batch.Clear();
-            prefixes.Clear();
-            var tokens = 0L;
-            while (reader.TryPeek(out var next))
+            if (waiting.Count == 0 && !reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                if (next.Completion.Task.IsCompleted || _abort.IsCancellationRequested)
+                return;
+            }
+            while (reader.TryRead(out var arrived))
+            {
+                waiting.Add(arrived);
+            }
+            var tokens = Fill(waiting, batch);
+            if (batch.Count > 0)
+            {
+                Compute(batch, tokens);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> round-robin: one sequence from each waiting request in turn,
+    /// oldest first, while it fits the budget (a pass always takes at least one sequence); drops
+    /// sequences whose request has gone, and requests with nothing left. Returns the pass's tokens.
+    /// </summary>
+    private long Fill(List<PendingRequest> waiting, List<PendingSequence> batch)
+    {
+        batch.Clear();
+        var prefixes = new HashSet<SharedPrefix>(ReferenceEqualityComparer.Instance);
+        var tokens = 0L;
+        var full = new HashSet<PendingRequest>();
+        var added = true;
+        while (added)
+        {
+            added = false;
+            foreach (var request in waiting)
+            {
+                if (full.Contains(request) || !request.SkipFinished(this))
                 {
-                    reader.TryRead(out _);
-                    _metrics.AddQueueDepth(_model, -1);
                     continue;
                 }
+                var next = request.Sequences[request.Next];
                 var cost = BatchPlanner.Cost(next.Sequence, prefixes);
                 if (batch.Count > 0 && tokens + cost > _maxBatchTokens)
                 {
-                    break;
+                    full.Add(request);
+                    continue;
                 }
-                reader.TryRead(out _);
+                request.Next++;
                 _metrics.AddQueueDepth(_model, -1);
                 batch.Add(next);
                 tokens += cost;
@@ -141,12 +159,11 @@ internal sealed class ForwardScheduler : IDisposable
                 {
                     prefixes.Add(prefix);
                 }
-            }
-            if (batch.Count > 0)
-            {
-                Compute(batch, tokens);
+                added = true;
             }
         }
+        waiting.RemoveAll(r => !r.SkipFinished(this));
+        return tokens;
     }
 
     private void Compute(List<PendingSequence> batch, long tokens)
@@ -208,6 +225,25 @@ internal sealed class ForwardScheduler : IDisposable
     }
 
     private sealed record RunningBatch(List<PendingSequence> Items, CancellationTokenSource Cancellation);
+
+    /// <summary>One request's sequences, taken in order; <see cref="Next"/> is the first not yet taken.</summary>
+    private sealed class PendingRequest(PendingSequence[] sequences)
+    {
+        public PendingSequence[] Sequences { get; } = sequences;
+
+        public int Next { get; set; }
+
+        /// <summary>Drops sequences whose request has gone (or all, once aborted); whether one is left to run.</summary>
+        public bool SkipFinished(ForwardScheduler scheduler)
+        {
+            while (Next < Sequences.Length && (Sequences[Next].Completion.Task.IsCompleted || scheduler._abort.IsCancellationRequested))
+            {
+                Next++;
+                scheduler._metrics.AddQueueDepth(scheduler._model, -1);
+            }
+            return Next < Sequences.Length;
+        }
+    }
 
     private sealed class PendingSequence(ModelSequence sequence)
     {

@@ -21,7 +21,7 @@ public sealed partial class Qwen3Model
 
     /// <summary>
     /// As <see cref="Forward(PackedBatch, Span{float})"/>, checking <paramref name="cancellationToken"/>
-    /// before each layer, so that a stopping server need not wait for a whole pass. (A separate name,
+    /// before each layer's every chunk of tokens, so that a stopping server need not wait for a whole pass. (A separate name,
     /// not an overload, so that callers of the plain pass are not asked for a token.)
     /// </summary>
     public void ForwardWithCancellation(PackedBatch batch, Span<float> pooled, CancellationToken cancellationToken)
@@ -94,11 +94,11 @@ public sealed partial class Qwen3Model
 
         for (var l = 0; l < _layers.Length; l++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var layer = _layers[l];
             var lastLayer = l == _layers.Length - 1;
             for (var start = 0; start < tokens; start += chunk)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var rows = Math.Min(chunk, tokens - start);
                 ProjectKeysValuesAndQueries(layer, batch, start, rows, keyValues, lastLayer);
                 if (lastLayer)
