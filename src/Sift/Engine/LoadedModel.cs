@@ -61,10 +61,7 @@ internal sealed class LoadedModel : IDisposable
         var config = Qwen3Config.Load(directory);
         CheckMaxLength(options, config);
         var tokenizer = Tokenizer.Load(directory);
-        if (tokenizer.VocabularySize > config.VocabSize)
-        {
-            throw new CheckpointException($"{directory}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}");
-        }
+        CheckVocabulary(directory, tokenizer, config);
         var model = Qwen3Model.Load(config, SafetensorsCheckpoint.Open(directory), options.Pool ?? WorkerPool.Shared, options.Quantize);
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens);
@@ -78,6 +75,7 @@ internal sealed class LoadedModel : IDisposable
             var config = checkpoint.Config;
             CheckMaxLength(options, config);
             var tokenizer = checkpoint.LoadTokenizer();
+            CheckVocabulary(options.Model, tokenizer, config);
             var labels = checkpoint.ClassifierLabels;
             var model = Qwen3Model.Load(config, checkpoint, options.Pool ?? WorkerPool.Shared, options.Quantize);
             var name = options.Name ?? Path.GetFileNameWithoutExtension(options.Model);
@@ -87,6 +85,15 @@ internal sealed class LoadedModel : IDisposable
         {
             checkpoint.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Every id the tokenizer can produce must have a row in the embedding table (a tokenizer.json beside a GGUF file may differ from its metadata).</summary>
+    private static void CheckVocabulary(string source, Tokenizer tokenizer, Qwen3Config config)
+    {
+        if (tokenizer.VocabularySize > config.VocabSize)
+        {
+            throw new CheckpointException($"{source}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}");
         }
     }
 
