@@ -21,6 +21,9 @@ switch (options.Workload)
     case "attention":
         AttentionBenchmark.Run(options);
         break;
+    case "rope":
+        RopeBenchmark.Run(options);
+        break;
     case "W1" or "W2" or "W3" or "W4" or "W5":
         EngineWorkloads.Run(options);
         break;
