@@ -11,6 +11,9 @@ internal static class TeiRoutes
 {
     public static void Map(WebApplication app)
     {
+        app.MapPost("/", RootAsync).WithName("tei_root")
+            .WithSummary("TEI's default route, where Hugging Face's inference clients post: {query, texts} reranks (TEI shape); anything else embeds as /embed does.")
+            .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
         app.MapPost("/embed", EmbedAsync).WithName("tei_embed")
             .WithSummary("TEI embed: inputs (string or string[]), normalize, truncate, truncation_direction, dimensions, prompt_name (\"query\" or \"document\").")
             .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
@@ -22,9 +25,28 @@ internal static class TeiRoutes
             .Accepts<TeiDecodeRequest>("application/json").Produces<string>();
     }
 
+    /// <summary>POST / as TEI answers it: the route of the loaded model, told apart here by the body since Sift serves both kinds.</summary>
+    private static async Task RootAsync(HttpContext context, ModelRegistry registry, EmbeddingService embeddings, RerankService reranks)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        if (body.TryGet("query", out _) && body.TryGet("texts", out _))
+        {
+            await RerankRoutes.TeiAsync(context, body, registry, reranks);
+        }
+        else
+        {
+            await AnswerEmbedAsync(context, body, registry, embeddings);
+        }
+    }
+
     private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        await AnswerEmbedAsync(context, body, registry, service);
+    }
+
+    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, EmbeddingService service)
+    {
         var model = registry.GetEmbedder(body.OptionalString("model"));
         var promptName = body.OptionalString("prompt_name");
         if (promptName is not (null or "query" or "document"))

@@ -44,6 +44,22 @@ public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task CohereShape_PassagesAsSGLangNamesThem_AreTheDocuments()
+    {
+        var documents = Cases.Select(c => c.Document).ToArray();
+        using var viaDocuments = await PostAsync("/v1/rerank", new { query = Cases[0].Query, documents });
+        using var viaPassages = await PostAsync("/v1/rerank", new { query = Cases[0].Query, passages = documents });
+        Assert.Equal(Results(viaDocuments), Results(viaPassages));
+
+        var bad = await Server.PostJsonAsync("/v1/rerank", new { query = "q", passages = "not a list" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("passages", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+
+        static string Results(JsonDocument json) => json.RootElement.GetProperty("results").GetRawText();
+    }
+
+    [Fact]
     public async Task TeiShape_ReturnsSortedScoresTextsAndRawScores()
     {
         using var json = await PostAsync("/rerank", new { query = Cases[0].Query, texts = Cases.Select(c => c.Document).ToArray(), return_text = true });

@@ -142,6 +142,38 @@ public sealed class TeiRouteTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(2, ok.RootElement.GetArrayLength());
     }
 
+    [Fact]
+    public async Task Root_AnswersAsTeiDoes_EmbeddingsForInputsAndRerankForQueryAndTexts()
+    {
+        using var embedded = await PostAsync("/", new { inputs = new[] { "a", "b" } });
+        using var viaEmbed = await PostAsync("/embed", new { inputs = new[] { "a", "b" } });
+        Assert.Equal(viaEmbed.RootElement.GetRawText(), embedded.RootElement.GetRawText());
+        using var reranked = await PostAsync("/", new { query = "q", texts = new[] { "x", "y" }, raw_scores = true });
+        using var viaRerank = await PostAsync("/rerank", new { query = "q", texts = new[] { "x", "y" }, raw_scores = true });
+        Assert.Equal(viaRerank.RootElement.GetRawText(), reranked.RootElement.GetRawText());
+
+        var bad = await Server.PostRawAsync("/", """{"inputs": 5}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("Validation", error.RootElement.GetProperty("error_type").GetString());
+    }
+
+    [Fact]
+    public async Task HuggingFaceInferenceClient_PointedAtTheServer_GetsTheEmbeddings()
+    {
+        Support.NodeClients.Require("@huggingface/inference");
+        var cases = ReferenceCases.Embedding.Value.Skip(3).Take(2).ToArray();
+        var lines = (await Support.NodeClients.RunAsync("hf-inference.mjs", [Server.Address.ToString().TrimEnd('/'), .. cases.Select(c => c.Text)]))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // One line per text (a vector), then one for both (a list of vectors).
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var vector = JsonSerializer.Deserialize<float[][]>(lines[i])!.Single();
+            Assert.True(vector.Select((v, k) => Math.Abs(v - cases[i].Embedding[k])).Max() < 1e-4);
+        }
+        Assert.Equal(cases.Length, JsonSerializer.Deserialize<float[][]>(lines[^1])!.Length);
+    }
+
     private Task<JsonDocument> PostAsync(string path, object body) => PostAsync(Server, path, body);
 
     private static async Task<JsonDocument> PostAsync(TestServer server, string path, object body)
