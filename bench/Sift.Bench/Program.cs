@@ -21,10 +21,13 @@ switch (options.Workload)
     case "attention":
         AttentionBenchmark.Run(options);
         break;
+    case "soak":
+        await SoakBenchmark.RunAsync(options);
+        break;
     case "rope":
         RopeBenchmark.Run(options);
         break;
-    case "W1" or "W2" or "W3" or "W4" or "W5":
+    case "W1" or "W2" or "W3" or "W4" or "W5" or "R1":
         EngineWorkloads.Run(options);
         break;
     default:
