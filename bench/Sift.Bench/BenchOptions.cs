@@ -12,6 +12,7 @@ internal sealed record BenchOptions
     public int Rounds { get; init; } = 5;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int MaxBatchTokens { get; init; } = 8192;
+    public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -39,6 +40,7 @@ internal sealed record BenchOptions
             Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 1,
             MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
+            MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }
 }

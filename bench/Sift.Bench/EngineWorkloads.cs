@@ -142,7 +142,7 @@ internal static class EngineWorkloads
             ["documents"] = documents.Length,
             ["rss_before_mb"] = rssBefore,
             ["peak_during_rerank_mb"] = peak,
-            ["activation_mb"] = reranker.Model.ActivationBytes / 1048576,
+            ["activation_mb"] = reranker.Model.WorkspaceBytes / 1048576,
             ["scores_equal_unshared_bitwise"] = identical,
         });
     }

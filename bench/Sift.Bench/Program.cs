@@ -15,6 +15,9 @@ switch (options.Workload)
     case "server":
         await ServerLoadBenchmark.RunAsync(options);
         break;
+    case "memory":
+        await MemoryBudgetBenchmark.RunAsync(options);
+        break;
     case "load":
         LoadBenchmark.Run(options);
         break;
@@ -26,6 +29,9 @@ switch (options.Workload)
         break;
     case "rope":
         RopeBenchmark.Run(options);
+        break;
+    case "vector" or "pgvector" or "search":
+        await RetrievalBenchmarks.RunAsync(options, args);
         break;
     case "W1" or "W2" or "W3" or "W4" or "W5" or "R1":
         EngineWorkloads.Run(options);

@@ -131,7 +131,8 @@ internal static class ServerLoadBenchmark
     }
 
     /// <summary>A random-weight model directory at a real shape (bf16 safetensors, the fixture's tokenizer).</summary>
-    private static string WriteRandomModel(string shape, string tokenizerDirectory)
+    /// <summary>Writes a random-weight model of a real shape (bf16 safetensors, the real tokenizer) to a temporary directory.</summary>
+    internal static string WriteRandomModel(string shape, string tokenizerDirectory)
     {
         var config = ModelShapes.Get(shape);
         var directory = Directory.CreateTempSubdirectory("sift-bench-model-").FullName;

@@ -17,7 +17,8 @@ namespace Sift.Bench;
 internal static class SoakBenchmark
 {
     private const int MaxConcurrentRequests = 64;
-    private const int MaxOutstanding = 4096;
+    /// <summary>Requests the client keeps open at most (one connection each): beyond, an arrival is counted as dropped by the client, so the client never queues.</summary>
+    private const int MaxOutstanding = 1024;
 
     public static async Task RunAsync(BenchOptions options)
     {
@@ -43,7 +44,7 @@ internal static class SoakBenchmark
         server.BeginOutputReadLine();
         try
         {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = await listening.Task, Timeout = TimeSpan.FromMinutes(2) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MaxOutstanding }) { BaseAddress = await listening.Task, Timeout = TimeSpan.FromMinutes(2) };
             while (!(await http.GetAsync("/ready")).IsSuccessStatusCode)
             {
                 await Task.Delay(100);
@@ -61,42 +62,43 @@ internal static class SoakBenchmark
 
             var outstanding = 0;
             var minutes = Math.Max(1, options.Rounds);
+            // Statistics by the minute a request was sent in; a minute is reported once the next has begun
+            // and its requests are answered (each answer is bounded by the client's timeout).
+            var statuses = Enumerable.Range(0, minutes + 1).Select(_ => new ConcurrentDictionary<string, int>()).ToArray();
+            var accepted = Enumerable.Range(0, minutes + 1).Select(_ => new ConcurrentBag<double>()).ToArray();
+            var pending = Enumerable.Range(0, minutes + 1).Select(_ => new List<Task>()).ToArray();
             var clock = Stopwatch.StartNew();
-            for (var minute = 1; minute <= minutes; minute++)
+            var sent = 0L;
+            var reported = 0;
+            while (clock.Elapsed < TimeSpan.FromMinutes(minutes))
             {
-                var statuses = new ConcurrentDictionary<string, int>();
-                var accepted = new ConcurrentBag<double>();
-                var tasks = new List<Task>();
-                var end = TimeSpan.FromMinutes(minute);
-                var sent = 0;
-                while (clock.Elapsed < end)
+                // Open loop: arrivals follow the clock, not the answers.
+                var minute = (int)clock.Elapsed.TotalMinutes;
+                for (var due = (long)(clock.Elapsed.TotalSeconds * rate); sent < due; sent++)
                 {
-                    // Open loop: arrivals follow the clock, not the answers.
-                    var due = (long)((clock.Elapsed.TotalSeconds - (minute - 1) * 60) * rate);
-                    for (; sent < due; sent++)
+                    if (Volatile.Read(ref outstanding) >= MaxOutstanding)
                     {
-                        if (Volatile.Read(ref outstanding) >= MaxOutstanding)
-                        {
-                            statuses.AddOrUpdate("client_dropped", 1, (_, n) => n + 1);
-                            continue;
-                        }
-                        var bad = random.Next(5) == 0;
-                        var (path, body) = bad ? invalid[random.Next(invalid.Length)] : valid[random.Next(valid.Length)];
-                        Interlocked.Increment(ref outstanding);
-                        tasks.Add(SendAsync(http, path, body, bad, statuses, accepted).ContinueWith(_ => Interlocked.Decrement(ref outstanding), TaskScheduler.Default));
+                        statuses[minute].AddOrUpdate("client_dropped", 1, (_, n) => n + 1);
+                        continue;
                     }
-                    await Task.Delay(5);
+                    var bad = random.Next(5) == 0;
+                    var (path, body) = bad ? invalid[random.Next(invalid.Length)] : valid[random.Next(valid.Length)];
+                    Interlocked.Increment(ref outstanding);
+                    pending[minute].Add(SendAsync(http, path, body, bad, statuses[minute], accepted[minute])
+                        .ContinueWith(_ => Interlocked.Decrement(ref outstanding), TaskScheduler.Default));
                 }
-                await Task.WhenAll(tasks);
-                var latencies = accepted.Order().ToList();
-                Console.WriteLine(JsonSerializer.Serialize(new
+                if (minute > reported && pending[reported].TrueForAll(t => t.IsCompleted))
                 {
-                    workload = "soak", minute, sent,
-                    statuses = statuses.OrderBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value),
-                    accepted_p50_ms = latencies.Count == 0 ? 0 : Math.Round(latencies[latencies.Count / 2], 1),
-                    accepted_p99_ms = latencies.Count == 0 ? 0 : Math.Round(latencies[(int)(latencies.Count * 0.99)], 1),
-                    server_rss_mb = ServerRss(server.Id),
-                }));
+                    Report(reported, statuses[reported], accepted[reported], ServerRss(server.Id));
+                    pending[reported].Clear();
+                    reported++;
+                }
+                await Task.Delay(5);
+            }
+            for (; reported < minutes; reported++)
+            {
+                await Task.WhenAll(pending[reported]);
+                Report(reported, statuses[reported], accepted[reported], ServerRss(server.Id));
             }
             var ok = await http.PostAsJsonAsync("/v1/embeddings", new { input = "still serving" });
             Console.WriteLine(JsonSerializer.Serialize(new { workload = "soak", phase = "after", status = (int)ok.StatusCode, server_rss_mb = ServerRss(server.Id) }));
@@ -106,6 +108,19 @@ internal static class SoakBenchmark
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
+    }
+
+    private static void Report(int minute, ConcurrentDictionary<string, int> statuses, ConcurrentBag<double> accepted, long rss)
+    {
+        var latencies = accepted.Order().ToList();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            workload = "soak", minute = minute + 1,
+            statuses = statuses.OrderBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value),
+            accepted_p50_ms = latencies.Count == 0 ? 0 : Math.Round(latencies[latencies.Count / 2], 1),
+            accepted_p99_ms = latencies.Count == 0 ? 0 : Math.Round(latencies[(int)(latencies.Count * 0.99)], 1),
+            server_rss_mb = rss,
+        }));
     }
 
     private static async Task<int> ClosedLoopAsync(HttpClient http, (string Path, string Body)[] bodies, TimeSpan duration)

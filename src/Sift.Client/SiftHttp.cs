@@ -21,23 +21,33 @@ internal sealed class SiftHttp : IDisposable
 
     public Uri Endpoint => _options.Endpoint;
 
-    public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken)
+    public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Post, path, writeBody, notFoundIsNull: false, cancellationToken))!;
+
+    /// <summary>Sends a request; with <paramref name="notFoundIsNull"/>, a 404 answers null instead of throwing.</summary>
+    public async Task<JsonDocument?> SendAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? writeBody, bool notFoundIsNull,
+        CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(body))
+        using var request = new HttpRequestMessage(method, Resolve(path));
+        if (writeBody is not null)
         {
-            writeBody(writer);
+            using var body = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(body))
+            {
+                writeBody(writer);
+            }
+            request.Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(path))
-        {
-            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
         if (_options.ApiKey is { } key)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
         using var response = await _http.SendAsync(request, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (notFoundIsNull && response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
         if (!response.IsSuccessStatusCode)
         {
             throw Failure((int)response.StatusCode, text);

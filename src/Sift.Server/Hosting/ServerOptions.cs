@@ -44,6 +44,18 @@ public sealed record ServerOptions
     /// <summary>Keep weights as int8 (Q8_0) instead of their stored format.</summary>
     public WeightFormat? Quantize { get; init; }
 
+    /// <summary>
+    /// A memory budget in bytes for the whole process: the server sizes the tokens per forward
+    /// pass, the longest input and the requests in flight to fit it (see <see cref="MemoryPlan"/>). Null: no budget.
+    /// </summary>
+    public long? MaxMemory { get; init; }
+
     /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where collections live: a data directory (the embedded store), or a postgres:// URL or Host=... connection string.</summary>
+    public string Data { get; init; } = Sift.Retrieval.Stores.RetrievalStores.DefaultDirectory;
+
+    /// <summary>The largest the embedded database may grow (writes beyond get 503); null: the disk's size.</summary>
+    public long? DataMaxSize { get; init; }
 }

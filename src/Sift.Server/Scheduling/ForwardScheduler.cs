@@ -46,7 +46,8 @@ internal sealed class ForwardScheduler : IDisposable
     /// <exception cref="ApiException">503 when the server stopped taking work or its drain expired.</exception>
     public async Task<BatchResult> SubmitAsync(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken)
     {
-        var request = new PendingRequest(sequences.Select(s => new PendingSequence(s)).ToArray());
+        var scheduled = new ScheduledRequest();
+        var request = new PendingRequest(sequences.Select(s => new PendingSequence(s, scheduled)).ToArray());
         using var registration = cancellationToken.Register(() =>
         {
             foreach (var item in request.Sequences)
@@ -171,8 +172,14 @@ internal sealed class ForwardScheduler : IDisposable
         var clock = Stopwatch.StartNew();
         foreach (var item in batch)
         {
-            item.QueuedMilliseconds = Stopwatch.GetElapsedTime(item.Enqueued).TotalMilliseconds;
+            item.QueuedMilliseconds = Stopwatch.GetElapsedTime(item.Request.Enqueued).TotalMilliseconds;
         }
+        var requests = batch.Select(p => p.Request).Distinct().ToArray();
+        foreach (var request in requests)
+        {
+            _metrics.RecordQueueWait(_model, Stopwatch.GetElapsedTime(request.Enqueued).TotalSeconds);
+        }
+        using var spans = ComputeSpans.Start(_model, requests, batch.Count, (int)Math.Min(tokens, int.MaxValue));
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         lock (_runningLock)
         {
@@ -182,6 +189,7 @@ internal sealed class ForwardScheduler : IDisposable
         {
             var hidden = _run(batch.Select(p => p.Sequence).ToArray(), cancellation.Token);
             _metrics.RecordBatch(_model, batch.Count, (int)Math.Min(tokens, int.MaxValue));
+            _metrics.RecordCompute(_model, clock.Elapsed.TotalSeconds);
             var elapsed = clock.Elapsed.TotalMilliseconds;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -189,8 +197,9 @@ internal sealed class ForwardScheduler : IDisposable
                 batch[i].Completion.TrySetResult(hidden[i]);
             }
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
         {
+            spans?.Fail(e);
             foreach (var item in batch)
             {
                 item.Completion.TrySetException(_abortReason ?? ShuttingDown());
@@ -198,6 +207,7 @@ internal sealed class ForwardScheduler : IDisposable
         }
         catch (Exception e)
         {
+            spans?.Fail(e);
             foreach (var item in batch)
             {
                 item.Completion.TrySetException(e);
@@ -245,13 +255,14 @@ internal sealed class ForwardScheduler : IDisposable
         }
     }
 
-    private sealed class PendingSequence(ModelSequence sequence)
+    private sealed class PendingSequence(ModelSequence sequence, ScheduledRequest request)
     {
         public ModelSequence Sequence { get; } = sequence;
 
-        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The request's queue time and span, shared by its sequences.</summary>
+        public ScheduledRequest Request { get; } = request;
 
-        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public double QueuedMilliseconds { get; set; }
 

@@ -67,7 +67,7 @@ public static class BatchPlanner
     /// <summary>
     /// The tokens a forward pass over <paramref name="batch"/> holds and computes: each sequence's
     /// own tokens, plus each distinct shared prefix once. This is the quantity the token budget
-    /// bounds; <see cref="Qwen3.Qwen3Model.ForwardBytes"/> turns it into bytes.
+    /// bounds; <see cref="Qwen3.WorkspaceSize.For"/> turns it into bytes.
     /// </summary>
     public static long BatchTokens(IEnumerable<ModelSequence> batch)
     {

@@ -2,6 +2,7 @@ using Sift.Checkpoints;
 using Sift.Checkpoints.Gguf;
 using Sift.Kernels;
 using Sift.Qwen3;
+using Sift.Telemetry;
 using Sift.Tokenization;
 
 namespace Sift.Engine;
@@ -159,7 +160,14 @@ internal sealed class LoadedModel : IDisposable
         }
         var hidden = Model.Config.HiddenSize;
         var pooled = new float[packed.Count * hidden];
-        Model.ForwardWithCancellation(PackedBatch.Create(packed, continues), pooled, cancellationToken);
+        using (SiftTelemetry.ActivitySource.StartActivity("sift.forward")?
+            .SetTag("sift.model", Name)
+            .SetTag("sift.batch.sequences", batch.Count)
+            .SetTag("sift.batch.tokens", BatchPlanner.BatchTokens(batch))
+            .SetTag("sift.prefix.tokens", prefixRow.Keys.Sum(p => p.Length)))
+        {
+            Model.ForwardWithCancellation(PackedBatch.Create(packed, continues), pooled, cancellationToken);
+        }
         return rows.Select(row => pooled.AsSpan(row * hidden, hidden).ToArray()).ToArray();
     }
 

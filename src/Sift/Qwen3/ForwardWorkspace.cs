@@ -32,49 +32,24 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>Attention descriptors of one chunk.</summary>
     public AttentionSequence[] Sequences { get; private set; } = [];
 
-    /// <summary>Bytes held by the buffers now.</summary>
-    public long ReservedBytes => (Residual.Capacity + KeyValues.Capacity + Normalized.Capacity + Qkv.Capacity + Attended.Capacity + Activated.Capacity
-        + LastQueries.Capacity) * sizeof(float) + (long)Sequences.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<AttentionSequence>();
+    /// <summary>Bytes the buffers hold now (they only grow).</summary>
+    public long Bytes => sizeof(float) * (Residual.Capacity + KeyValues.Capacity + Normalized.Capacity + Qkv.Capacity + Attended.Capacity
+        + Activated.Capacity + LastQueries.Capacity);
 
-    public void Reserve(Qwen3Config config, int tokens, int chunk, int sequences)
+    public void Reserve(Qwen3Config config, int tokens, int chunk, long keyValueRows, int sequences)
     {
-        var sizes = new Sizes(config, tokens, chunk, sequences);
-        Residual.EnsureCapacity(sizes.Residual);
-        KeyValues.EnsureCapacity(sizes.KeyValues);
-        Normalized.EnsureCapacity(sizes.Normalized);
-        Qkv.EnsureCapacity(sizes.Qkv);
-        Attended.EnsureCapacity(sizes.Attended);
-        Activated.EnsureCapacity(sizes.Activated);
-        LastQueries.EnsureCapacity(sizes.LastQueries);
+        var size = WorkspaceSize.For(config, tokens, chunk, keyValueRows, sequences);
+        Residual.EnsureCapacity(size.Residual);
+        KeyValues.EnsureCapacity(size.KeyValues);
+        Normalized.EnsureCapacity(size.Normalized);
+        Qkv.EnsureCapacity(size.Qkv);
+        Attended.EnsureCapacity(size.Attended);
+        Activated.EnsureCapacity(size.Activated);
+        LastQueries.EnsureCapacity(size.LastQueries);
         if (Sequences.Length < sequences)
         {
             Sequences = new AttentionSequence[sequences];
         }
-    }
-
-    /// <summary>Bytes <see cref="Reserve"/> allocates for a batch of this shape.</summary>
-    public static long Bytes(Qwen3Config config, int tokens, int chunk, int sequences)
-    {
-        var sizes = new Sizes(config, tokens, chunk, sequences);
-        var floats = sizes.Residual + sizes.KeyValues + sizes.Normalized + sizes.Qkv + sizes.Attended + sizes.Activated + sizes.LastQueries;
-        return floats * sizeof(float) + (long)sequences * System.Runtime.CompilerServices.Unsafe.SizeOf<AttentionSequence>();
-    }
-
-    /// <summary>Floats of each buffer for a batch of <c>tokens</c> tokens in <c>sequences</c> sequences, run <c>chunk</c> tokens at a time.</summary>
-    private readonly struct Sizes(Qwen3Config config, int tokens, int chunk, int sequences)
-    {
-        private readonly AttentionLayout _layout = new(config.HeadCount, config.KeyValueHeadCount, config.HeadDim);
-
-        /// <summary>Chunk buffers also hold the last layer's one row per sequence.</summary>
-        private long Rows => Math.Max(chunk, sequences);
-
-        public long Residual => (long)tokens * config.HiddenSize;
-        public long KeyValues => (long)tokens * 2 * _layout.KeyValueWidth;
-        public long Normalized => Rows * config.HiddenSize;
-        public long Qkv => (long)chunk * _layout.QkvWidth;
-        public long Attended => Rows * _layout.QueryWidth;
-        public long Activated => Rows * config.IntermediateSize;
-        public long LastQueries => (long)sequences * _layout.QueryWidth;
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ public sealed partial class Qwen3Model
     /// full speed (it does from 256 rows), small enough that a 32k-token input needs only the
     /// residual stream and the keys/values at full length.
     /// </summary>
-    private const int ChunkTokens = 2048;
+    internal const int ChunkTokens = 2048;
 
     /// <summary>
     /// Runs the decoder over a packed batch and writes, for each sequence, the final-normalized
@@ -42,14 +42,6 @@ public sealed partial class Qwen3Model
         }
     }
 
-    /// <summary>
-    /// Bytes of activations a forward pass over <paramref name="tokens"/> tokens in
-    /// <paramref name="sequences"/> sequences holds (shared prefixes are tokens of the batch,
-    /// counted once): what <see cref="Forward(PackedBatch, Span{float})"/> allocates beyond the weights, for sizing the token
-    /// budget from a memory limit. The buffers grow to the largest batch seen and are reused.
-    /// </summary>
-    public static long ForwardBytes(Qwen3Config config, int tokens, int sequences) => ForwardWorkspace.Bytes(config, tokens, ChunkOf(tokens), sequences);
-
     private static int ChunkOf(int tokens) => Math.Min(tokens, ChunkTokens);
 
     private void Validate(PackedBatch batch)
@@ -80,7 +72,8 @@ public sealed partial class Qwen3Model
         var h = Config.HiddenSize;
         var layout = Layout;
         var chunk = ChunkOf(tokens);
-        _workspace.Reserve(Config, tokens, chunk, sequences);
+        // Key/value rows: one per token of the batch (a shared prefix is tokens of the batch, held once).
+        _workspace.Reserve(Config, tokens, chunk, tokens, sequences);
         var x = _workspace.Residual.AsSpan(tokens * h);
         // Every token's keys and values once, at the token's own row: a shared prefix is read in place.
         var keyValues = _workspace.KeyValues.AsSpan(tokens * 2 * layout.KeyValueWidth);

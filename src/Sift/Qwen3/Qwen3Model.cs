@@ -50,8 +50,8 @@ public sealed partial class Qwen3Model : IDisposable
     /// <summary>Bytes of the memory-mapped embedding table.</summary>
     public long EmbeddingBytes => _embedding.ByteLength;
 
-    /// <summary>Bytes of activation buffers held now: they grow to the largest pass seen (<see cref="ForwardBytes"/>) and are reused.</summary>
-    public long ActivationBytes => _workspace.ReservedBytes;
+    /// <summary>Bytes the forward pass's activation buffers hold now (grown to the largest pass so far, <see cref="WorkspaceSize"/>).</summary>
+    internal long WorkspaceBytes => _workspace.Bytes;
 
     /// <summary>How long loading and packing took.</summary>
     public TimeSpan LoadTime { get; }

@@ -11,7 +11,8 @@ public sealed class ModelRegistryTests
     public void StopDuringLoad_TheModelLoadedAfterwardsIsNeverServedAndIsFreed()
     {
         // SIGTERM while loading: the host disposes the registry, then the load finishes.
-        var registry = new ModelRegistry(new ServerOptions { Model = Fixtures.EmbeddingModel }, new ServerMetrics(), NullLogger<ModelRegistry>.Instance);
+        using var telemetry = new Sift.Telemetry.SiftTelemetry();
+        var registry = new ModelRegistry(new ServerOptions { Model = Fixtures.EmbeddingModel }, new ServerMetrics(telemetry), NullLogger<ModelRegistry>.Instance);
         registry.Dispose();
 
         registry.Load();

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Sift.Tests.Server;
 
@@ -20,7 +19,7 @@ public sealed class ServerConcurrencyTests
         {
             alone.Add(await EmbedAsync(server, request));
         }
-        var before = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
+        var before = BatchCount(await PrometheusText.ScrapeAsync(server.Http));
 
         using var start = new ManualResetEventSlim();
         var clients = requests.Select(request => Task.Run(async () =>
@@ -39,7 +38,7 @@ public sealed class ServerConcurrencyTests
                 Assert.Equal(alone[i][j], concurrent[i][j]);
             }
         }
-        var after = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
+        var after = BatchCount(await PrometheusText.ScrapeAsync(server.Http));
         // Batching across requests: fewer forward passes than requests (fewer than sequences would hold within each request alone).
         Assert.True(after - before < requests.Length, $"{after - before} forward passes for {requests.Length} requests");
     }
@@ -58,7 +57,7 @@ public sealed class ServerConcurrencyTests
         {
             alone.Add(await RawScoresAsync(server, query, documents));
         }
-        var before = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken), TestServer.RerankerName);
+        var before = BatchCount(await PrometheusText.ScrapeAsync(server.Http), TestServer.RerankerName);
 
         using var start = new ManualResetEventSlim();
         var clients = requests.Select(request => Task.Run(async () =>
@@ -73,7 +72,7 @@ public sealed class ServerConcurrencyTests
         {
             Assert.Equal(alone[i], concurrent[i]);
         }
-        var after = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken), TestServer.RerankerName);
+        var after = BatchCount(await PrometheusText.ScrapeAsync(server.Http), TestServer.RerankerName);
         Assert.True(after - before < requests.Length, $"{after - before} forward passes for {requests.Length} rerank requests");
     }
 
@@ -82,38 +81,39 @@ public sealed class ServerConcurrencyTests
     {
         await using var server = await TestServer.StartAsync(new Sift.Server.Hosting.ServerOptions { MaxBatchTokens = 4096 });
         var longText = string.Join(' ', Enumerable.Repeat("token", 2_000));
-        var tokensBefore = TokensProcessed(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
+        var tokensBefore = TokensProcessed(await PrometheusText.ScrapeAsync(server.Http));
         using (var cancel = new CancellationTokenSource())
         {
             // 16 inputs of 2,001 tokens: 8 passes of 4,096 tokens. Cancel once the server holds them.
             var request = server.Http.PostAsJsonAsync("/v1/embeddings", new { input = Enumerable.Repeat(longText, 16).ToArray() }, cancel.Token);
-            await WaitForMetricAsync(server, "sift_queue_depth\\{model=\"qwen3-tiny-embedding\"\\} [1-9]");
+            await WaitForMetricsAsync(server, metrics => QueueDepth(metrics) > 0);
             cancel.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
         }
-        await WaitForMetricAsync(server, "sift_queue_depth\\{model=\"qwen3-tiny-embedding\"\\} 0\n");
+        await WaitForMetricsAsync(server, metrics => QueueDepth(metrics) == 0);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await server.PostRawAsync("/v1/embeddings", """{"input": "after"}""")).StatusCode);
         // Passes taken before the cancellation ran; the rest of the 32,016 tokens never did.
-        var processed = TokensProcessed(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken)) - tokensBefore;
+        var processed = TokensProcessed(await PrometheusText.ScrapeAsync(server.Http)) - tokensBefore;
         Assert.True(processed < 16 * 2_001, $"{processed} tokens processed for a cancelled request of {16 * 2_001}");
     }
 
-    /// <summary>Polls /metrics until a line matches (the server's own state; the test has no other way to see it).</summary>
-    private static async Task WaitForMetricAsync(TestServer server, string pattern)
+    /// <summary>Polls /metrics until <paramref name="condition"/> holds (the server's own state; the test has no other way to see it).</summary>
+    private static async Task WaitForMetricsAsync(TestServer server, Func<PrometheusText, bool> condition)
     {
         for (var attempt = 0; attempt < 3000; attempt++)
         {
-            if (Regex.IsMatch(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken), pattern))
+            if (condition(await PrometheusText.ScrapeAsync(server.Http)))
             {
                 return;
             }
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
-        throw new TimeoutException($"no metric matched {pattern}");
+        throw new TimeoutException("the metrics never reached the expected state");
     }
 
-    private static long TokensProcessed(string metrics) =>
-        Regex.Match(metrics, "sift_tokens_processed_total\\{model=\"qwen3-tiny-embedding\"\\} (\\d+)") is { Success: true } match ? long.Parse(match.Groups[1].Value) : 0;
+    private static double QueueDepth(PrometheusText metrics) => metrics.Sum("sift_queue_depth", $"model={TestServer.EmbeddingName}");
+
+    private static double TokensProcessed(PrometheusText metrics) => metrics.Sum("sift_tokens_processed_total", $"model={TestServer.EmbeddingName}");
 
     private static async Task<double[]> RawScoresAsync(TestServer server, string query, string[] documents)
     {
@@ -134,6 +134,5 @@ public sealed class ServerConcurrencyTests
             .Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
     }
 
-    private static long BatchCount(string metrics, string model = TestServer.EmbeddingName) =>
-        Regex.Match(metrics, $"sift_batch_size_count\\{{model=\"{model}\"\\}} (\\d+)") is { Success: true } match ? long.Parse(match.Groups[1].Value) : 0;
+    private static double BatchCount(PrometheusText metrics, string model = TestServer.EmbeddingName) => metrics.Sum("sift_batches_total", $"model={model}");
 }
