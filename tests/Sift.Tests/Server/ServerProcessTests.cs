@@ -70,43 +70,50 @@ public sealed class ServerProcessTests
     public async Task Sigterm_UnderLoad_AnswersEveryRequestAndExitsWithinTheDrainTimeout()
     {
         const int drainSeconds = 4;
-        await using var server = await ServeProcess.StartAsync("--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel,
-            "--drain-timeout", drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(5) };
-        await server.WaitReadyAsync();
-
-        // Far more work than the drain allows: long embeddings and a long-query rerank, from concurrent clients.
-        var longText = string.Join(' ', Enumerable.Repeat("word", 6_000));
-        var requests = Enumerable.Range(0, 12).Select(i => i % 3 == 2
-            ? http.PostAsJsonAsync("/v1/rerank", new { query = longText, documents = Enumerable.Range(0, 64).Select(d => $"document {d}").ToArray() })
-            : http.PostAsJsonAsync("/v1/embeddings", new { input = Enumerable.Repeat(longText + $" {i}", 4).ToArray() })).ToArray();
-        // SIGTERM once work is queued (the gauge counts sequences waiting for a pass).
-        for (var i = 0; i < 600 && (await PrometheusText.ScrapeAsync(http)).Sum("sift_queue_depth") == 0; i++)
+        var data = Directory.CreateTempSubdirectory("sift-drain-");
+        try
         {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        server.Terminate();
+            await using var server = SiftProcess.Start(["serve", "--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel, "--port", "0",
+                "--host", "127.0.0.1", "--data", data.FullName, "--drain-timeout", drainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var http = await server.WaitReadyAsync();
 
-        var responses = await Task.WhenAll(requests);
-        await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var exitSeconds = clock.Elapsed.TotalSeconds;
-
-        Assert.Equal(0, server.ExitCode);
-        // Exits about when the drain timeout expires; before, it ran every queued pass first (minutes here).
-        Assert.True(exitSeconds < drainSeconds + 8, $"exited {exitSeconds:F1} s after SIGTERM with a {drainSeconds} s drain timeout");
-        var statuses = responses.Select(r => (int)r.StatusCode).ToArray();
-        Assert.All(statuses, status => Assert.True(status is 200 or 503, $"status {status}"));
-        Assert.Contains(503, statuses);
-        foreach (var response in responses)
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            // Far more work than the drain allows: long embeddings and a long-query rerank, from concurrent clients.
+            var longText = string.Join(' ', Enumerable.Repeat("word", 6_000));
+            var requests = Enumerable.Range(0, 12).Select(i => i % 3 == 2
+                ? http.PostAsJsonAsync("/v1/rerank", new { query = longText, documents = Enumerable.Range(0, 64).Select(d => $"document {d}").ToArray() })
+                : http.PostAsJsonAsync("/v1/embeddings", new { input = Enumerable.Repeat(longText + $" {i}", 4).ToArray() })).ToArray();
+            // SIGTERM once work is queued (the gauge counts sequences waiting for a pass).
+            for (var i = 0; i < 600 && (await PrometheusText.ScrapeAsync(http)).Sum("sift_queue_depth") == 0; i++)
             {
-                Assert.Equal("shutting_down", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+                await Task.Delay(20, TestContext.Current.CancellationToken);
             }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var exit = server.TerminateAsync();
+
+            var responses = await Task.WhenAll(requests);
+            var exitCode = await exit;
+            var exitSeconds = clock.Elapsed.TotalSeconds;
+
+            Assert.Equal(0, exitCode);
+            // Exits about when the drain timeout expires; before, it ran every queued pass first (minutes here).
+            Assert.True(exitSeconds < drainSeconds + 8, $"exited {exitSeconds:F1} s after SIGTERM with a {drainSeconds} s drain timeout");
+            var statuses = responses.Select(r => (int)r.StatusCode).ToArray();
+            Assert.All(statuses, status => Assert.True(status is 200 or 503, $"status {status}"));
+            Assert.Contains(503, statuses);
+            foreach (var response in responses)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    Assert.Equal("shutting_down", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+                }
+            }
+            Assert.Contains("the drain timeout expired", server.Output);
         }
-        Assert.Contains("the drain timeout expired", server.Output);
+        finally
+        {
+            data.Delete(recursive: true);
+        }
     }
 
     [Fact]
