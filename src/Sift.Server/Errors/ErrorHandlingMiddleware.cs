@@ -74,7 +74,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
     }
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "{Model} produced NaN or infinity for input {Input} on {Path}: {Explanation}")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "{Model} produced NaN or infinity for input {Input} on {Path}: {Explanation}")]
     private static partial void LogNonFinite(ILogger logger, string model, int input, string path, string explanation);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "unexpected failure on {Path}")]

@@ -273,7 +273,7 @@ internal sealed partial class ModelRegistry : IDisposable
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
     private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "the drain timeout expired: requests still waiting for a model are answered 503")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "the drain timeout expired: requests still waiting for a model are answered 503")]
     private static partial void LogDrainExpired(ILogger logger);
 }
 
