@@ -95,8 +95,10 @@ public sealed class ServerProcessTests
             var exitSeconds = clock.Elapsed.TotalSeconds;
 
             Assert.Equal(0, exitCode);
-            // Exits about when the drain timeout expires; before, it ran every queued pass first (minutes here).
-            Assert.True(exitSeconds < drainSeconds + 8, $"exited {exitSeconds:F1} s after SIGTERM with a {drainSeconds} s drain timeout");
+            // Exits about when the drain timeout expires (measured alone: 4.3 s); the margin is for a CI
+            // machine running every test at once. Before, queued passes all ran first and Kestrel reset
+            // the connections still open at the timeout (the 503 checks below fail on that).
+            Assert.True(exitSeconds < drainSeconds + 26, $"exited {exitSeconds:F1} s after SIGTERM with a {drainSeconds} s drain timeout:\n{server.Output[^Math.Min(4000, server.Output.Length)..]}");
             var statuses = responses.Select(r => (int)r.StatusCode).ToArray();
             Assert.All(statuses, status => Assert.True(status is 200 or 503, $"status {status}"));
             Assert.Contains(503, statuses);
