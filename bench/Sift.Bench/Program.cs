@@ -21,6 +21,9 @@ switch (options.Workload)
     case "load":
         LoadBenchmark.Run(options);
         break;
+    case "cache":
+        await CacheBenchmark.RunAsync(options);
+        break;
     case "attention":
         AttentionBenchmark.Run(options);
         break;

@@ -124,7 +124,7 @@ internal static class ServerLoadBenchmark
         return (clock.Elapsed.TotalSeconds, latencies, tokens);
     }
 
-    private static double Percentile(List<double> values, double fraction)
+    internal static double Percentile(List<double> values, double fraction)
     {
         var sorted = values.Order().ToArray();
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(fraction * sorted.Length) - 1)];

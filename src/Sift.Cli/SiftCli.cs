@@ -26,6 +26,7 @@ internal static class SiftCli
             ServeCommand.Create(streams),
             ConvertCommand.Create(streams),
             DownloadCommand.Create(streams),
+            LowConfidenceCommand.Create(streams),
             IndexCommand.Create(streams),
             SearchCommand.Create(streams),
             ProbeCommand.Create(streams),

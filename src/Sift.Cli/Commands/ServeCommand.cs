@@ -43,8 +43,10 @@ internal static class ServeCommand
             "Memory budget for the whole process: a size (8GB, 1500MB) or a fraction of the machine's memory (0.8); "
             + "--max-batch-tokens, the longest input and the requests in flight are sized to fit it (default: no budget).", null);
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
+        var playground = settings.Option("--playground", "Serve the web playground at / and /ui (true or false).", defaults.Playground);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
+        var resilience = new ResilienceFlags(settings);
         var data = settings.Option("--data", "Where collections live: a directory (embedded SQLite + HNSW) or a postgres:// URL / Host=... connection string.",
             defaults.Data);
         var dataMaxSize = settings.Option<string?>("--data-max-size", "Largest the embedded database may grow (e.g. 10GB); writes beyond get 503.", null);
@@ -52,8 +54,12 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize,
+            payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize, playground,
         };
+        foreach (var option in resilience.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, cancellationToken) =>
         {
             var (modelSpec, rerankerSpec) = (result.GetValue(model), result.GetValue(reranker));
@@ -82,8 +88,9 @@ internal static class ServeCommand
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
                 Data = result.GetValue(data)!,
                 DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
+                Playground = result.GetValue(playground),
             };
-            var app = SiftServer.Build(options);
+            var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)
             {
                 // The managed heap's share of the budget, enforced by the GC (it collects harder near it).
@@ -132,7 +139,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>
-    private sealed class Settings(IConfiguration configuration)
+    internal sealed class Settings(IConfiguration configuration)
     {
         public Option<T> Option<T>(string flag, string description, T builtIn)
         {

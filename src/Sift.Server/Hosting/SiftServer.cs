@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Sift.Server.Errors;
+using Sift.Server.Playground;
 using Sift.Server.Routes;
 
 namespace Sift.Server.Hosting;
@@ -44,8 +45,7 @@ public static class SiftServer
         ServerTelemetry.Add(builder);
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddSingleton<EmbeddingService>();
-        builder.Services.AddSingleton<RerankService>();
+        RequestServices.Add(builder.Services, options);
         builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
@@ -63,10 +63,15 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        RequestServices.Map(app);
         ServerTelemetry.MapMetrics(app);
         Retrieval.CollectionRoutes.Map(app);
         // The store opens before the server listens: a bad --data fails the start with its reason.
         app.Services.GetRequiredService<Retrieval.RetrievalHost>().Open();
+        if (options.Playground)
+        {
+            PlaygroundRoutes.Map(app);
+        }
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

@@ -22,7 +22,7 @@ internal static class OpenAiRoutes
             .Produces<OpenAiModelList>();
     }
 
-    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
+    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var model = registry.GetEmbedder(body.OptionalString("model"));
@@ -123,7 +123,7 @@ internal static class OpenAiRoutes
 
     /// <summary>
     /// The OpenAI list, each model with what an operator checks: its kind, longest input
-    /// (max_model_len, as vLLM names it), weight format in memory, compute threads, batch and memory
+    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, batch and memory
     /// limits, resident weight bytes, and its exact identity (hub revision, SHA-256 of each weight file).
     /// </summary>
     private static async Task ListModels(HttpContext context, ModelRegistry registry, ServerOptions options, ServerClock clock)
@@ -142,6 +142,11 @@ internal static class OpenAiRoutes
                 json.WriteNumber("created", clock.StartedUnixSeconds);
                 json.WriteString("owned_by", "sift");
                 json.WriteString("kind", model.Kind);
+                if (model.Kind == "embedding")
+                {
+                    // The Matryoshka maximum: requests may ask for 32..dimensions.
+                    json.WriteNumber("dimensions", model.Model.Config.HiddenSize);
+                }
                 json.WriteNumber("max_model_len", model.MaxLength);
                 json.WriteString("dtype", model.Model.WeightFormat.ToString().ToLowerInvariant());
                 json.WriteString("embedding_dtype", model.Model.EmbeddingType.ToString().ToLowerInvariant());
@@ -179,7 +184,7 @@ internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
 
 internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
 
-internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int MaxModelLen, string Dtype, string EmbeddingDtype,
+internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int? Dimensions, int MaxModelLen, string Dtype, string EmbeddingDtype,
     int Threads, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
 
 internal sealed record OpenAiModelFile(string Name, long Bytes, string? Sha256);

@@ -26,7 +26,7 @@ internal static class TeiRoutes
     }
 
     /// <summary>POST / as TEI answers it: the route of the loaded model, told apart here by the body since Sift serves both kinds.</summary>
-    private static async Task RootAsync(HttpContext context, ModelRegistry registry, EmbeddingService embeddings, RerankService reranks)
+    private static async Task RootAsync(HttpContext context, ModelRegistry registry, IEmbeddingService embeddings, IRerankService reranks)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         if (body.TryGet("query", out _) && body.TryGet("texts", out _))
@@ -39,13 +39,13 @@ internal static class TeiRoutes
         }
     }
 
-    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
+    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         await AnswerEmbedAsync(context, body, registry, service);
     }
 
-    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, EmbeddingService service)
+    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, IEmbeddingService service)
     {
         var model = registry.GetEmbedder(body.OptionalString("model"));
         var promptName = body.OptionalString("prompt_name");

@@ -113,6 +113,19 @@ public sealed class Reranker : IReranker, IDisposable
             : new ModelSequence(p)).ToArray();
     }
 
+    /// <summary>
+    /// How many tokens the prompts of <paramref name="query"/> share (<see cref="Sequences"/> holds
+    /// them once): the template's start, the instruction and the query; 0 when the maximum length
+    /// cuts into them, and then no prompt shares anything.
+    /// </summary>
+    public int SharedPrefixLength(string query, RerankOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(options);
+        var shared = SharedTokens(query, options).Length;
+        return shared < (options.MaxLength ?? MaxLength) - _suffixIds.Length ? shared : 0;
+    }
+
     /// <summary>The tokens every prompt of a query starts with: the template's prefix, the instruction, the query.</summary>
     private int[] SharedTokens(string query, RerankOptions options)
     {

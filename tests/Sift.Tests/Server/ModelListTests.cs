@@ -39,6 +39,7 @@ public sealed class ModelListTests(ServerFixture fixture) : IClassFixture<Server
         var embedding = models.Single(m => m.GetProperty("id").GetString() == TestServer.EmbeddingName);
         Assert.Equal("embedding", embedding.GetProperty("kind").GetString());
         Assert.Equal(32768, embedding.GetProperty("max_model_len").GetInt32());
+        Assert.Equal(64, embedding.GetProperty("dimensions").GetInt32());
         Assert.Equal("bf16", embedding.GetProperty("dtype").GetString());
         Assert.Equal(Environment.ProcessorCount, embedding.GetProperty("threads").GetInt32());
         Assert.Equal(16384, embedding.GetProperty("max_batch_tokens").GetInt32());
@@ -53,6 +54,7 @@ public sealed class ModelListTests(ServerFixture fixture) : IClassFixture<Server
         var reranker = models.Single(m => m.GetProperty("id").GetString() == TestServer.RerankerName);
         Assert.Equal("rerank", reranker.GetProperty("kind").GetString());
         Assert.Equal(8192, reranker.GetProperty("max_model_len").GetInt32());
+        Assert.False(reranker.TryGetProperty("dimensions", out _));
         Assert.Equal(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"],
             reranker.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
     }
