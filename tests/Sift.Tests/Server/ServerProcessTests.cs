@@ -18,6 +18,9 @@ public sealed class ServerProcessTests
             RedirectStandardError = true,
         };
         start.Environment["SIFT_MAX_CLIENT_BATCH_SIZE"] = "2";
+        // Its own data directory: concurrent test servers must not contend for one collection store.
+        var data = Directory.CreateTempSubdirectory("sift-env-data-");
+        start.Environment["SIFT_DATA"] = data.FullName;
         start.Environment["SIFT_HOST"] = "127.0.0.1";
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
@@ -62,7 +65,9 @@ public sealed class ServerProcessTests
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
+            data.Delete(recursive: true);
         }
     }
 

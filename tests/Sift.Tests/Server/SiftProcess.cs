@@ -14,8 +14,15 @@ public sealed partial class SiftProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Its own data directory (SIFT_DATA), so that concurrent test servers never contend for one collection store.</summary>
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("sift-process-data-");
+
     private SiftProcess(ProcessStartInfo start)
     {
+        if (!start.Environment.ContainsKey("SIFT_DATA"))
+        {
+            start.Environment["SIFT_DATA"] = _data.FullName;
+        }
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
@@ -105,6 +112,7 @@ public sealed partial class SiftProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        _data.Delete(recursive: true);
     }
 
     private void Append(string? line)
