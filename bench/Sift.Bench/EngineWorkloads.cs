@@ -10,7 +10,8 @@ namespace Sift.Bench;
 /// <summary>
 /// The end-to-end workloads of the speed issue, on random weights at a real shape, each printing
 /// one JSON line: W1 embed 64 × 256 tokens; W2 one 32-token query (median of 20); W3 rerank one
-/// query × 32 documents of about 200 tokens; W4 one 8192-token document; W5 one 32768-token document.
+/// query × 32 documents of about 200 tokens; W4 one 8192-token document; W5 one 32768-token document;
+/// R1 (issue 11) one ~1,500-token query × 512 short documents, for the memory a shared query prefix takes.
 /// </summary>
 internal static class EngineWorkloads
 {
@@ -39,6 +40,7 @@ internal static class EngineWorkloads
             "W3" => Rerank(new Reranker(loaded), text, options.Rounds),
             "W4" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 8192, options.Rounds),
             "W5" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 32768, rounds: 1),
+            "R1" => LongQueryRerank(new Reranker(loaded), text),
             _ => throw new ArgumentException($"unknown workload {options.Workload}"),
         };
         var result = new Dictionary<string, object>
@@ -115,11 +117,43 @@ internal static class EngineWorkloads
         return (tokens, Median(times), new() { ["times"] = times.Select(t => Math.Round(t, 3)).ToArray() });
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    private static long PeakRssMegabytes()
+    /// <summary>
+    /// A ~1,500-token query with 512 short documents (a 10 KB request): memory beyond the weights,
+    /// and the scores of a few documents against their whole prompts run without sharing (bitwise).
+    /// </summary>
+    private static (long, double, Dictionary<string, object>) LongQueryRerank(Reranker reranker, TextGenerator text)
     {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var query = text.Text(1500);
+        var documents = Enumerable.Range(0, 512).Select(_ => text.Text(8)).ToArray();
+        var options = new RerankOptions();
+        var prompts = reranker.BuildInputs(query, documents, options);
+        var sequences = reranker.Sequences(query, options, prompts);
+        var rssBefore = RssMegabytes("VmRSS:");
+        var clock = Stopwatch.StartNew();
+        var hidden = reranker.ComputeHidden(sequences, CancellationToken.None);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var peak = PeakRssMegabytes();
+        // Without sharing: the whole prompts of the first four documents, in one ordinary pass.
+        var whole = reranker.ComputeHidden(prompts.Take(4).Select(p => new ModelSequence(p)).ToArray(), CancellationToken.None);
+        var identical = Enumerable.Range(0, 4).All(i => hidden[i].AsSpan().SequenceEqual(whole[i]));
+        return (BatchPlanner.BatchTokens(sequences), seconds, new()
+        {
+            ["query_tokens"] = sequences[0].Prefix?.Length ?? 0,
+            ["documents"] = documents.Length,
+            ["rss_before_mb"] = rssBefore,
+            ["peak_during_rerank_mb"] = peak,
+            ["activation_mb"] = reranker.Model.WorkspaceBytes / 1048576,
+            ["scores_equal_unshared_bitwise"] = identical,
+        });
+    }
+
+    private static long RssMegabytes(string field)
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
         return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
     }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static long PeakRssMegabytes() => RssMegabytes("VmHWM:");
 }

@@ -39,10 +39,16 @@ switch (options.Workload)
     case "lexical-choice":
         LexicalChoiceBenchmark.Run(options);
         break;
+    case "soak":
+        await SoakBenchmark.RunAsync(options);
+        break;
+    case "rope":
+        RopeBenchmark.Run(options);
+        break;
     case "vector" or "pgvector" or "search":
         await RetrievalBenchmarks.RunAsync(options, args);
         break;
-    case "W1" or "W2" or "W3" or "W4" or "W5":
+    case "W1" or "W2" or "W3" or "W4" or "W5" or "R1":
         EngineWorkloads.Run(options);
         break;
     default:

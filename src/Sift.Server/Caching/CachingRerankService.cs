@@ -43,7 +43,7 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
             await cache.SetAsync(misses.Select(i => (keys[i], new CachedScore(scores[i].Score, scores[i].LogitYes, scores[i].LogitNo, scores[i].TokenCount))));
         }
         CacheStatus.Write(context, documents.Count - misses.Count, documents.Count);
-        return (scores, scores.Sum(s => s.TokenCount));
+        return (scores, RerankService.Usage(model, query, instruction, truncate, scores));
     }
 
     /// <summary>

@@ -53,6 +53,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             await ErrorShape.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message);
         }
+        catch (NonFiniteOutputException e)
+        {
+            LogNonFinite(logger, e.Model, e.Input, context.Request.Path, e.Explanation);
+            await ErrorShape.WriteAsync(context, StatusCodes.Status500InternalServerError, e.Message, null, "non_finite_output");
+        }
         catch (Exception e)
         {
             LogUnexpected(logger, e, context.Request.Path);
@@ -68,6 +73,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
                 stats?.QueueMilliseconds ?? 0, stats?.ComputeMilliseconds ?? 0, seconds * 1000);
         }
     }
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "{Model} produced NaN or infinity for input {Input} on {Path}: {Explanation}")]
+    private static partial void LogNonFinite(ILogger logger, string model, int input, string path, string explanation);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "unexpected failure on {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string path);

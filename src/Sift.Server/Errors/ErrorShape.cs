@@ -17,12 +17,17 @@ internal static class ErrorShape
         {
             return;
         }
+        // Clear drops every header set so far, so the headers an error status needs are set here, after it.
         context.Response.Clear();
         context.Response.StatusCode = status;
         // Both mean "not now": a client (the SDK's retries among them) may try again after a second.
         if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
             context.Response.Headers.RetryAfter = "1";
+        }
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
         }
         await using var writer = Routes.JsonResponse.Start(context);
         writer.WriteStartObject();

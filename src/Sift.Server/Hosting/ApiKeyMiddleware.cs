@@ -27,7 +27,6 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions optio
         // Hashing both sides gives equal lengths, so the fixed-time compare does not leak the key's length either.
         if (given is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), _key))
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
             await ErrorShape.WriteAsync(context, StatusCodes.Status401Unauthorized,
                 given is null ? "missing \"Authorization: Bearer <key>\" header" : "invalid API key", null, "invalid_api_key");
             return;

@@ -48,7 +48,7 @@ public sealed record MemoryPlan
     /// <summary>The weights as loaded, plus the largest layer's stored tensors while it is packed.</summary>
     public required long WeightBytes { get; init; }
 
-    /// <summary>Forward passes at <see cref="MaxBatchTokens"/>: workspace, keys and values, prefixes, kernel scratch.</summary>
+    /// <summary>Forward passes at <see cref="MaxBatchTokens"/>: workspace, keys and values (shared prefixes among them), kernel scratch.</summary>
     public required long PassBytes { get; init; }
 
     /// <summary>Requests in flight at their worst: bodies at the payload limit, results at the client batch limit.</summary>

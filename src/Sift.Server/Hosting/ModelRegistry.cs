@@ -18,9 +18,12 @@ internal sealed partial class ModelRegistry : IDisposable
     private readonly ServerMetrics _metrics;
     private readonly ILogger<ModelRegistry> _logger;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lifecycle = new();
     private readonly List<ServedModelDescription> _descriptions = [];
     private ServedEmbedder? _embedder;
     private ServedReranker? _reranker;
+    private Timer? _drainDeadline;
+    private bool _disposed;
 
     public ModelRegistry(ServerOptions options, ServerMetrics metrics, ILogger<ModelRegistry> logger, MemoryPlan? memory = null)
     {
@@ -60,15 +63,23 @@ internal sealed partial class ModelRegistry : IDisposable
             var (embeddingDirectory, rerankerDirectory) = ResolveKinds(_options);
             if (embeddingDirectory is not null)
             {
-                _embedder = Load(embeddingDirectory, "embedding", _memory?.EmbeddingMaxLength, _options.ServedModelNames, Embedder.Load, e => e.Name,
+                var embedder = Load(embeddingDirectory, "embedding", _memory?.EmbeddingMaxLength, _options.ServedModelNames, Embedder.Load, e => e.Name,
                     (names, embedder) => new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics)));
-                _descriptions.Add(new ServedModelDescription(_embedder.Names, "embedding", embeddingDirectory, _embedder.Embedder.Model, _embedder.Embedder.MaxLength));
+                if (!Publish(() => _embedder = embedder, embedder))
+                {
+                    return;
+                }
+                _descriptions.Add(new ServedModelDescription(embedder.Names, "embedding", embeddingDirectory, embedder.Embedder.Model, embedder.Embedder.MaxLength));
             }
             if (rerankerDirectory is not null)
             {
-                _reranker = Load(rerankerDirectory, "rerank", _memory?.RerankerMaxLength, _options.ServedRerankerNames, Reranker.Load, r => r.Name,
-                    (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics)));
-                _descriptions.Add(new ServedModelDescription(_reranker.Names, "rerank", rerankerDirectory, _reranker.Reranker.Model, _reranker.Reranker.MaxLength));
+                var reranker = Load(rerankerDirectory, "rerank", _memory?.RerankerMaxLength, _options.ServedRerankerNames, Reranker.Load, r => r.Name,
+                    (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _options.MaxBatchTokens, _metrics)));
+                if (!Publish(() => _reranker = reranker, reranker))
+                {
+                    return;
+                }
+                _descriptions.Add(new ServedModelDescription(reranker.Names, "rerank", rerankerDirectory, reranker.Reranker.Model, reranker.Reranker.MaxLength));
             }
             _loaded.TrySetResult();
             foreach (var description in _descriptions)
@@ -81,6 +92,56 @@ internal sealed partial class ModelRegistry : IDisposable
         {
             _loaded.TrySetException(e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes a loaded model servable, unless the server stopped while it loaded (SIGTERM during
+    /// load): then the model is disposed here, since Dispose has already run and will not see it.
+    /// </summary>
+    private bool Publish(Action publish, IDisposable served)
+    {
+        lock (_lifecycle)
+        {
+            if (!_disposed)
+            {
+                publish();
+                return true;
+            }
+        }
+        served.Dispose();
+        _loaded.TrySetCanceled();
+        return false;
+    }
+
+    /// <summary>
+    /// Called when SIGTERM starts the drain: requests in flight may finish until shortly before
+    /// <paramref name="timeout"/>; then every one still waiting for the model is answered 503, and
+    /// running forward passes stop at their next layer, so the process exits within the timeout.
+    /// </summary>
+    public void BeginDrain(TimeSpan timeout)
+    {
+        // The last quarter of the timeout, at most a second, is left for writing the 503s.
+        var answering = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, timeout.Ticks / 4));
+        lock (_lifecycle)
+        {
+            _drainDeadline ??= new Timer(_ => AbortWork(), null, timeout - answering, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void AbortWork()
+    {
+        var reason = new ApiException(StatusCodes.Status503ServiceUnavailable,
+            "the server is shutting down and its drain timeout expired before this request finished; retry on another instance", null, "shutting_down");
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            LogDrainExpired(_logger);
+            _embedder?.Scheduler.Abort(reason);
+            _reranker?.Scheduler.Abort(reason);
         }
     }
 
@@ -152,23 +213,37 @@ internal sealed partial class ModelRegistry : IDisposable
     public ServedEmbedder GetEmbedder(string? name) => Find(_embedder, name, "embedding");
 
     /// <summary>The tokenizer of the named model, or of the embedding model (else the reranker) when no name is given.</summary>
-    public Tokenization.Tokenizer GetTokenizer(string? name)
+    public Tokenization.Tokenizer GetTokenizer(string? name) => GetTokenizing(name).Tokenizer;
+
+    /// <summary>As <see cref="GetTokenizer"/>, with that model's input length limit (in tokens).</summary>
+    public (Tokenization.Tokenizer Tokenizer, int MaxLength) GetTokenizing(string? name)
     {
-        if (name is null)
+        var embedding = name is null ? _embedder is not null || _reranker is null : _embedder?.Names.Contains(name, StringComparer.Ordinal) == true;
+        if (embedding)
         {
-            return _embedder is not null || _reranker is null ? GetEmbedder(null).Embedder.Tokenizer : GetReranker(null).Reranker.Tokenizer;
+            var embedder = GetEmbedder(name).Embedder;
+            return (embedder.Tokenizer, embedder.MaxLength);
         }
-        return _embedder?.Names.Contains(name, StringComparer.Ordinal) == true ? GetEmbedder(name).Embedder.Tokenizer : GetReranker(name).Reranker.Tokenizer;
+        var reranker = GetReranker(name).Reranker;
+        return (reranker.Tokenizer, reranker.MaxLength);
     }
 
     public ServedReranker GetReranker(string? name) => Find(_reranker, name, "rerank");
 
     public void Dispose()
     {
-        _embedder?.Scheduler.Dispose();
-        _reranker?.Scheduler.Dispose();
-        _embedder?.Embedder.Dispose();
-        _reranker?.Reranker.Dispose();
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            _drainDeadline?.Dispose();
+        }
+        _loaded.TrySetCanceled();
+        _embedder?.Dispose();
+        _reranker?.Dispose();
     }
 
     private T Find<T>(T? served, string? name, string kind) where T : class, IServedModel
@@ -197,6 +272,9 @@ internal sealed partial class ModelRegistry : IDisposable
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
     private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "the drain timeout expired: requests still waiting for a model are answered 503")]
+    private static partial void LogDrainExpired(ILogger logger);
 }
 
 /// <summary>A loaded model and the names it answers to.</summary>
@@ -205,12 +283,26 @@ internal interface IServedModel
     IReadOnlyList<string> Names { get; }
 }
 
-internal sealed record ServedEmbedder(IReadOnlyList<string> Names, Embedder Embedder, EmbeddingScheduler Scheduler) : IServedModel
+internal sealed record ServedEmbedder(IReadOnlyList<string> Names, Embedder Embedder, EmbeddingScheduler Scheduler) : IServedModel, IDisposable
 {
     public string Name => Names[0];
+
+    /// <summary>Stops the scheduler (queued work first), then frees the model.</summary>
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        Embedder.Dispose();
+    }
 }
 
-internal sealed record ServedReranker(IReadOnlyList<string> Names, Reranker Reranker, RerankScheduler Scheduler) : IServedModel
+internal sealed record ServedReranker(IReadOnlyList<string> Names, Reranker Reranker, RerankScheduler Scheduler) : IServedModel, IDisposable
 {
     public string Name => Names[0];
+
+    /// <summary>Stops the scheduler (queued work first), then frees the model.</summary>
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        Reranker.Dispose();
+    }
 }

@@ -87,7 +87,10 @@ public static class SiftServer
                 lifetime.StopApplication();
             }
         }));
-        // Requests are drained by then (bounded by the drain timeout); queued work finishes, then the models go.
+        // SIGTERM: Kestrel stops accepting and waits for requests in flight (HostOptions.ShutdownTimeout);
+        // shortly before the drain timeout the registry answers those still waiting 503.
+        lifetime.ApplicationStopping.Register(() => registry.BeginDrain(options.DrainTimeout));
+        // Requests are drained by then; queued work finishes (or was aborted), then the models go.
         lifetime.ApplicationStopped.Register(registry.Dispose);
         return app;
     }

@@ -22,11 +22,7 @@ internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingServic
         {
             throw ApiException.BadRequest($"'{inputField}' is empty; give at least one input", inputField);
         }
-        if (inputs.Count > options.MaxClientBatchSize)
-        {
-            throw ApiException.BadRequest($"'{inputField}' has {inputs.Count} inputs; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
-                inputField, "too_many_inputs");
-        }
+        RequestLimits.CheckBatchSize(inputs.Count, options, inputField);
         model.Embedder.ValidateDimensions(embedOptions.Dimensions);
     }
 
@@ -45,6 +41,7 @@ internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingServic
             sequences[i] = model.Embedder.Tokenize(inputs[i], positions?[i] ?? i, embedOptions);
         }
         var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => model.Embedder.Model.ExplainNonFinite(sequences[i]));
         var vectors = result.Vectors.Select(v => Embedder.Finish(v, embedOptions.Dimensions, embedOptions.Normalize)).ToArray();
         var tokenCounts = sequences.Select(s => s.Length).ToArray();
         Record(context, inputs.Count, tokenCounts.Sum(), result);

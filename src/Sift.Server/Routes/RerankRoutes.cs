@@ -14,7 +14,7 @@ internal static class RerankRoutes
     public static void Map(WebApplication app)
     {
         app.MapPost("/v1/rerank", CohereAsync).WithName("rerank_v1")
-            .WithSummary("Cohere/Jina rerank: query, documents (strings or {text}), top_n, return_documents; extension: instruction.")
+            .WithSummary("Cohere/Jina rerank: query, documents (strings or {text}; \"passages\" as SGLang names them), top_n, return_documents; extension: instruction.")
             .Accepts<CohereRerankRequest>("application/json").Produces<CohereRerankResponse>();
         app.MapPost("/v2/rerank", CohereAsync).WithName("rerank_v2")
             .WithSummary("Cohere v2 rerank, same shape as /v1/rerank.")
@@ -47,14 +47,16 @@ internal static class RerankRoutes
     {
         var model = registry.GetReranker(body.OptionalString("model"));
         var query = NonEmptyQuery(body);
-        var documents = ReadDocuments(body.Required("documents"), "documents");
+        // SGLang and the deployment guides that follow it send "passages" for Cohere's "documents".
+        var field = !body.TryGet("documents", out _) && body.TryGet("passages", out _) ? "passages" : "documents";
+        var documents = ReadDocuments(body.Required(field), field);
         var topN = body.OptionalInt("top_n");
         if (topN is < 1)
         {
             throw ApiException.BadRequest($"'top_n' must be at least 1, got {topN}", "top_n");
         }
         var returnDocuments = body.OptionalBool("return_documents") ?? false;
-        var (scores, tokens) = await service.RerankAsync(model, query, documents, body.OptionalString("instruction"), truncate: true, "documents", context);
+        var (scores, tokens) = await service.RerankAsync(model, query, documents, body.OptionalString("instruction"), truncate: true, field, context);
 
         await using var json = JsonResponse.Start(context);
         json.WriteStartObject();
@@ -81,7 +83,8 @@ internal static class RerankRoutes
         json.WriteEndObject();
     }
 
-    private static async Task TeiAsync(HttpContext context, JsonBody body, ModelRegistry registry, IRerankService service)
+    /// <summary>TEI's rerank: {query, texts, ...} → [{index, score, text?}], most relevant first.</summary>
+    internal static async Task TeiAsync(HttpContext context, JsonBody body, ModelRegistry registry, IRerankService service)
     {
         var model = registry.GetReranker(body.OptionalString("model"));
         var query = NonEmptyQuery(body);

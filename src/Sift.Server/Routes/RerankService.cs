@@ -12,7 +12,7 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
     {
         Validate(documents, documentsField);
         var scores = await ComputeAsync(model, query, documents, null, instruction, truncate, documentsField, context);
-        return (scores, scores.Sum(s => s.TokenCount));
+        return (scores, Usage(model, query, instruction, truncate, scores));
     }
 
     /// <summary>The checks on the request as a whole: how many documents.</summary>
@@ -22,11 +22,18 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
         {
             throw ApiException.BadRequest($"'{documentsField}' is empty; give at least one document", documentsField);
         }
-        if (documents.Count > options.MaxClientBatchSize)
-        {
-            throw ApiException.BadRequest($"'{documentsField}' has {documents.Count} documents; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
-                documentsField, "too_many_inputs");
-        }
+        RequestLimits.CheckBatchSize(documents.Count, options, documentsField, "documents");
+    }
+
+    /// <summary>
+    /// Rerank usage counts what the model reads for a request: the prompts' shared part (template,
+    /// instruction, query) once, then each document's own tokens (each prompt whole when the
+    /// query was cut and nothing is shared).
+    /// </summary>
+    public static int Usage(ServedReranker model, string query, string? instruction, bool truncate, IReadOnlyCollection<RerankScore> scores)
+    {
+        var shared = model.Reranker.SharedPrefixLength(query, PromptOptions(model, instruction, truncate));
+        return shared + scores.Sum(s => s.TokenCount - shared);
     }
 
     /// <summary>Builds, schedules and scores the prompts of documents already validated as a request; scores come back in their order here.</summary>
@@ -42,27 +49,28 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
         string? instruction, bool truncate, string documentsField, HttpContext context)
     {
         var reranker = model.Reranker;
-        var rerankOptions = new RerankOptions { Instruction = instruction };
-        var prompts = new int[documents.Count][];
-        for (var i = 0; i < documents.Count; i++)
+        var rerankOptions = PromptOptions(model, instruction, truncate);
+        var prompts = reranker.BuildInputs(query, documents, rerankOptions);
+        for (var i = 0; i < prompts.Length && !truncate; i++)
         {
-            if (truncate)
-            {
-                prompts[i] = reranker.BuildInput(query, documents[i], rerankOptions);
-                continue;
-            }
-            var whole = reranker.BuildInput(query, documents[i], rerankOptions with { MaxLength = reranker.Model.Config.MaxPositionEmbeddings });
-            if (whole.Length > reranker.MaxLength)
+            if (prompts[i].Length > reranker.MaxLength)
             {
                 throw ApiException.BadRequest(
-                    $"document {positions?[i] ?? i} makes a prompt of {whole.Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
+                    $"document {positions?[i] ?? i} makes a prompt of {prompts[i].Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
                     documentsField, "input_too_long");
             }
-            prompts[i] = whole;
         }
-        var result = await model.Scheduler.SubmitAsync(query, rerankOptions, prompts, context.RequestAborted);
+        var sequences = reranker.Sequences(query, rerankOptions, prompts);
+        var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
-        EmbeddingService.Record(context, documents.Count, prompts.Sum(p => p.Length), result);
+        EmbeddingService.Record(context, documents.Count, (int)BatchPlanner.BatchTokens(sequences), result);
         return scores;
     }
+
+    /// <summary>Without truncation the prompts are built whole (up to the model's positions), then checked against the limit.</summary>
+    private static RerankOptions PromptOptions(ServedReranker model, string? instruction, bool truncate) =>
+        truncate
+            ? new RerankOptions { Instruction = instruction }
+            : new RerankOptions { Instruction = instruction, MaxLength = model.Reranker.Model.Config.MaxPositionEmbeddings };
 }

@@ -11,6 +11,9 @@ internal static class TeiRoutes
 {
     public static void Map(WebApplication app)
     {
+        app.MapPost("/", RootAsync).WithName("tei_root")
+            .WithSummary("TEI's default route, where Hugging Face's inference clients post: {query, texts} reranks (TEI shape); anything else embeds as /embed does.")
+            .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
         app.MapPost("/embed", EmbedAsync).WithName("tei_embed")
             .WithSummary("TEI embed: inputs (string or string[]), normalize, truncate, truncation_direction, dimensions, prompt_name (\"query\" or \"document\").")
             .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
@@ -22,9 +25,28 @@ internal static class TeiRoutes
             .Accepts<TeiDecodeRequest>("application/json").Produces<string>();
     }
 
+    /// <summary>POST / as TEI answers it: the route of the loaded model, told apart here by the body since Sift serves both kinds.</summary>
+    private static async Task RootAsync(HttpContext context, ModelRegistry registry, IEmbeddingService embeddings, IRerankService reranks)
+    {
+        using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        if (body.TryGet("query", out _) && body.TryGet("texts", out _))
+        {
+            await RerankRoutes.TeiAsync(context, body, registry, reranks);
+        }
+        else
+        {
+            await AnswerEmbedAsync(context, body, registry, embeddings);
+        }
+    }
+
     private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        await AnswerEmbedAsync(context, body, registry, service);
+    }
+
+    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, IEmbeddingService service)
+    {
         var model = registry.GetEmbedder(body.OptionalString("model"));
         var promptName = body.OptionalString("prompt_name");
         if (promptName is not (null or "query" or "document"))
@@ -60,13 +82,18 @@ internal static class TeiRoutes
         json.WriteEndArray();
     }
 
-    private static async Task TokenizeAsync(HttpContext context, ModelRegistry registry)
+    private static async Task TokenizeAsync(HttpContext context, ModelRegistry registry, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        var tokenizer = registry.GetTokenizer(body.OptionalString("model"));
+        var (tokenizer, maxLength) = registry.GetTokenizing(body.OptionalString("model"));
         var texts = ReadTexts(body.Required("inputs"), "inputs");
+        RequestLimits.CheckBatchSize(texts.Count, options, "inputs");
         var addSpecial = body.OptionalBool("add_special_tokens") ?? true;
         var encoded = texts.Select(text => (Utf8: Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC)), Tokens: tokenizer.EncodeWithOffsets(text, addSpecial))).ToArray();
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            RequestLimits.CheckLength(i, encoded[i].Tokens.Count, maxLength, "inputs");
+        }
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
         foreach (var (utf8, tokens) in encoded)
@@ -89,10 +116,10 @@ internal static class TeiRoutes
         json.WriteEndArray();
     }
 
-    private static async Task DecodeAsync(HttpContext context, ModelRegistry registry)
+    private static async Task DecodeAsync(HttpContext context, ModelRegistry registry, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        var tokenizer = registry.GetTokenizer(body.OptionalString("model"));
+        var (tokenizer, maxLength) = registry.GetTokenizing(body.OptionalString("model"));
         var ids = body.Required("ids");
         var skipSpecial = body.OptionalBool("skip_special_tokens") ?? true;
         if (ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() == 0)
@@ -103,6 +130,12 @@ internal static class TeiRoutes
             tokenizer.Decode(list.EnumerateArray().Select(id => CheckedId(JsonBody.AsTokenId(id, "ids"), tokenizer.VocabularySize)).ToArray(), skipSpecial);
         // Everything that can fail runs before the response starts: a flushed 200 cannot become a 400.
         var batch = ids[0].ValueKind == JsonValueKind.Array;
+        var lists = batch ? ids.EnumerateArray().ToArray() : [ids];
+        RequestLimits.CheckBatchSize(lists.Length, options, "ids", "token lists");
+        for (var i = 0; i < lists.Length; i++)
+        {
+            RequestLimits.CheckLength(i, lists[i].ValueKind == JsonValueKind.Array ? lists[i].GetArrayLength() : 0, maxLength, "ids");
+        }
         var texts = batch
             ? ids.EnumerateArray().Select(list => list.ValueKind == JsonValueKind.Array ? Decode(list) : throw ApiException.BadRequest("'ids' mixes arrays and numbers", "ids")).ToArray()
             : [Decode(ids)];

@@ -71,49 +71,63 @@ internal sealed unsafe class SafetensorsFile : IDisposable
 
         using (header)
         {
-            if (header.RootElement.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new CheckpointException($"{path}: corrupt header: the JSON is not an object");
+                return ReadEntries(path, header, dataLength, dataStart, file);
             }
-            var entries = new List<(string Name, TensorType Type, long[] Shape, long Begin, long End)>();
-            foreach (var property in header.RootElement.EnumerateObject())
+            catch (InvalidOperationException e)
             {
-                if (property.Name == "__metadata__")
-                {
-                    continue;
-                }
-                entries.Add(ReadEntry(path, property, dataLength));
+                // System.Text.Json's own errors past parsing: a name or string that is not valid UTF-8,
+                // a value of the wrong kind where the checks above do not look.
+                throw new CheckpointException($"{path}: corrupt header: {e.Message}");
             }
-
-            entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            long expectedBegin = 0;
-            string? previous = null;
-            foreach (var entry in entries)
-            {
-                if (entry.Begin < expectedBegin)
-                {
-                    throw new CheckpointException($"{path}: corrupt header: tensor '{entry.Name}' [{entry.Begin}, {entry.End}) overlaps '{previous}'");
-                }
-                if (entry.Begin > expectedBegin)
-                {
-                    throw new CheckpointException($"{path}: corrupt header: {entry.Begin - expectedBegin} bytes before tensor '{entry.Name}' belong to no tensor");
-                }
-                expectedBegin = entry.End;
-                previous = entry.Name;
-            }
-            if (expectedBegin != dataLength)
-            {
-                throw new CheckpointException(
-                    $"{path}: corrupt or truncated: the tensors cover {expectedBegin} data bytes but the file holds {dataLength}");
-            }
-
-            var tensors = new Dictionary<string, CheckpointTensor>(entries.Count, StringComparer.Ordinal);
-            foreach (var (name, type, shape, begin, end) in entries)
-            {
-                tensors[name] = new CheckpointTensor(name, type, shape, file.Pointer + dataStart + begin, end - begin, path, fileMapped: true);
-            }
-            return tensors;
         }
+    }
+
+    private static Dictionary<string, CheckpointTensor> ReadEntries(string path, JsonDocument header, long dataLength, long dataStart, MappedFile file)
+    {
+        if (header.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointException($"{path}: corrupt header: the JSON is not an object");
+        }
+        var entries = new List<(string Name, TensorType Type, long[] Shape, long Begin, long End)>();
+        foreach (var property in header.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                continue;
+            }
+            entries.Add(ReadEntry(path, property, dataLength));
+        }
+
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expectedBegin = 0;
+        string? previous = null;
+        foreach (var entry in entries)
+        {
+            if (entry.Begin < expectedBegin)
+            {
+                throw new CheckpointException($"{path}: corrupt header: tensor '{entry.Name}' [{entry.Begin}, {entry.End}) overlaps '{previous}'");
+            }
+            if (entry.Begin > expectedBegin)
+            {
+                throw new CheckpointException($"{path}: corrupt header: {entry.Begin - expectedBegin} bytes before tensor '{entry.Name}' belong to no tensor");
+            }
+            expectedBegin = entry.End;
+            previous = entry.Name;
+        }
+        if (expectedBegin != dataLength)
+        {
+            throw new CheckpointException(
+                $"{path}: corrupt or truncated: the tensors cover {expectedBegin} data bytes but the file holds {dataLength}");
+        }
+
+        var tensors = new Dictionary<string, CheckpointTensor>(entries.Count, StringComparer.Ordinal);
+        foreach (var (name, type, shape, begin, end) in entries)
+        {
+            tensors[name] = new CheckpointTensor(name, type, shape, file.Pointer + dataStart + begin, end - begin, path, fileMapped: true);
+        }
+        return tensors;
     }
 
     private static (string, TensorType, long[], long, long) ReadEntry(string path, JsonProperty property, long dataLength)

@@ -128,6 +128,10 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
     /// <summary>Runs the model and returns each sequence's pooled (final-normalized, not yet L2-normalized) state.</summary>
     public float[][] ComputePooled(IReadOnlyList<int[]> sequences) => _model.ComputeLastHidden(sequences);
 
+    /// <summary>As <see cref="ComputePooled(IReadOnlyList{int[]})"/>; cancellation is checked between passes and layers.</summary>
+    public float[][] ComputePooled(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken) =>
+        _model.ComputeLastHidden(sequences, cancellationToken);
+
     /// <summary>Checks a Matryoshka size; null (full width) is always valid.</summary>
     /// <exception cref="SiftRequestException">The size is outside <see cref="MinDimensions"/>..<see cref="Dimensions"/>.</exception>
     public void ValidateDimensions(int? dimensions)

@@ -62,10 +62,7 @@ internal sealed class LoadedModel : IDisposable
         var config = Qwen3Config.Load(directory);
         CheckMaxLength(options, config);
         var tokenizer = Tokenizer.Load(directory);
-        if (tokenizer.VocabularySize > config.VocabSize)
-        {
-            throw new CheckpointException($"{directory}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}");
-        }
+        CheckVocabulary(directory, tokenizer, config);
         var model = Qwen3Model.Load(config, SafetensorsCheckpoint.Open(directory), options.Pool ?? WorkerPool.Shared, options.Quantize);
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return new LoadedModel(name, model, tokenizer, options.MaxLength ?? config.MaxPositionEmbeddings, options.MaxBatchTokens);
@@ -79,6 +76,7 @@ internal sealed class LoadedModel : IDisposable
             var config = checkpoint.Config;
             CheckMaxLength(options, config);
             var tokenizer = checkpoint.LoadTokenizer();
+            CheckVocabulary(options.Model, tokenizer, config);
             var labels = checkpoint.ClassifierLabels;
             var model = Qwen3Model.Load(config, checkpoint, options.Pool ?? WorkerPool.Shared, options.Quantize);
             var name = options.Name ?? Path.GetFileNameWithoutExtension(options.Model);
@@ -91,6 +89,15 @@ internal sealed class LoadedModel : IDisposable
         }
     }
 
+    /// <summary>Every id the tokenizer can produce must have a row in the embedding table (a tokenizer.json beside a GGUF file may differ from its metadata).</summary>
+    private static void CheckVocabulary(string source, Tokenizer tokenizer, Qwen3Config config)
+    {
+        if (tokenizer.VocabularySize > config.VocabSize)
+        {
+            throw new CheckpointException($"{source}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}");
+        }
+    }
+
     private static void CheckMaxLength(ModelOptions options, Qwen3Config config)
     {
         if (options.MaxLength is { } requested && (requested < 2 || requested > config.MaxPositionEmbeddings))
@@ -100,31 +107,68 @@ internal sealed class LoadedModel : IDisposable
         }
     }
 
+    /// <summary>Runs the decoder over sequences in token-budget batches; returns each one's final hidden state.</summary>
+    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences) =>
+        ComputeLastHidden(sequences.Select(s => new ModelSequence(s)).ToArray(), CancellationToken.None);
+
     /// <summary>
-    /// Runs the decoder over sequences in token-budget batches; returns each one's final hidden
-    /// state. With <paramref name="prefix"/>, every sequence continues that prefix.
+    /// Runs the decoder over sequences (each continuing its shared prefix, if any) in token-budget
+    /// batches; returns each one's final hidden state. Cancellation is checked between batches and
+    /// between layers.
     /// </summary>
-    public float[][] ComputeLastHidden(IReadOnlyList<int[]> sequences, PrefixState? prefix = null)
+    public float[][] ComputeLastHidden(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken)
     {
-        var hidden = Model.Config.HiddenSize;
+        ArgumentNullException.ThrowIfNull(sequences);
         var results = new float[sequences.Count][];
-        // A sequence holds the keys and values of the prefix's copy besides its own: the budget counts both.
-        var context = prefix?.Length ?? 0;
-        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length + context).ToArray(), MaxBatchTokens))
+        foreach (var batch in BatchPlanner.Plan(sequences, MaxBatchTokens))
         {
-            var pooled = new float[batch.Length * hidden];
-            using var span = SiftTelemetry.ActivitySource.StartActivity("sift.forward")?
-                .SetTag("sift.model", Name)
-                .SetTag("sift.batch.sequences", batch.Length)
-                .SetTag("sift.batch.tokens", batch.Sum(i => sequences[i].Length))
-                .SetTag("sift.prefix.tokens", prefix?.Length ?? 0);
-            Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), prefix, pooled);
+            cancellationToken.ThrowIfCancellationRequested();
+            var hidden = RunBatch(batch.Select(i => sequences[i]).ToArray(), cancellationToken);
             for (var b = 0; b < batch.Length; b++)
             {
-                results[batch[b]] = pooled.AsSpan(b * hidden, hidden).ToArray();
+                results[batch[b]] = hidden[b];
             }
         }
         return results;
+    }
+
+    /// <summary>
+    /// One forward pass over <paramref name="batch"/>: each distinct shared prefix is packed once,
+    /// before the sequences that continue it. Returns each sequence's final hidden state.
+    /// </summary>
+    public float[][] RunBatch(IReadOnlyList<ModelSequence> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var packed = new List<IReadOnlyList<int>>(batch.Count);
+        var continues = new List<int>(batch.Count);
+        var prefixRow = new Dictionary<SharedPrefix, int>(ReferenceEqualityComparer.Instance);
+        foreach (var sequence in batch)
+        {
+            if (sequence.Prefix is { } prefix && !prefixRow.ContainsKey(prefix))
+            {
+                prefixRow[prefix] = packed.Count;
+                packed.Add(prefix.Tokens);
+                continues.Add(-1);
+            }
+        }
+        var rows = new int[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            rows[i] = packed.Count;
+            packed.Add(batch[i].Tokens);
+            continues.Add(batch[i].Prefix is { } prefix ? prefixRow[prefix] : -1);
+        }
+        var hidden = Model.Config.HiddenSize;
+        var pooled = new float[packed.Count * hidden];
+        using (SiftTelemetry.ActivitySource.StartActivity("sift.forward")?
+            .SetTag("sift.model", Name)
+            .SetTag("sift.batch.sequences", batch.Count)
+            .SetTag("sift.batch.tokens", BatchPlanner.BatchTokens(batch))
+            .SetTag("sift.prefix.tokens", prefixRow.Keys.Sum(p => p.Length)))
+        {
+            Model.ForwardWithCancellation(PackedBatch.Create(packed, continues), pooled, cancellationToken);
+        }
+        return rows.Select(row => pooled.AsSpan(row * hidden, hidden).ToArray()).ToArray();
     }
 
     public void Dispose() => Model.Dispose();

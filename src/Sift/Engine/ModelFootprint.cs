@@ -54,8 +54,9 @@ public sealed record ModelFootprint(ModelKind Kind, Qwen3Config Config, WeightMe
     /// <summary>
     /// The most memory forward passes take when no pass holds more than <paramref name="maxTokens"/>
     /// tokens, sequences or key/value rows and no input is longer than <paramref name="maxLength"/>:
-    /// the workspace with its keys and values, the RoPE table, the pooled states, the token
-    /// bookkeeping, and for a reranker every layer's keys and values of a shared prefix.
+    /// the workspace with its keys and values, the RoPE table, the pooled states and the token
+    /// bookkeeping. A reranker's shared query prefix is tokens of the pass like any other (held once,
+    /// inside the workspace, <see cref="BatchPlanner.BatchTokens"/>), so it needs no term of its own.
     /// </summary>
     public long PassBytes(int maxTokens, int maxLength)
     {
@@ -64,8 +65,7 @@ public sealed record ModelFootprint(ModelKind Kind, Qwen3Config Config, WeightMe
         var rotary = 2L * Math.Min(Config.MaxPositionEmbeddings, 2L * maxLength) * Config.HeadDim * sizeof(float);
         // Each sequence's pooled state twice (the pass's output and the copy handed back), and ids, positions and starts.
         var outputs = (long)maxTokens * (2L * Config.HiddenSize * sizeof(float) + 3 * sizeof(int));
-        var prefix = Kind == ModelKind.Reranker ? PrefixBytes(maxLength) : 0;
-        return workspace + rotary + outputs + prefix;
+        return workspace + rotary + outputs;
     }
 
     /// <summary>
@@ -83,7 +83,4 @@ public sealed record ModelFootprint(ModelKind Kind, Qwen3Config Config, WeightMe
             : 0;
         return threads * perThread + int8;
     }
-
-    /// <summary>The keys and values of every layer for a shared rerank prefix of <paramref name="tokens"/> tokens.</summary>
-    public long PrefixBytes(int tokens) => (long)tokens * Config.LayerCount * 2 * Config.KeyValueHeadCount * Config.HeadDim * sizeof(float);
 }

@@ -34,5 +34,8 @@ public static class Prompts
 
     /// <summary>The reranker's body: <c>&lt;Instruct&gt;: {instruction}\n&lt;Query&gt;: {query}\n&lt;Document&gt;: {document}</c>.</summary>
     public static string RerankBody(string query, string document, string? instruction = null) =>
-        $"<Instruct>: {instruction ?? DefaultInstruction}\n<Query>: {query}\n<Document>: {document}";
+        RerankSharedBody(query, instruction) + RerankDocumentPart(document);
+
+    /// <summary>The rest of the reranker's body after <see cref="RerankSharedBody"/>: a space, then the document.</summary>
+    public static string RerankDocumentPart(string document) => " " + document;
 }

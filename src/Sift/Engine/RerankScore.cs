@@ -6,4 +6,11 @@ namespace Sift.Engine;
 /// <param name="LogitYes">The "yes" logit at the last position.</param>
 /// <param name="LogitNo">The "no" logit at the last position.</param>
 /// <param name="TokenCount">Tokens of the whole prompt the model read.</param>
-public sealed record RerankScore(int Index, float Score, float LogitYes, float LogitNo, int TokenCount);
+public sealed record RerankScore(int Index, float Score, float LogitYes, float LogitNo, int TokenCount)
+{
+    /// <summary>
+    /// logit_yes − logit_no, whose sigmoid is <see cref="Score"/>; ranking uses it because the float
+    /// score saturates at 1.0 (every gap above ~17 gives 1.0f) while the gap keeps its order.
+    /// </summary>
+    public double Logit => (double)LogitYes - LogitNo;
+}

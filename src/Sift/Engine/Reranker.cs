@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using Sift.Abstractions;
 using Sift.Qwen3;
-using Sift.Telemetry;
 using Sift.Tokenization;
 
 namespace Sift.Engine;
@@ -16,9 +14,6 @@ public sealed class Reranker : IReranker, IDisposable
 {
     /// <summary>The official code's default pair length.</summary>
     public const int DefaultMaxLength = 8192;
-
-    /// <summary>With a single document the shared part runs once anyway; sharing starts to save work at two.</summary>
-    private const int MinPromptsToShare = 2;
 
     private readonly LoadedModel _model;
     private readonly int[] _prefixIds;
@@ -83,59 +78,78 @@ public sealed class Reranker : IReranker, IDisposable
             throw new SiftRequestException("the document list is empty; give at least one document", "documents");
         }
         options ??= new RerankOptions();
-        var sequences = documents.Select(d => BuildInput(query, d, options)).ToArray();
+        var sequences = BuildInputs(query, documents, options);
         var hidden = ComputeHidden(query, options, sequences);
         return hidden.Select((h, i) => ScoreHidden(i, h, sequences[i].Length)).ToArray();
     }
 
     /// <summary>
-    /// Final hidden states of prompts that all belong to one query. The system prompt, instruction
-    /// and query are the same tokens at the start of every prompt: they run once, and each
-    /// document runs only its own tokens against their keys and values (bitwise the same result).
-    /// A prompt whose tokens do not start with the shared ones (cut by truncation) runs whole.
+    /// Final hidden states of prompts that all belong to one query (see <see cref="Sequences"/>),
+    /// bitwise what each prompt gives alone.
     /// </summary>
-    public float[][] ComputeHidden(string query, RerankOptions options, IReadOnlyList<int[]> prompts)
+    public float[][] ComputeHidden(string query, RerankOptions options, IReadOnlyList<int[]> prompts) =>
+        ComputeHidden(Sequences(query, options, prompts), CancellationToken.None);
+
+    /// <summary>Final hidden states of sequences, in token-budget passes; cancellation is checked between passes and layers.</summary>
+    public float[][] ComputeHidden(IReadOnlyList<ModelSequence> sequences, CancellationToken cancellationToken) =>
+        _model.ComputeLastHidden(sequences, cancellationToken);
+
+    /// <summary>
+    /// The prompts of one query as decoder sequences. The system prompt, instruction and query are
+    /// the same tokens at the start of every prompt: they become one <see cref="SharedPrefix"/>,
+    /// held and computed once per forward pass, and each prompt runs only its own tokens against
+    /// its keys and values (bitwise the same result). A prompt whose tokens do not start with the
+    /// shared ones (cut by truncation) runs whole.
+    /// </summary>
+    public ModelSequence[] Sequences(string query, RerankOptions options, IReadOnlyList<int[]> prompts)
     {
+        ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(prompts);
+        var shared = SharedTokens(query, options);
+        var prefix = new SharedPrefix(shared);
+        return prompts.Select(p => p.Length > shared.Length && p.AsSpan(0, shared.Length).SequenceEqual(shared)
+            ? new ModelSequence(p[shared.Length..], prefix)
+            : new ModelSequence(p)).ToArray();
+    }
+
+    /// <summary>
+    /// How many tokens the prompts of <paramref name="query"/> share (<see cref="Sequences"/> holds
+    /// them once): the template's start, the instruction and the query; 0 when the maximum length
+    /// cuts into them, and then no prompt shares anything.
+    /// </summary>
+    public int SharedPrefixLength(string query, RerankOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(options);
+        var shared = SharedTokens(query, options).Length;
+        return shared < (options.MaxLength ?? MaxLength) - _suffixIds.Length ? shared : 0;
+    }
+
+    /// <summary>The tokens every prompt of a query starts with: the template's prefix, the instruction, the query.</summary>
+    private int[] SharedTokens(string query, RerankOptions options)
+    {
         var shared = new List<int>(_prefixIds);
         Tokenizer.EncodeContent(Prompts.RerankSharedBody(query, options.Instruction), shared);
-        var sharing = prompts.Select(p => p.Length > shared.Count && p.AsSpan(0, shared.Count).SequenceEqual(CollectionsMarshal.AsSpan(shared))).ToArray();
-        if (sharing.Count(s => s) < MinPromptsToShare)
-        {
-            return _model.ComputeLastHidden(prompts);
-        }
-
-        PrefixState prefix;
-        using (SiftTelemetry.ActivitySource.StartActivity("sift.prefix")?.SetTag("sift.model", Name).SetTag("sift.prefix.tokens", shared.Count))
-        {
-            prefix = Model.ComputePrefix(shared);
-        }
-        var sharedIndices = Enumerable.Range(0, prompts.Count).Where(i => sharing[i]).ToArray();
-        var wholeIndices = Enumerable.Range(0, prompts.Count).Where(i => !sharing[i]).ToArray();
-        var results = new float[prompts.Count][];
-        var sharedHidden = _model.ComputeLastHidden(sharedIndices.Select(i => prompts[i][shared.Count..]).ToArray(), prefix);
-        for (var k = 0; k < sharedIndices.Length; k++)
-        {
-            results[sharedIndices[k]] = sharedHidden[k];
-        }
-        if (wholeIndices.Length > 0)
-        {
-            var wholeHidden = _model.ComputeLastHidden(wholeIndices.Select(i => prompts[i]).ToArray());
-            for (var k = 0; k < wholeIndices.Length; k++)
-            {
-                results[wholeIndices[k]] = wholeHidden[k];
-            }
-        }
-        return results;
+        return shared.ToArray();
     }
 
     /// <summary>
     /// The prompt's token ids: prefix + body + suffix, the body cut from its end so that the whole
     /// fits the maximum length (prefix and suffix are always kept whole).
     /// </summary>
-    public int[] BuildInput(string query, string document, RerankOptions options)
+    public int[] BuildInput(string query, string document, RerankOptions options) => BuildInputs(query, [document], options)[0];
+
+    /// <summary>
+    /// The prompts of several documents for one query, as <see cref="BuildInput"/> builds each. The
+    /// part every prompt shares (template start, instruction, query) is tokenized once, not once per
+    /// document: "&lt;Document&gt;:" ends a pre-tokenizer piece and the document's text starts the
+    /// next one with its space, so the two parts' tokens are the whole body's tokens.
+    /// </summary>
+    public int[][] BuildInputs(string query, IReadOnlyList<string> documents, RerankOptions options)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(options);
         var maxLength = options.MaxLength ?? MaxLength;
         if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
@@ -144,16 +158,27 @@ public sealed class Reranker : IReranker, IDisposable
                 $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
                 "max_length");
         }
-        var ids = new List<int>(_prefixIds.Length + document.Length / 3 + 64);
-        ids.AddRange(_prefixIds);
-        Tokenizer.EncodeContent(Prompts.RerankBody(query, document, options.Instruction), ids);
+        var shared = SharedTokens(query, options);
         var bodyLimit = maxLength - _suffixIds.Length;
-        if (ids.Count > bodyLimit)
+        var prompts = new int[documents.Count][];
+        var ids = new List<int>();
+        for (var i = 0; i < documents.Count; i++)
         {
-            ids.RemoveRange(bodyLimit, ids.Count - bodyLimit);
+            ArgumentNullException.ThrowIfNull(documents[i], nameof(documents));
+            ids.Clear();
+            ids.AddRange(shared);
+            if (ids.Count < bodyLimit)
+            {
+                Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[i]), ids);
+            }
+            if (ids.Count > bodyLimit)
+            {
+                ids.RemoveRange(bodyLimit, ids.Count - bodyLimit);
+            }
+            ids.AddRange(_suffixIds);
+            prompts[i] = ids.ToArray();
         }
-        ids.AddRange(_suffixIds);
-        return ids.ToArray();
+        return prompts;
     }
 
     /// <summary>Turns a final hidden state into logits and P(yes).</summary>
@@ -165,8 +190,8 @@ public sealed class Reranker : IReranker, IDisposable
         return new RerankScore(index, score, yes, no, tokenCount);
     }
 
-    /// <summary>Highest score first; equal scores keep document order.</summary>
-    public static IEnumerable<RerankScore> Rank(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Score).ThenBy(s => s.Index);
+    /// <summary>Most relevant first, by <see cref="RerankScore.Logit"/> (scores that saturate at 1.0 keep their order); equal logits keep document order.</summary>
+    public static IEnumerable<RerankScore> Rank(IEnumerable<RerankScore> scores) => scores.OrderByDescending(s => s.Logit).ThenBy(s => s.Index);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RerankResult>> RerankAsync(string query, IReadOnlyList<string> documents, RerankingOptions? options = null,

@@ -28,11 +28,19 @@ public sealed record HubOptions
     /// <summary>The cache root (the "hub" folder of huggingface_hub's layout).</summary>
     public required string CacheDirectory { get; init; }
 
+    /// <summary>The default read timeout, huggingface_hub's (HF_HUB_DOWNLOAD_TIMEOUT).</summary>
+    public static readonly TimeSpan DefaultReadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a request may wait for its answer, and a download for its next bytes, before the attempt fails.</summary>
+    public TimeSpan ReadTimeout { get; init; } = DefaultReadTimeout;
+
     /// <summary>Settings from the environment for a hub.</summary>
     public static HubOptions FromEnvironment(HubKind kind = HubKind.HuggingFace, IReadOnlyDictionary<string, string?>? environment = null)
     {
         string? Get(string name) => environment is null ? Environment.GetEnvironmentVariable(name) : environment.GetValueOrDefault(name);
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var timeout = double.TryParse(Get("HF_HUB_DOWNLOAD_TIMEOUT"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+            out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : DefaultReadTimeout;
         if (kind == HubKind.ModelScope)
         {
             return new HubOptions
@@ -42,6 +50,7 @@ public sealed record HubOptions
                 Token = Get("MODELSCOPE_API_TOKEN"),
                 Offline = IsTrue(Get("HF_HUB_OFFLINE")),
                 CacheDirectory = Get("MODELSCOPE_CACHE") ?? Path.Combine(home, ".cache", "modelscope", "hub"),
+                ReadTimeout = timeout,
             };
         }
         var hfHome = Get("HF_HOME") ?? Path.Combine(Get("XDG_CACHE_HOME") ?? Path.Combine(home, ".cache"), "huggingface");
@@ -52,6 +61,7 @@ public sealed record HubOptions
             Token = Get("HF_TOKEN") ?? Get("HUGGING_FACE_HUB_TOKEN"),
             Offline = IsTrue(Get("HF_HUB_OFFLINE")),
             CacheDirectory = Get("HF_HUB_CACHE") ?? Path.Combine(hfHome, "hub"),
+            ReadTimeout = timeout,
         };
     }
 

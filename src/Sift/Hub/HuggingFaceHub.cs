@@ -18,17 +18,24 @@ internal sealed class HuggingFaceHub(HttpClient noRedirects, HubOptions options)
         {
             throw HttpFailures.Describe(response, model, null, options);
         }
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-        var root = json.RootElement;
-        var commit = root.TryGetProperty("sha", out var sha) ? sha.GetString() : null;
-        if (commit is null || !root.TryGetProperty("siblings", out var siblings))
+        using var json = await HubHttp.ReadJsonAsync(response, options.ReadTimeout, cancellationToken);
+        return HubHttp.Parse(url, () =>
         {
-            throw new HubException($"{url} did not describe a model revision (no sha or siblings)");
-        }
-        var files = siblings.EnumerateArray().Select(s => new RepositoryFile(
-            s.GetProperty("rfilename").GetString()!,
-            s.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number ? size.GetInt64() : null)).ToList();
-        return new RepositoryListing(commit, files);
+            var root = json.RootElement;
+            var commit = root.TryGetProperty("sha", out var sha) ? sha.GetString() : null;
+            if (commit is null || !root.TryGetProperty("siblings", out var siblings))
+            {
+                throw new HubException($"{url} did not describe a model revision (no sha or siblings)");
+            }
+            if (!HubNames.IsCommit(commit))
+            {
+                throw new HubException($"{url} gave the commit \"{commit}\", which is not a 40-digit hex hash");
+            }
+            var files = siblings.EnumerateArray().Select(s => new RepositoryFile(
+                HubNames.RepositoryFile(s.GetProperty("rfilename").GetString()!, url.ToString()),
+                s.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number ? size.GetInt64() : null)).ToList();
+            return new RepositoryListing(commit, files);
+        });
     }
 
     public async Task<RemoteFile> DescribeAsync(ModelReference model, string commit, RepositoryFile file, CancellationToken cancellationToken)
@@ -42,11 +49,12 @@ internal sealed class HuggingFaceHub(HttpClient noRedirects, HubOptions options)
         }
         var etag = Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag ?? Header(response, "ETag")
             ?? throw new HubException($"{url} sent no ETag; cannot name the file in the cache");
-        etag = etag.Replace("W/", "", StringComparison.Ordinal).Trim('"');
+        // The etag names the blob in the cache and is the checksum the download is verified against:
+        // only a git SHA-1 or a SHA-256 is both a safe file name and a checksum.
+        etag = HubNames.BlobId(etag.Replace("W/", "", StringComparison.Ordinal).Trim('"'), url.ToString());
         var size = long.TryParse(Header(response, "X-Linked-Size"), out var linked) ? linked : response.Content.Headers.ContentLength ?? file.Size;
         var location = redirected && response.Headers.Location is { } target ? new Uri(url, target) : url;
-        var hex = etag.All(char.IsAsciiHexDigit);
-        return new RemoteFile(location, etag, hex && etag.Length == 64 ? etag : null, hex && etag.Length == 40 ? etag : null, size);
+        return new RemoteFile(location, etag, etag.Length == 64 ? etag : null, etag.Length == 40 ? etag : null, size);
     }
 
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
@@ -57,7 +65,7 @@ internal sealed class HuggingFaceHub(HttpClient noRedirects, HubOptions options)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         request.Headers.UserAgent.ParseAdd("sift/1.0");
-        return noRedirects.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return HubHttp.SendAsync(noRedirects, request, options.ReadTimeout, cancellationToken);
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

@@ -44,7 +44,7 @@ public sealed class ModelDownloader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         var cachedCommit = _cache.ReadRef(model.Id, model.Revision);
-        if (cachedCommit is not null && CompletePath(model, _cache.Snapshot(model.Id, cachedCommit)) is { } cached)
+        if (cachedCommit is not null && CompletePath(model, cachedCommit) is { } cached)
         {
             return cached;
         }
@@ -65,7 +65,7 @@ public sealed class ModelDownloader : IDisposable
             await EnsureFileAsync(model, listing.Commit, shard, cancellationToken);
         }
         _cache.WriteRef(model.Id, model.Revision, listing.Commit);
-        return CompletePath(model, _cache.Snapshot(model.Id, listing.Commit))
+        return CompletePath(model, listing.Commit)
             ?? throw new HubException($"{model} was downloaded but its snapshot is incomplete at {_cache.Snapshot(model.Id, listing.Commit)}");
     }
 
@@ -113,15 +113,13 @@ public sealed class ModelDownloader : IDisposable
 
     private IEnumerable<RepositoryFile> ShardsOf(ModelReference model, RepositoryListing listing)
     {
-        var index = Path.Combine(_cache.Snapshot(model.Id, listing.Commit), "model.safetensors.index.json");
-        if (model.Quantization is not null || !File.Exists(index))
+        var index = _cache.SnapshotFile(model.Id, listing.Commit, "model.safetensors.index.json");
+        if (model.Quantization is not null || !HubCache.Exists(index))
         {
             return [];
         }
-        using var json = JsonDocument.Parse(File.ReadAllBytes(index));
-        var shards = json.RootElement.GetProperty("weight_map").EnumerateObject().Select(e => e.Value.GetString()!).Distinct().Order(StringComparer.Ordinal);
         var byPath = listing.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
-        return shards.Select(s => byPath.GetValueOrDefault(s) ?? throw new HubException($"'{model.Id}': the index names shard {s}, which the repository does not list")).ToList();
+        return ShardNames(index).Select(s => byPath.GetValueOrDefault(s) ?? throw new HubException($"'{model.Id}': the index names shard {s}, which the repository does not list")).ToList();
     }
 
     private static RepositoryFile ChooseGguf(ModelReference model, List<RepositoryFile> ggufs)
@@ -151,40 +149,56 @@ public sealed class ModelDownloader : IDisposable
             || stem.Equals(quantization, StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>The local path when the snapshot holds everything the model needs; null otherwise.</summary>
-    private static string? CompletePath(ModelReference model, string snapshot)
+    /// <summary>
+    /// The local path when the snapshot holds everything the model needs; null otherwise. A file
+    /// whose symlink points at a missing blob counts as missing (it is fetched again).
+    /// </summary>
+    private string? CompletePath(ModelReference model, string commit)
     {
+        var snapshot = _cache.Snapshot(model.Id, commit);
         if (!Directory.Exists(snapshot))
         {
             return null;
         }
-        var ggufs = Directory.EnumerateFiles(snapshot, "*.gguf", SearchOption.AllDirectories).ToList();
+        bool Has(string file) => HubCache.Exists(_cache.SnapshotFile(model.Id, commit, file));
+        var ggufs = Directory.EnumerateFiles(snapshot, "*.gguf", SearchOption.AllDirectories).Where(HubCache.Exists).ToList();
         if (model.Quantization is not null)
         {
             var match = ggufs.Where(g => IsQuantization(g, model.Quantization)).ToList();
             return match.Count == 1 ? match[0] : null;
         }
-        if (!File.Exists(Path.Combine(snapshot, "config.json")))
+        if (!Has("config.json"))
         {
             return ggufs.Count == 1 ? ggufs[0] : null;
         }
-        if (!File.Exists(Path.Combine(snapshot, "tokenizer.json")))
+        if (!Has("tokenizer.json"))
         {
             return null;
         }
-        var index = Path.Combine(snapshot, "model.safetensors.index.json");
-        if (File.Exists(index))
+        if (Has("model.safetensors.index.json"))
+        {
+            return ShardNames(_cache.SnapshotFile(model.Id, commit, "model.safetensors.index.json")).All(Has) ? snapshot : null;
+        }
+        return Has("model.safetensors") ? snapshot : null;
+    }
+
+    /// <summary>The shard files an index names (names from a downloaded file: checked like any hub name when used).</summary>
+    private static IEnumerable<string> ShardNames(string index)
+    {
+        try
         {
             using var json = JsonDocument.Parse(File.ReadAllBytes(index));
-            var shards = json.RootElement.GetProperty("weight_map").EnumerateObject().Select(e => e.Value.GetString()!).Distinct();
-            return shards.All(s => File.Exists(Path.Combine(snapshot, s))) ? snapshot : null;
+            return json.RootElement.GetProperty("weight_map").EnumerateObject().Select(e => e.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
         }
-        return File.Exists(Path.Combine(snapshot, "model.safetensors")) ? snapshot : null;
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new HubException($"{index} is not a safetensors index (a \"weight_map\" of tensor names to shard files): {e.Message}", e);
+        }
     }
 
     private async Task EnsureFileAsync(ModelReference model, string commit, RepositoryFile file, CancellationToken cancellationToken)
     {
-        if (File.Exists(Path.Combine(_cache.Snapshot(model.Id, commit), file.Path)))
+        if (HubCache.Exists(_cache.SnapshotFile(model.Id, commit, file.Path)))
         {
             return;
         }
@@ -225,13 +239,20 @@ public sealed class ModelDownloader : IDisposable
 
     private async Task FetchAsync(ModelReference model, string path, RemoteFile remote, string incomplete, CancellationToken cancellationToken)
     {
+        // The size bounds what is written: a hub that sends more than it announced is cut off.
+        var size = remote.Size ?? throw new HubException($"the hub gave no size for '{path}' of '{model.Id}'; cannot bound the download");
         var have = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
-        if (remote.Size is { } size && have == size)
+        if (have > size)
+        {
+            File.Delete(incomplete);
+            have = 0;
+        }
+        if (have == size)
         {
             return;
         }
         using var request = new HttpRequestMessage(HttpMethod.Get, remote.Url);
-        if (_options.Token is { } token && remote.Url.Host == new Uri(_options.Endpoint).Host)
+        if (_options.Token is { } token && SameOrigin(remote.Url, new Uri(_options.Endpoint)))
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
@@ -239,37 +260,61 @@ public sealed class ModelDownloader : IDisposable
         {
             request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(have, null);
         }
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        using var response = await SendAsync(request, cancellationToken);
+        var resumed = response.StatusCode == HttpStatusCode.PartialContent;
+        var range = response.Content.Headers.ContentRange;
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable || resumed && (range?.From != have || range.Length != size))
         {
-            return;
+            // Appending bytes that start elsewhere would corrupt the file: the next attempt starts over.
+            File.Delete(incomplete);
+            throw new IOException($"the hub answered a request for bytes {have}- of {size} with {(int)response.StatusCode} and the range \"{range}\"");
         }
         if (!response.IsSuccessStatusCode)
         {
             throw HttpFailures.Describe(response, model, path, _options);
         }
-        var resumed = response.StatusCode == HttpStatusCode.PartialContent;
         await using var target = new FileStream(incomplete, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes);
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = new byte[CopyBufferBytes];
         var written = resumed ? have : 0;
         var lastReport = 0L;
         int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await HubHttp.ReadAsync(source, buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - written + 1)), _options.ReadTimeout, cancellationToken)) > 0)
         {
+            if (written + read > size)
+            {
+                throw new HubException($"the hub sent more than the {size} bytes it announced for '{path}' of '{model.Id}'; nothing was kept");
+            }
             await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             written += read;
             if (written - lastReport >= CopyBufferBytes)
             {
                 lastReport = written;
-                _progress?.Report(new DownloadProgress(path, written, remote.Size, false));
+                _progress?.Report(new DownloadProgress(path, written, size, false));
             }
         }
-        if (remote.Size is { } expected && written < expected)
+        if (written < size)
         {
-            throw new IOException($"the connection closed at {written} of {expected} bytes");
+            throw new IOException($"the connection closed at {written} of {size} bytes");
         }
     }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HubHttp.SendAsync(_client, request, _options.ReadTimeout, cancellationToken);
+        }
+        catch (HubException e)
+        {
+            // A stalled answer is retried like a cut connection.
+            throw new IOException(e.Message, e);
+        }
+    }
+
+    /// <summary>The token goes only where the endpoint is: same scheme, host and port (a redirect elsewhere gets none).</summary>
+    private static bool SameOrigin(Uri url, Uri endpoint) =>
+        Uri.Compare(url, endpoint, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     /// <summary>Checks the SHA-256 (large files) or git blob SHA-1 (small files) the hub gave; a mismatch removes the file.</summary>
     private static void Verify(string path, RemoteFile remote, string file)

@@ -8,11 +8,15 @@ public sealed partial record ModelReference(string Id, string Revision, string? 
     /// <summary>The revision when none is given.</summary>
     public const string DefaultRevision = "main";
 
-    /// <summary>Parses <c>org/name[@revision][:QUANT]</c>; null when the text is not of that form.</summary>
+    /// <summary>
+    /// Parses <c>org/name[@revision][:QUANT]</c>; null when the text is not of that form. A revision
+    /// is a branch, tag or commit as git writes them ("main", "v1.0", "refs/pr/1"): never a path.
+    /// </summary>
     public static ModelReference? TryParse(string text, string defaultRevision = DefaultRevision)
     {
         var match = Pattern().Match(text);
-        if (!match.Success || text.Contains("..", StringComparison.Ordinal))
+        if (!match.Success || text.Contains("..", StringComparison.Ordinal)
+            || match.Groups["revision"].Success && !HubNames.IsRevision(match.Groups["revision"].Value))
         {
             return null;
         }

@@ -31,6 +31,11 @@ public static class ModelSource
             || spec.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || File.Exists(spec);
         var reference = looksLikePath ? null
             : ModelReference.TryParse(spec, options.Kind == HubKind.ModelScope ? "master" : ModelReference.DefaultRevision);
+        if (reference is null && !looksLikePath && spec.IndexOf('@', StringComparison.Ordinal) is > 0 and var at
+            && ModelReference.TryParse(spec[..at]) is not null)
+        {
+            throw new HubException($"'{spec}' names the revision '{spec[(at + 1)..]}', which is not a branch, tag or commit (letters, digits, '_', '-', '.', '/')");
+        }
         if (reference is null)
         {
             throw new HubException(looksLikePath

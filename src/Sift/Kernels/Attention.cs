@@ -98,11 +98,15 @@ public static unsafe class Attention
         for (var s = 0; s < sequences.Length; s++)
         {
             var sequence = sequences[s];
-            if (sequence.QueryCount < 1 || sequence.FirstQueryPosition < 0 || sequence.QueryRow < 0 || sequence.KeyRow < 0 || sequence.OutputRow < 0)
+            if (sequence.QueryCount < 1 || sequence.FirstQueryPosition < 0 || sequence.QueryRow < 0 || sequence.KeyRow < 0 || sequence.OutputRow < 0
+                || sequence.SharedLength < 0 || sequence.SharedKeyRow < 0)
             {
                 throw new ArgumentException($"sequence {s} is malformed: {sequence}");
             }
-            var lastKeyRow = (long)sequence.KeyRow + sequence.FirstQueryPosition + sequence.QueryCount - 1;
+            var lastPosition = (long)sequence.FirstQueryPosition + sequence.QueryCount - 1;
+            var lastOwnRow = lastPosition >= sequence.SharedLength ? sequence.KeyRow + lastPosition - sequence.SharedLength : 0;
+            var lastSharedRow = sequence.SharedLength > 0 ? sequence.SharedKeyRow + Math.Min(sequence.SharedLength - 1, lastPosition) : 0;
+            var lastKeyRow = Math.Max(lastOwnRow, lastSharedRow);
             if ((long)(sequence.QueryRow + sequence.QueryCount - 1) * queryStride + layout.QueryWidth > queryLength
                 || lastKeyRow * keyValueStride + (long)(layout.KeyValueHeadCount - 1) * keyValueHeadStride + layout.HeadDim > Math.Min(keyLength, valueLength)
                 || (long)(sequence.OutputRow + sequence.QueryCount - 1) * outputStride + layout.QueryWidth > outputLength)
@@ -127,7 +131,7 @@ public static unsafe class Attention
             var blocks = (sequence.QueryCount + queriesPerBlock - 1) / queriesPerBlock;
             var firstBlock = group * BlocksPerItem;
             var blockCount = Math.Min(BlocksPerItem, blocks - firstBlock);
-            var scratch = (float*)pool.Scratch(worker, BlockState.Bytes(layout.HeadDim) * BlocksPerItem + TileScratch.Bytes);
+            var scratch = (float*)pool.Scratch(worker, BlockState.Bytes(layout.HeadDim) * BlocksPerItem + TileScratch.Bytes + GatheredTile.Bytes(layout.HeadDim));
             RunBlocks(sequence, kvHead, firstBlock, blockCount, scratch);
         }
 
@@ -174,12 +178,10 @@ public static unsafe class Attention
                 lastPosition = Math.Max(lastPosition, state.LastPosition);
             }
 
-            var keyBase = keys + (long)sequence.KeyRow * keyValueStride + (long)kvHead * keyValueHeadStride;
-            var valueBase = values + (long)sequence.KeyRow * keyValueStride + (long)kvHead * keyValueHeadStride;
+            var gathered = new GatheredTile(scratch + (TileScratch.Bytes + BlockState.Bytes(d) * BlocksPerItem) / sizeof(float), d);
             for (var tileStart = 0; tileStart <= lastPosition; tileStart += KeyTile)
             {
-                var tileKeys = keyBase + (long)tileStart * keyValueStride;
-                var tileValues = valueBase + (long)tileStart * keyValueStride;
+                var tileKeys = KeyValueTile(sequence, kvHead, tileStart, Math.Min(KeyTile, lastPosition + 1 - tileStart), gathered, out var tileValues, out var stride);
                 for (var b = 0; b < blockCount; b++)
                 {
                     var state = states[b];
@@ -190,7 +192,7 @@ public static unsafe class Attention
                     var rows = Math.Min(KeyTile, state.LastPosition + 1 - tileStart);
                     for (var r = 0; r < rows; r += MicroKernel.Rows)
                     {
-                        MicroKernel.Run<F32Element>(Math.Min(MicroKernel.Rows, rows - r), tileKeys + (long)r * keyValueStride, keyValueStride, 1,
+                        MicroKernel.Run<F32Element>(Math.Min(MicroKernel.Rows, rows - r), tileKeys + (long)r * stride, stride, 1,
                             (byte*)state.QueryT, BlockColumns * sizeof(float), d, tile.Scores + r * BlockColumns);
                     }
                     Softmax(state, tile, tileStart, rows);
@@ -202,7 +204,7 @@ public static unsafe class Attention
                     for (var c = 0; c < d; c += MicroKernel.Rows)
                     {
                         var dims = Math.Min(MicroKernel.Rows, d - c);
-                        MicroKernel.Run<F32Element>(dims, tileValues + c, 1, keyValueStride, (byte*)tile.Probabilities, BlockColumns * sizeof(float), rows,
+                        MicroKernel.Run<F32Element>(dims, tileValues + c, 1, stride, (byte*)tile.Probabilities, BlockColumns * sizeof(float), rows,
                             tile.Accumulators);
                         for (var r = 0; r < dims; r++)
                         {
@@ -219,6 +221,43 @@ public static unsafe class Attention
             {
                 StoreOutputs(sequence, kvHead, states[b]);
             }
+        }
+
+        /// <summary>
+        /// The keys (returned), values and row stride of positions [tileStart, tileStart + rows) of one
+        /// head: read in place when they all lie in the shared prefix or all in the sequence's own
+        /// rows; copied into <paramref name="gathered"/> when the tile straddles the two, so that tiles
+        /// stay counted from position 0 (and results bitwise the same) wherever the prefix's keys are.
+        /// </summary>
+        private float* KeyValueTile(AttentionSequence sequence, int kvHead, int tileStart, int rows, GatheredTile gathered, out float* tileValues, out int stride)
+        {
+            var head = (long)kvHead * keyValueHeadStride;
+            var shared = sequence.SharedLength;
+            if (tileStart >= shared)
+            {
+                var row = (long)(sequence.KeyRow + tileStart - shared) * keyValueStride + head;
+                tileValues = values + row;
+                stride = keyValueStride;
+                return keys + row;
+            }
+            if (tileStart + rows <= shared)
+            {
+                var row = (long)(sequence.SharedKeyRow + tileStart) * keyValueStride + head;
+                tileValues = values + row;
+                stride = keyValueStride;
+                return keys + row;
+            }
+            var d = layout.HeadDim;
+            for (var r = 0; r < rows; r++)
+            {
+                var position = tileStart + r;
+                var row = (position < shared ? (long)(sequence.SharedKeyRow + position) : (long)(sequence.KeyRow + position - shared)) * keyValueStride + head;
+                new ReadOnlySpan<float>(keys + row, d).CopyTo(new Span<float>(gathered.Keys + r * d, d));
+                new ReadOnlySpan<float>(values + row, d).CopyTo(new Span<float>(gathered.Values + r * d, d));
+            }
+            tileValues = gathered.Values;
+            stride = d;
+            return gathered.Keys;
         }
 
         /// <summary>Qᵀ [d × 32] of a block, pre-scaled by 1/√d; column = query × group + head in group; padding columns zero.</summary>
@@ -316,6 +355,15 @@ public static unsafe class Attention
         public float* Scores { get; } = memory;
         public float* Probabilities { get; } = memory + KeyTile * BlockColumns;
         public float* Accumulators { get; } = memory + 2 * KeyTile * BlockColumns;
+    }
+
+    /// <summary>One key tile's keys and values copied contiguously (row stride head_dim), for a tile that straddles a shared prefix's end.</summary>
+    private readonly struct GatheredTile(float* memory, int headDim)
+    {
+        public static long Bytes(int headDim) => sizeof(float) * 2L * KeyTile * headDim;
+
+        public float* Keys { get; } = memory;
+        public float* Values { get; } = memory + KeyTile * headDim;
     }
 
     /// <summary>The running state of one query block: Qᵀ, Oᵀ [d × 32], and per column the max, sum, correction and position.</summary>

@@ -2,7 +2,10 @@ namespace Sift.Kernels;
 
 /// <summary>
 /// Rotary position embedding, "rotate half" form: element i pairs with i + d/2 (not interleaved),
-/// frequencies θ^(−2i/d). Angles are computed in double precision and rounded once.
+/// frequencies θ^(−2i/d). Angles follow the reference (Hugging Face's Qwen3RotaryEmbedding) in
+/// float32: the inverse frequency, and its product with the position, are rounded to float32
+/// before cos and sin; the model was trained with those angles, which at position 32K differ
+/// from exact ones by up to ~2e-3 rad (docs/benchmarks.md, "RoPE precision").
 /// </summary>
 public static class Rope
 {
@@ -17,21 +20,25 @@ public static class Rope
         {
             throw new ArgumentException($"tables need {count * half} entries for {count} positions from {firstPosition} of head_dim {headDim}");
         }
-        Span<double> frequencies = stackalloc double[half];
+        Span<float> frequencies = stackalloc float[half];
         for (var i = 0; i < half; i++)
         {
-            frequencies[i] = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
+            frequencies[i] = InverseFrequency(i, headDim, theta);
         }
         for (var p = 0; p < count; p++)
         {
             for (var i = 0; i < half; i++)
             {
-                var angle = (double)(firstPosition + p) * frequencies[i];
+                // float32 × float32, rounded to float32 as the reference's matmul does; cos and sin of that angle.
+                var angle = (float)(firstPosition + p) * frequencies[i];
                 cos[p * half + i] = (float)Math.Cos(angle);
                 sin[p * half + i] = (float)Math.Sin(angle);
             }
         }
     }
+
+    /// <summary>The reference's inv_freq[i] = 1 / θ^(2i/d), every step in float32.</summary>
+    public static float InverseFrequency(int i, int headDim, double theta) => 1f / MathF.Pow((float)theta, (float)(2 * i) / headDim);
 
     /// <summary>Rotates one head vector in place with the cos/sin row of its position.</summary>
     public static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)

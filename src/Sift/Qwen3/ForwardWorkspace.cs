@@ -11,7 +11,7 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>The residual stream [tokens × hidden].</summary>
     public NativeBuffer<float> Residual { get; } = new();
 
-    /// <summary>Keys then values of every position of every sequence (shared prefix included): [rows × 2·kv width].</summary>
+    /// <summary>Keys then values of every token of the batch, each once (a shared prefix's too): [tokens × 2·kv width].</summary>
     public NativeBuffer<float> KeyValues { get; } = new();
 
     /// <summary>RMS-normalized residual rows of one chunk, the input of a projection.</summary>

@@ -90,9 +90,11 @@ public sealed record Qwen3Config
     /// <summary>Checks that the numbers describe a Qwen3 model Sift can run; the message names the field.</summary>
     public void Validate(string source)
     {
-        if (ModelType is not ("qwen3" or "qwen2"))
+        // Qwen2 shares the layout but not the model: it has q/k/v biases and no q/k norms, so its
+        // checkpoints would load wrongly or fail late; it is refused here, by name.
+        if (ModelType != "qwen3")
         {
-            throw new CheckpointException($"{source}: model_type '{ModelType}' is not a Qwen3 model");
+            throw new CheckpointException($"{source}: model_type '{ModelType}' is not a Qwen3 model (Sift runs model_type \"qwen3\")");
         }
         void Positive(int value, string name)
         {

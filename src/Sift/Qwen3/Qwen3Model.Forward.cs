@@ -13,15 +13,18 @@ public sealed partial class Qwen3Model
 
     /// <summary>
     /// Runs the decoder over a packed batch and writes, for each sequence, the final-normalized
-    /// hidden state of its last token (row s of <paramref name="pooled"/>, hidden_size wide).
+    /// hidden state of its last token (row s of <paramref name="pooled"/>, hidden_size wide). A
+    /// sequence that continues a prefix in the batch gives the state the whole prefix + sequence
+    /// would give alone, bitwise.
     /// </summary>
-    public void Forward(PackedBatch batch, Span<float> pooled) => Forward(batch, null, pooled);
+    public void Forward(PackedBatch batch, Span<float> pooled) => ForwardWithCancellation(batch, pooled, CancellationToken.None);
 
     /// <summary>
-    /// As <see cref="Forward(PackedBatch, Span{float})"/>, with every sequence continuing
-    /// <paramref name="prefix"/>: positions start after it and attention sees its keys and values.
+    /// As <see cref="Forward(PackedBatch, Span{float})"/>, checking <paramref name="cancellationToken"/>
+    /// before each layer's every chunk of tokens, so that a stopping server need not wait for a whole pass. (A separate name,
+    /// not an overload, so that callers of the plain pass are not asked for a token.)
     /// </summary>
-    public void Forward(PackedBatch batch, PrefixState? prefix, Span<float> pooled)
+    public void ForwardWithCancellation(PackedBatch batch, Span<float> pooled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var h = Config.HiddenSize;
@@ -29,33 +32,19 @@ public sealed partial class Qwen3Model
         {
             throw new ArgumentException($"pooled holds {pooled.Length} floats; {batch.SequenceCount} sequences need {batch.SequenceCount * h}", nameof(pooled));
         }
-        Validate(batch, prefix?.Length ?? 0);
+        Validate(batch);
         lock (_forwardLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            RunLayers(batch, prefix, capture: null);
+            RunLayers(batch, cancellationToken);
             var last = _workspace.Residual.AsSpan(batch.SequenceCount * h);
             RmsNorm.ApplyRows(last, h, _finalNorm, pooled, h, batch.SequenceCount, (float)Config.RmsNormEps);
         }
     }
 
-    /// <summary>Runs a prefix once and keeps every layer's keys and values for <see cref="Forward(PackedBatch, PrefixState?, Span{float})"/>.</summary>
-    public PrefixState ComputePrefix(IReadOnlyList<int> tokenIds)
-    {
-        ArgumentNullException.ThrowIfNull(tokenIds);
-        var batch = PackedBatch.Create([tokenIds]);
-        Validate(batch, 0);
-        var state = new PrefixState(tokenIds.ToArray(),
-            Enumerable.Range(0, _layers.Length).Select(_ => new float[tokenIds.Count * 2 * Layout.KeyValueWidth]).ToArray());
-        lock (_forwardLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            RunLayers(batch, null, state);
-        }
-        return state;
-    }
+    private static int ChunkOf(int tokens) => Math.Min(tokens, ChunkTokens);
 
-    private void Validate(PackedBatch batch, int context)
+    private void Validate(PackedBatch batch)
     {
         foreach (var id in batch.TokenIds)
         {
@@ -66,7 +55,7 @@ public sealed partial class Qwen3Model
         }
         for (var s = 0; s < batch.SequenceCount; s++)
         {
-            var length = context + batch.SequenceStarts[s + 1] - batch.SequenceStarts[s];
+            var length = batch.ContextLength(s) + batch.Length(s);
             if (length > Config.MaxPositionEmbeddings)
             {
                 throw new ArgumentOutOfRangeException(nameof(batch), length,
@@ -75,74 +64,55 @@ public sealed partial class Qwen3Model
         }
     }
 
-    /// <summary>
-    /// Leaves each sequence's last-token residual row (before the final norm) in Residual[0..S).
-    /// With <paramref name="capture"/>, stores every layer's keys and values there instead.
-    /// </summary>
-    private void RunLayers(PackedBatch batch, PrefixState? prefix, PrefixState? capture)
+    /// <summary>Leaves each sequence's last-token residual row (before the final norm) in Residual[0..S).</summary>
+    private void RunLayers(PackedBatch batch, CancellationToken cancellationToken)
     {
         var tokens = batch.TokenCount;
         var sequences = batch.SequenceCount;
-        var context = prefix?.Length ?? 0;
         var h = Config.HiddenSize;
         var layout = Layout;
-        var chunk = Math.Min(tokens, ChunkTokens);
-        var keyValueRows = (long)sequences * context + tokens;
-        _workspace.Reserve(Config, tokens, chunk, keyValueRows, sequences);
+        var chunk = ChunkOf(tokens);
+        // Key/value rows: one per token of the batch (a shared prefix is tokens of the batch, held once).
+        _workspace.Reserve(Config, tokens, chunk, tokens, sequences);
         var x = _workspace.Residual.AsSpan(tokens * h);
-        var keyValues = _workspace.KeyValues.AsSpan(checked((int)(keyValueRows * 2 * layout.KeyValueWidth)));
+        // Every token's keys and values once, at the token's own row: a shared prefix is read in place.
+        var keyValues = _workspace.KeyValues.AsSpan(tokens * 2 * layout.KeyValueWidth);
         var longest = 0;
         for (var t = 0; t < tokens; t++)
         {
             WeightReader.ReadRow(_embedding, batch.TokenIds[t], x.Slice(t * h, h));
             longest = Math.Max(longest, batch.Positions[t] + 1);
         }
-        _rotary.Ensure(context + longest);
+        _rotary.Ensure(longest);
 
         for (var l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
             var lastLayer = l == _layers.Length - 1;
-            if (prefix is not null)
-            {
-                var cache = new KeyValueLayout(layout, context);
-                var buffer = new KeyValueLayout(layout, (int)keyValueRows);
-                for (var s = 0; s < sequences; s++)
-                {
-                    for (var g = 0; g < layout.KeyValueHeadCount; g++)
-                    {
-                        prefix.KeyValues[l].AsSpan(cache.Key(g, 0), context * layout.HeadDim).CopyTo(keyValues.Slice(buffer.Key(g, KeyRow(batch, s, context))));
-                        prefix.KeyValues[l].AsSpan(cache.Value(g, 0), context * layout.HeadDim).CopyTo(keyValues.Slice(buffer.Value(g, KeyRow(batch, s, context))));
-                    }
-                }
-            }
             for (var start = 0; start < tokens; start += chunk)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var rows = Math.Min(chunk, tokens - start);
-                ProjectKeysValuesAndQueries(layer, batch, context, start, rows, keyValues, capture?.KeyValues[l], lastLayer);
+                ProjectKeysValuesAndQueries(layer, batch, start, rows, keyValues, lastLayer);
                 if (lastLayer)
                 {
                     continue;
                 }
-                AttendChunk(batch, context, start, rows, keyValues);
+                AttendChunk(batch, start, rows, keyValues);
                 FinishLayerRows(layer, x.Slice(start * h, rows * h), rows, _workspace.Attended.AsSpan(rows * layout.QueryWidth));
             }
-        }
-        if (capture is not null)
-        {
-            return;
         }
 
         // Last layer: attention, o_proj and MLP only for the tokens pooling reads.
         var sequenceSpans = _workspace.Sequences.AsSpan(0, sequences);
         for (var s = 0; s < sequences; s++)
         {
-            var length = batch.SequenceStarts[s + 1] - batch.SequenceStarts[s];
-            sequenceSpans[s] = new AttentionSequence(s, 1, context + length - 1, KeyRow(batch, s, context), s);
-            x.Slice((batch.SequenceStarts[s + 1] - 1) * h, h).CopyTo(x.Slice(s * h, h));
+            var lastToken = batch.SequenceStarts[s + 1] - 1;
+            sequenceSpans[s] = Describe(batch, s, s, 1, batch.Positions[lastToken], s);
+            x.Slice(lastToken * h, h).CopyTo(x.Slice(s * h, h));
         }
         var attended = _workspace.Attended.AsSpan(sequences * layout.QueryWidth);
-        var kv = new KeyValueLayout(layout, (int)keyValueRows);
+        var kv = new KeyValueLayout(layout, tokens);
         Attention.Run(layout, _workspace.LastQueries.AsSpan(sequences * layout.QueryWidth), layout.QueryWidth,
             keyValues, keyValues[kv.Value(0, 0)..], layout.HeadDim, kv.HeadStride, sequenceSpans, attended, layout.QueryWidth, _pool);
         for (var start = 0; start < sequences; start += chunk)
@@ -165,26 +135,36 @@ public sealed partial class Qwen3Model
         public int Value(int head, int row) => (Layout.KeyValueHeadCount + head) * HeadStride + row * Layout.HeadDim;
     }
 
-    /// <summary>Row of position 0 of sequence <paramref name="s"/> in the key/value buffer: each sequence holds the prefix, then its own tokens.</summary>
-    private static int KeyRow(PackedBatch batch, int s, int context) => s * context + batch.SequenceStarts[s];
+    /// <summary>
+    /// Where the queries [queryRow, queryRow + count) of sequence <paramref name="s"/>, the first at
+    /// <paramref name="firstPosition"/>, find their keys: the sequence's own rows, after the rows of
+    /// the prefix it continues.
+    /// </summary>
+    private static AttentionSequence Describe(PackedBatch batch, int s, int queryRow, int count, int firstPosition, int outputRow)
+    {
+        var prefix = batch.Continues[s];
+        return new AttentionSequence(queryRow, count, firstPosition, batch.SequenceStarts[s], outputRow)
+        {
+            SharedLength = batch.ContextLength(s),
+            SharedKeyRow = prefix < 0 ? 0 : batch.SequenceStarts[prefix],
+        };
+    }
 
     /// <summary>
     /// q, k, v for tokens [start, start + rows): RMSNorm, one GEMM, q/k norm and RoPE; keys and
     /// values go to the batch-wide buffer. In the last layer, the queries of last tokens are kept.
     /// </summary>
-    private void ProjectKeysValuesAndQueries(Qwen3Layer layer, PackedBatch batch, int context, int start, int rows,
-        Span<float> keyValues, float[]? capture, bool lastLayer)
+    private void ProjectKeysValuesAndQueries(Qwen3Layer layer, PackedBatch batch, int start, int rows, Span<float> keyValues, bool lastLayer)
     {
         var h = Config.HiddenSize;
         var layout = Layout;
         var d = layout.HeadDim;
-        var buffer = new KeyValueLayout(layout, keyValues.Length / (2 * layout.KeyValueWidth));
-        var cache = new KeyValueLayout(layout, capture is null ? 0 : capture.Length / (2 * layout.KeyValueWidth));
+        var buffer = new KeyValueLayout(layout, batch.TokenCount);
         var normalized = _workspace.Normalized.AsSpan(rows * h);
         var qkv = _workspace.Qkv.AsSpan(rows * layout.QkvWidth);
         RmsNorm.ApplyRows(_workspace.Residual.AsSpan(batch.TokenCount * h).Slice(start * h), h, layer.AttentionNorm, normalized, h, rows, (float)Config.RmsNormEps);
         Gemm.Multiply(normalized, rows, h, layer.Qkv, qkv, layout.QkvWidth, GemmOutput.Store, _pool);
-        NormalizeAndRotate(layer, qkv, rows, batch.Positions.AsSpan(start, rows), context);
+        NormalizeAndRotate(layer, qkv, rows, batch.Positions.AsSpan(start, rows));
 
         var s = SequenceOf(batch, start);
         for (var t = start; t < start + rows; t++)
@@ -194,18 +174,10 @@ public sealed partial class Qwen3Model
                 s++;
             }
             var row = qkv.Slice((t - start) * layout.QkvWidth, layout.QkvWidth);
-            var keyRow = KeyRow(batch, s, context) + context + (t - batch.SequenceStarts[s]);
             for (var g = 0; g < layout.KeyValueHeadCount; g++)
             {
-                var key = row.Slice(layout.QueryWidth + g * d, d);
-                var value = row.Slice(layout.QueryWidth + layout.KeyValueWidth + g * d, d);
-                key.CopyTo(keyValues.Slice(buffer.Key(g, keyRow), d));
-                value.CopyTo(keyValues.Slice(buffer.Value(g, keyRow), d));
-                if (capture is not null)
-                {
-                    key.CopyTo(capture.AsSpan(cache.Key(g, t), d));
-                    value.CopyTo(capture.AsSpan(cache.Value(g, t), d));
-                }
+                row.Slice(layout.QueryWidth + g * d, d).CopyTo(keyValues.Slice(buffer.Key(g, t), d));
+                row.Slice(layout.QueryWidth + layout.KeyValueWidth + g * d, d).CopyTo(keyValues.Slice(buffer.Value(g, t), d));
             }
             if (lastLayer && t == batch.SequenceStarts[s + 1] - 1)
             {
@@ -215,7 +187,7 @@ public sealed partial class Qwen3Model
     }
 
     /// <summary>Attention for the queries of tokens [start, start + rows), into Attended.</summary>
-    private void AttendChunk(PackedBatch batch, int context, int start, int rows, Span<float> keyValues)
+    private void AttendChunk(PackedBatch batch, int start, int rows, Span<float> keyValues)
     {
         var layout = Layout;
         var descriptors = _workspace.Sequences;
@@ -224,10 +196,9 @@ public sealed partial class Qwen3Model
         {
             var first = Math.Max(start, batch.SequenceStarts[s]);
             var end = Math.Min(start + rows, batch.SequenceStarts[s + 1]);
-            descriptors[count++] = new AttentionSequence(first - start, end - first, context + first - batch.SequenceStarts[s],
-                KeyRow(batch, s, context), first - start);
+            descriptors[count++] = Describe(batch, s, first - start, end - first, batch.Positions[first], first - start);
         }
-        var kv = new KeyValueLayout(layout, keyValues.Length / (2 * layout.KeyValueWidth));
+        var kv = new KeyValueLayout(layout, batch.TokenCount);
         Attention.Run(layout, _workspace.Qkv.AsSpan(rows * layout.QkvWidth), layout.QkvWidth, keyValues, keyValues[kv.Value(0, 0)..],
             layout.HeadDim, kv.HeadStride, descriptors.AsSpan(0, count), _workspace.Attended.AsSpan(rows * layout.QueryWidth), layout.QueryWidth, _pool);
     }
@@ -251,8 +222,8 @@ public sealed partial class Qwen3Model
         return index >= 0 ? Math.Min(index, batch.SequenceCount - 1) : ~index - 1;
     }
 
-    /// <summary>Per-head RMSNorm of queries and keys (q_norm, k_norm), then RoPE at each token's position (after <paramref name="context"/> prefix tokens).</summary>
-    private void NormalizeAndRotate(Qwen3Layer layer, Span<float> qkv, int tokens, ReadOnlySpan<int> positions, int context)
+    /// <summary>Per-head RMSNorm of queries and keys (q_norm, k_norm), then RoPE at each token's position.</summary>
+    private void NormalizeAndRotate(Qwen3Layer layer, Span<float> qkv, int tokens, ReadOnlySpan<int> positions)
     {
         var layout = Layout;
         var d = layout.HeadDim;
@@ -260,8 +231,8 @@ public sealed partial class Qwen3Model
         for (var t = 0; t < tokens; t++)
         {
             var row = qkv.Slice(t * layout.QkvWidth, layout.QkvWidth);
-            var cosRow = _rotary.Cos(context + positions[t]);
-            var sinRow = _rotary.Sin(context + positions[t]);
+            var cosRow = _rotary.Cos(positions[t]);
+            var sinRow = _rotary.Sin(positions[t]);
             for (var head = 0; head < layout.HeadCount + layout.KeyValueHeadCount; head++)
             {
                 var vector = row.Slice(head * d, d);

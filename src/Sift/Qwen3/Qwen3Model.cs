@@ -50,7 +50,7 @@ public sealed partial class Qwen3Model : IDisposable
     /// <summary>Bytes of the memory-mapped embedding table.</summary>
     public long EmbeddingBytes => _embedding.ByteLength;
 
-    /// <summary>Bytes the forward pass's activation buffers hold now (grown to the largest pass so far).</summary>
+    /// <summary>Bytes the forward pass's activation buffers hold now (grown to the largest pass so far, <see cref="WorkspaceSize"/>).</summary>
     internal long WorkspaceBytes => _workspace.Bytes;
 
     /// <summary>How long loading and packing took.</summary>
@@ -118,7 +118,7 @@ public sealed partial class Qwen3Model : IDisposable
         var head = reader.TryFind(Qwen3WeightNames.LanguageModelHead, out var lmHead) ? lmHead : _embedding;
         WeightReader.CheckShape(head, Config.VocabSize, Config.HiddenSize);
         var row = new float[Config.HiddenSize];
-        WeightReader.ReadRow(head, tokenId, row);
+        WeightReader.ReadFiniteRow(head, tokenId, row);
         return row;
     }
 
@@ -134,8 +134,32 @@ public sealed partial class Qwen3Model : IDisposable
             throw new CheckpointException($"the checkpoint has no {Checkpoints.Gguf.GgufCheckpoint.ClassifierTensor}");
         }
         var row = new float[Config.HiddenSize];
-        WeightReader.ReadRow(classifier, index, row);
+        WeightReader.ReadFiniteRow(classifier, index, row);
         return row;
+    }
+
+    /// <summary>
+    /// Why a forward pass over <paramref name="tokenIds"/> can have given NaN or infinity: layer
+    /// and norm weights are checked at load, so either an embedding row the tokens read is not
+    /// finite (a corrupt table, which load does not scan: it stays memory-mapped) or an activation
+    /// overflowed float32.
+    /// </summary>
+    public string ExplainNonFinite(IEnumerable<int> tokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(tokenIds);
+        var row = new float[Config.HiddenSize];
+        foreach (var id in tokenIds.Distinct())
+        {
+            if ((uint)id < (uint)Config.VocabSize)
+            {
+                WeightReader.ReadRow(_embedding, id, row);
+                if (!WeightReader.IsFinite(row))
+                {
+                    return $"the embedding row of token {id} in '{_embedding.Name}' holds NaN or infinity: the checkpoint is corrupt";
+                }
+            }
+        }
+        return "every weight the input reads is finite: an activation overflowed float32";
     }
 
     /// <inheritdoc />
@@ -178,23 +202,23 @@ public sealed partial class Qwen3Model : IDisposable
         {
             if (row < qRows)
             {
-                WeightReader.ReadRow(q, row, destination);
+                WeightReader.ReadFiniteRow(q, row, destination);
             }
             else if (row < qRows + kvRows)
             {
-                WeightReader.ReadRow(k, row - qRows, destination);
+                WeightReader.ReadFiniteRow(k, row - qRows, destination);
             }
             else
             {
-                WeightReader.ReadRow(v, row - qRows - kvRows, destination);
+                WeightReader.ReadFiniteRow(v, row - qRows - kvRows, destination);
             }
         }, pool);
-        var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadRow(o, row, destination), pool);
+        var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadFiniteRow(o, row, destination), pool);
 
         var gateUp = PackedMatrix.PackGateUp(format, f, h,
-            (row, destination) => WeightReader.ReadRow(gate, row, destination),
-            (row, destination) => WeightReader.ReadRow(up, row, destination), pool);
-        var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadRow(down, row, destination), pool);
+            (row, destination) => WeightReader.ReadFiniteRow(gate, row, destination),
+            (row, destination) => WeightReader.ReadFiniteRow(up, row, destination), pool);
+        var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadFiniteRow(down, row, destination), pool);
         // The packed copies are all the forward pass reads; the mapped originals can leave the resident set.
         foreach (var tensor in new[] { q, k, v, o, gate, up, down })
         {

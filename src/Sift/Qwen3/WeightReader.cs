@@ -34,7 +34,7 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
             throw new CheckpointException($"tensor '{tensor.Name}' has shape [{string.Join(", ", tensor.Shape)}]; expected [{length}]");
         }
         var values = new float[length];
-        ReadRow(tensor, 0, values);
+        ReadFiniteRow(tensor, 0, values);
         return values;
     }
 
@@ -60,6 +60,23 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
         TensorType.Q8_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K => WeightFormat.Int8,
         _ => throw new CheckpointException($"tensor '{tensor.Name}' is {tensor.Type}; Sift reads F32, F16, BF16, Q8_0, Q4_K, Q5_K and Q6_K weights"),
     };
+
+    /// <summary>
+    /// As <see cref="ReadRow"/>, refusing a row that holds NaN or infinity: such a weight makes
+    /// every output it reaches NaN, so a corrupt checkpoint is named at load, not guessed at from
+    /// its answers.
+    /// </summary>
+    public static void ReadFiniteRow(CheckpointTensor tensor, int row, Span<float> destination)
+    {
+        ReadRow(tensor, row, destination);
+        if (!IsFinite(destination))
+        {
+            throw new CheckpointException($"tensor '{tensor.Name}' row {row} holds NaN or infinity; the checkpoint is corrupt");
+        }
+    }
+
+    /// <summary>Whether every value is finite (the largest magnitude is NaN or infinite otherwise).</summary>
+    public static bool IsFinite(ReadOnlySpan<float> values) => values.IsEmpty || float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(values));
 
     /// <summary>Row <paramref name="row"/> of a tensor (of any type Sift reads) as fp32.</summary>
     public static void ReadRow(CheckpointTensor tensor, int row, Span<float> destination)

@@ -14,7 +14,8 @@ public readonly record struct WorkspaceSize(long Residual, long KeyValues, long 
     /// <summary>
     /// The sizes for a pass over <paramref name="tokens"/> tokens in <paramref name="sequences"/>
     /// sequences, projected <paramref name="chunk"/> tokens at a time, whose attention reads
-    /// <paramref name="keyValueRows"/> key/value rows (each sequence's shared prefix copy included).
+    /// <paramref name="keyValueRows"/> key/value rows (one per token: a prefix that sequences share
+    /// is packed once as tokens of the pass, <see cref="Engine.BatchPlanner.BatchTokens"/>).
     /// </summary>
     public static WorkspaceSize For(Qwen3Config config, int tokens, int chunk, long keyValueRows, int sequences)
     {

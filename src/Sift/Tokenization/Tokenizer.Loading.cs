@@ -42,24 +42,37 @@ public sealed partial class Tokenizer
         }
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new TokenizerException("no 'model' object; this is not a Hugging Face tokenizer.json");
+                return Build(document.RootElement);
             }
-            var (vocab, merges, ignoreMerges) = ReadBpeModel(model);
-            var bpe = new BpeModel(vocab, merges, ignoreMerges);
-            var addedTokens = ReadAddedTokens(root);
-            var normalizer = ReadNormalizer(Property(root, "normalizer"));
-            var (preTokenizer, addPrefixSpace) = ReadPreTokenizer(Property(root, "pre_tokenizer"));
-            var idByToken = new Dictionary<string, int>(vocab);
-            foreach (var token in addedTokens)
+            catch (Exception e) when (e is InvalidOperationException or FormatException or KeyNotFoundException or ArgumentException)
             {
-                idByToken[token.Content] = token.Id;
+                // System.Text.Json's errors for a value of the wrong kind or text that is not UTF-8, and
+                // the collections' for duplicate or missing keys: a malformed file, said plainly.
+                throw new TokenizerException($"malformed tokenizer.json: {e.Message}");
             }
-            var (prefix, suffix) = ReadPostProcessor(Property(root, "post_processor"), idByToken);
-            return new Tokenizer(bpe, vocab, addedTokens, normalizer, preTokenizer, addPrefixSpace, prefix, suffix);
         }
+    }
+
+    private static Tokenizer Build(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+        {
+            throw new TokenizerException("no 'model' object; this is not a Hugging Face tokenizer.json");
+        }
+        var (vocab, merges, ignoreMerges) = ReadBpeModel(model);
+        var bpe = new BpeModel(vocab, merges, ignoreMerges);
+        var addedTokens = ReadAddedTokens(root);
+        var normalizer = ReadNormalizer(Property(root, "normalizer"));
+        var (preTokenizer, addPrefixSpace) = ReadPreTokenizer(Property(root, "pre_tokenizer"));
+        var idByToken = new Dictionary<string, int>(vocab);
+        foreach (var token in addedTokens)
+        {
+            idByToken[token.Content] = token.Id;
+        }
+        var (prefix, suffix) = ReadPostProcessor(Property(root, "post_processor"), idByToken);
+        return new Tokenizer(bpe, vocab, addedTokens, normalizer, preTokenizer, addPrefixSpace, prefix, suffix);
     }
 
     /// <summary>

@@ -36,10 +36,16 @@ public sealed partial class Tokenizer
             {
                 _preTokenizer.Split(normalized, pieces);
             }
+            // Bytes before each piece, counted as the pieces go (counting from the segment's start for
+            // every piece made offsets quadratic in the text's length).
+            var counted = 0;
+            var countedBytes = 0;
             foreach (var piece in pieces)
             {
                 var pieceText = normalized[piece];
-                var pieceStart = bytesBefore + Encoding.UTF8.GetByteCount(normalized[..piece.Start.Value]);
+                countedBytes += Encoding.UTF8.GetByteCount(normalized[counted..piece.Start.Value]);
+                counted = piece.Start.Value;
+                var pieceStart = bytesBefore + countedBytes;
                 ids.Clear();
                 _model.Encode(pieceText, ids);
                 var offset = pieceStart;

@@ -36,6 +36,21 @@ public sealed class GgufConversionTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Load_TokenizerBesideTheFileWithMoreTokensThanTheModel_IsRefused()
+    {
+        // The tokenizer.json beside a GGUF file wins over its metadata; its ids must still have rows.
+        var path = Path.Combine(_directory.FullName, "embedding.gguf");
+        GgufConverter.Convert(Fixtures.EmbeddingModel, path, TensorType.F16, ModelKind.Embedding);
+        var tokenizer = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.EmbeddingModel, "tokenizer.json")))!;
+        tokenizer["added_tokens"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse(
+            """{"id": 151669, "content": "<|extra|>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}"""));
+        File.WriteAllText(Path.Combine(_directory.FullName, "tokenizer.json"), tokenizer.ToJsonString());
+
+        var error = Assert.Throws<CheckpointException>(() => Embedder.Load(new ModelOptions { Model = path }));
+        Assert.Contains("the tokenizer has 151670 tokens but the model's vocab_size is 151669", error.Message);
+    }
+
     [Theory]
     [InlineData(TensorType.F16, 1e-3)]
     [InlineData(TensorType.Q8_0, 3e-2)]

@@ -121,6 +121,27 @@ public sealed class GgufFileTests : IDisposable
     }
 
     [Fact]
+    public void Open_ShapeWhoseByteLengthOverflows_IsRefused()
+    {
+        // (2^31 − 1)² F64 values: 2^65 bytes, which wraps to a negative length without a checked multiply.
+        var error = Error(Write(new GgufBuilder().Tensor("w", [int.MaxValue, int.MaxValue], 28, 0).Data(new byte[32])));
+        Assert.Contains("tensor 'w' has an absurd shape", error);
+    }
+
+    [Fact]
+    public void Open_LargeArrayOfBytes_AllocatesAboutItsSizeNotAnObjectPerElement()
+    {
+        var values = new byte[4 << 20];
+        new Random(3).NextBytes(values);
+        var path = Write(new GgufBuilder().ByteArray("big.bytes", values));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var file = GgufFile.Open(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(values, (byte[])file.Metadata["big.bytes"].Value);
+        Assert.True(allocated < 3 * values.Length, $"opening a file with a {values.Length}-byte array allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void OpenCheckpoint_WrongArchitecture_NamesIt()
     {
         var path = Write(new GgufBuilder().String("general.architecture", "llama"));
@@ -177,6 +198,15 @@ public sealed class GgufFileTests : IDisposable
             WriteString(w, key);
             w.Write((uint)GgufValueType.UInt32);
             w.Write(value);
+        });
+
+        public GgufBuilder ByteArray(string key, byte[] values) => RawMetadata(w =>
+        {
+            WriteString(w, key);
+            w.Write((uint)GgufValueType.Array);
+            w.Write((uint)GgufValueType.UInt8);
+            w.Write((ulong)values.Length);
+            w.Write(values);
         });
 
         /// <summary>A tensor with ggml-order dims (ne), ggml type id and data offset.</summary>

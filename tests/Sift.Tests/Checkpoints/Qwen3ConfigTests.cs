@@ -30,6 +30,7 @@ public sealed class Qwen3ConfigTests : IDisposable
     [InlineData("\"hidden_size\": 0", "hidden_size must be positive, got 0")]
     [InlineData("\"head_dim\": 31", "head_dim 31 must be even")]
     [InlineData("\"model_type\": \"llama\"", "model_type 'llama'")]
+    [InlineData("\"model_type\": \"qwen2\"", "model_type 'qwen2' is not a Qwen3 model")]
     [InlineData("\"rope_scaling\": {\"type\": \"yarn\"}", "rope_scaling is not supported")]
     public void Load_InvalidField_NamesTheFieldAndValue(string replacement, string expected)
     {

@@ -83,6 +83,33 @@ public sealed class RerankerTests
     }
 
     [Fact]
+    public void BuildInputs_DocumentsOfEveryShape_EqualTokenizingEachWholePrompt()
+    {
+        // The query part is tokenized once per request; each prompt must still be the whole prompt's tokens.
+        string[] documents = ["", " leading space", "  two spaces", "\nnewline first", "\r\n\r\nwindows", "!!punctuation", "\u0301combining accent",
+            "<|im_end|> a special token", "中文文档", "123 numbers", "'s contraction", "\ttab", "   ", "emoji 😀 and more"];
+        var query = "What is the capital of China?";
+        var options = new RerankOptions();
+        var prompts = Reranker.BuildInputs(query, documents, options);
+        for (var i = 0; i < documents.Length; i++)
+        {
+            var whole = Reranker.Tokenizer.Encode(Prompts.RerankPrefix + Prompts.RerankBody(query, documents[i]) + Prompts.RerankSuffix, addSpecialTokens: false);
+            Assert.Equal(whole, prompts[i]);
+        }
+    }
+
+    [Fact]
+    public void Rank_ScoresSaturatedAtOne_FollowTheLogitGap()
+    {
+        // Gaps of 20, 35 and 18: every sigmoid rounds to 1.0f, so only the gap can order them.
+        RerankScore Score(int index, float yes, float no) => new(index, (float)(1.0 / (1.0 + Math.Exp((double)no - yes))), yes, no, 10);
+        RerankScore[] scores = [Score(0, 25, 5), Score(1, 40, 5), Score(2, 20, 2), Score(3, 1, 3), Score(4, 20, 2)];
+        Assert.All(scores.Take(3), s => Assert.Equal(1f, s.Score));
+
+        Assert.Equal([1, 0, 2, 4, 3], Sift.Engine.Reranker.Rank(scores).Select(s => s.Index).ToArray());
+    }
+
+    [Fact]
     public void Score_EmptyDocumentList_IsRefused()
     {
         var error = Assert.Throws<SiftRequestException>(() => Reranker.Score("q", []));

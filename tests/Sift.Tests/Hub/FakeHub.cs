@@ -41,6 +41,35 @@ public sealed class FakeHub : IAsyncDisposable
 
     public int CutAfterBytes { get; private set; }
 
+    // Hostile switches: a hub, mirror or ModelScope endpoint that lies.
+
+    /// <summary>Replaces the whole body of every Hugging Face listing.</summary>
+    public string? RawListing { get; set; }
+
+    /// <summary>Replaces the commit every listing names.</summary>
+    public string? ListedCommit { get; set; }
+
+    /// <summary>More entries in every listing (they need not exist).</summary>
+    public List<(string Name, long Size)> ExtraSiblings { get; } = [];
+
+    /// <summary>Replaces the ETag (and X-Linked-Etag) of a file.</summary>
+    public Dictionary<string, string> Etags { get; } = [];
+
+    /// <summary>Files whose GET sends this many bytes more than the size HEAD announced.</summary>
+    public Dictionary<string, int> ExtraBytes { get; } = [];
+
+    /// <summary>Files whose ranged GETs answer 206 with a Content-Range that starts at 0 while the bytes start where asked.</summary>
+    public HashSet<string> MisplacedRanges { get; } = [];
+
+    /// <summary>Files whose GET sends half the bytes, then nothing until the client gives up.</summary>
+    public HashSet<string> StalledFiles { get; } = [];
+
+    /// <summary>When set, HEAD of large files redirects there (as the hub redirects to its CDN), keeping the X-Linked headers.</summary>
+    public Uri? RedirectLargeFilesTo { get; set; }
+
+    /// <summary>The Authorization header of every request that carried one.</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     public static async Task<FakeHub> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -51,6 +80,10 @@ public sealed class FakeHub : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             hub.Requests.Enqueue((context.Request.Method, context.Request.Path + context.Request.QueryString, context.Request.Headers.Range.FirstOrDefault()));
+            if (context.Request.Headers.Authorization.FirstOrDefault() is { } authorization)
+            {
+                hub.Authorizations.Enqueue(authorization);
+            }
             if (hub.RequiredToken is { } token && context.Request.Headers.Authorization != $"Bearer {token}")
             {
                 context.Response.StatusCode = 401;
@@ -97,12 +130,17 @@ public sealed class FakeHub : IAsyncDisposable
         {
             return Results.Json(new { error = "Repository not found" }, statusCode: 404);
         }
+        if (RawListing is { } raw)
+        {
+            return Results.Text(raw, "application/json");
+        }
         return Results.Json(new
         {
             id,
-            sha = repository.Commit,
+            sha = ListedCommit ?? repository.Commit,
             siblings = Directory.GetFiles(repository.Directory).Order(StringComparer.Ordinal)
-                .Select(f => new { rfilename = Path.GetFileName(f), size = new FileInfo(f).Length }),
+                .Select(f => new { rfilename = Path.GetFileName(f), size = new FileInfo(f).Length })
+                .Concat(ExtraSiblings.Select(e => new { rfilename = e.Name, size = e.Size })),
         });
     }
 
@@ -119,8 +157,9 @@ public sealed class FakeHub : IAsyncDisposable
             {
                 Files = Directory.GetFiles(repository.Directory).Order(StringComparer.Ordinal).Select(f => new
                 {
-                    Name = Path.GetFileName(f), Path = Path.GetFileName(f), Size = new FileInfo(f).Length, Sha256 = Sha256(f), Type = "blob",
-                }),
+                    Name = Path.GetFileName(f), Path = Path.GetFileName(f), Size = new FileInfo(f).Length,
+                    Sha256 = Etags.GetValueOrDefault(Path.GetFileName(f)) ?? Sha256(f), Type = "blob",
+                }).Concat(ExtraSiblings.Select(e => new { Name = e.Name, Path = e.Name, Size = e.Size, Sha256 = new string('a', 64), Type = "blob" })),
             },
         }, PascalCase);
     }
@@ -138,12 +177,19 @@ public sealed class FakeHub : IAsyncDisposable
         if (huggingFace)
         {
             context.Response.Headers["X-Repo-Commit"] = repository.Commit;
+            var etag = Etags.GetValueOrDefault(file) ?? (IsLarge(file) ? Sha256(path) : GitSha1(path));
             if (IsLarge(file))
             {
-                context.Response.Headers["X-Linked-Etag"] = $"\"{Sha256(path)}\"";
+                context.Response.Headers["X-Linked-Etag"] = $"\"{etag}\"";
                 context.Response.Headers["X-Linked-Size"] = bytes.Length.ToString();
+                if (RedirectLargeFilesTo is { } cdn && HttpMethods.IsHead(context.Request.Method))
+                {
+                    context.Response.StatusCode = 302;
+                    context.Response.Headers.Location = new Uri(cdn, context.Request.Path).ToString();
+                    return;
+                }
             }
-            context.Response.Headers.ETag = $"\"{(IsLarge(file) ? Sha256(path) : GitSha1(path))}\"";
+            context.Response.Headers.ETag = $"\"{etag}\"";
         }
         context.Response.Headers.AcceptRanges = "bytes";
         if (CorruptFiles.Contains(file))
@@ -156,11 +202,27 @@ public sealed class FakeHub : IAsyncDisposable
         {
             start = long.Parse(range[6..].TrimEnd('-'));
             context.Response.StatusCode = 206;
-            context.Response.Headers.ContentRange = $"bytes {start}-{bytes.Length - 1}/{bytes.Length}";
+            var claimed = MisplacedRanges.Contains(file) ? 0 : start;
+            context.Response.Headers.ContentRange = $"bytes {claimed}-{bytes.Length - 1}/{bytes.Length}";
         }
-        context.Response.ContentLength = bytes.Length - start;
         if (HttpMethods.IsHead(context.Request.Method))
         {
+            context.Response.ContentLength = bytes.Length - start;
+            return;
+        }
+        if (ExtraBytes.TryGetValue(file, out var extra))
+        {
+            // No Content-Length: the body simply goes on past the announced size.
+            await context.Response.Body.WriteAsync(bytes.AsMemory((int)start));
+            await context.Response.Body.WriteAsync(new byte[extra]);
+            return;
+        }
+        context.Response.ContentLength = bytes.Length - start;
+        if (StalledFiles.Contains(file))
+        {
+            await context.Response.Body.WriteAsync(bytes.AsMemory((int)start, (bytes.Length - (int)start) / 2));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return;
         }
         if (_cutsLeft.TryGetValue(file, out var cuts) && cuts > 0)

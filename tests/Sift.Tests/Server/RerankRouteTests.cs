@@ -27,7 +27,9 @@ public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal(Cases[best.i].Document, results[0].GetProperty("document").GetProperty("text").GetString());
         Assert.Equal(TestServer.RerankerName, json.RootElement.GetProperty("model").GetString());
         Assert.True(Guid.TryParse(json.RootElement.GetProperty("id").GetString(), out _));
-        var expectedTokens = Cases.Sum(c => c.InputIds.Length);
+        // Usage counts tokens as read: the prompts' common start (template, instruction, query) once, then each document's rest.
+        var common = Enumerable.Range(0, Cases.Min(c => c.InputIds.Length)).TakeWhile(i => Cases.All(c => c.InputIds[i] == Cases[0].InputIds[i])).Count();
+        var expectedTokens = common + Cases.Sum(c => c.InputIds.Length - common);
         Assert.Equal(expectedTokens, json.RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt32());
     }
 
@@ -39,6 +41,22 @@ public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<Serv
         var result = json.RootElement.GetProperty("results")[0];
         Assert.True(Math.Abs(reference.Score - result.GetProperty("relevance_score").GetSingle()) < 1e-4);
         Assert.False(result.TryGetProperty("document", out _));
+    }
+
+    [Fact]
+    public async Task CohereShape_PassagesAsSGLangNamesThem_AreTheDocuments()
+    {
+        var documents = Cases.Select(c => c.Document).ToArray();
+        using var viaDocuments = await PostAsync("/v1/rerank", new { query = Cases[0].Query, documents });
+        using var viaPassages = await PostAsync("/v1/rerank", new { query = Cases[0].Query, passages = documents });
+        Assert.Equal(Results(viaDocuments), Results(viaPassages));
+
+        var bad = await Server.PostJsonAsync("/v1/rerank", new { query = "q", passages = "not a list" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("passages", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+
+        static string Results(JsonDocument json) => json.RootElement.GetProperty("results").GetRawText();
     }
 
     [Fact]
@@ -77,6 +95,32 @@ public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
         using var results = JsonDocument.Parse(await scored.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(2, results.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task LongQueryManyDocuments_HoldsTheQueryOnce_AndCountsItOnceInUsage()
+    {
+        // A ~6,000-token query with 512 short documents: once each document held its own copy of the
+        // query's keys and values (O(documents × query) memory) and usage counted the query 512 times.
+        var random = new Random(41);
+        var words = ReferenceCases.Embedding.Value.SelectMany(c => c.Text.Split(' ')).ToArray();
+        var query = string.Join(' ', Enumerable.Range(0, 4000).Select(_ => words[random.Next(words.Length)]));
+        var documents = Enumerable.Range(0, 512).Select(i => $"document {i}").ToArray();
+        var reranker = ((Sift.Server.Hosting.ModelRegistry)Server.Services.GetService(typeof(Sift.Server.Hosting.ModelRegistry))!).GetReranker(null).Reranker;
+        var prompts = reranker.BuildInputs(query, documents, new Sift.Engine.RerankOptions());
+        // The part every prompt shares: the template's start, the instruction and the query, up to "<Document>:".
+        var common = reranker.Tokenizer.Encode(Sift.Engine.Prompts.RerankPrefix + Sift.Engine.Prompts.RerankSharedBody(query), addSpecialTokens: false).Length;
+        Assert.True(common > 5000, $"the query prefix has {common} tokens");
+        Assert.All(prompts, p => Assert.Equal(prompts[0][..common], p[..common]));
+
+        using var json = await PostAsync("/v1/rerank", new { query, documents });
+
+        Assert.Equal(512, json.RootElement.GetProperty("results").GetArrayLength());
+        var usage = json.RootElement.GetProperty("usage").GetProperty("total_tokens").GetInt32();
+        Assert.Equal(common + prompts.Sum(p => p.Length - common), usage);
+        var config = reranker.Model.Config;
+        Assert.True(reranker.Model.WorkspaceBytes <= Sift.Qwen3.WorkspaceSize.Largest(config, 16384).Bytes,
+            $"{reranker.Model.WorkspaceBytes} bytes of activations for a pass of {usage} tokens");
     }
 
     private async Task<JsonDocument> PostAsync(string path, object body)

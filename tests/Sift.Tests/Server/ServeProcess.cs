@@ -10,6 +10,7 @@ internal sealed partial class ServeProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("sift-serve-data-");
 
     private ServeProcess(IEnumerable<string> flags)
     {
@@ -20,6 +21,8 @@ internal sealed partial class ServeProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Its own data directory: concurrent test servers must not contend for one collection store.
+        start.Environment["SIFT_DATA"] = _data.FullName;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) =>
@@ -75,6 +78,7 @@ internal sealed partial class ServeProcess : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+        _data.Delete(recursive: true);
     }
 
     private void Append(string? line)

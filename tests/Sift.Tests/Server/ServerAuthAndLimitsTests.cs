@@ -23,6 +23,8 @@ public sealed class ServerAuthAndLimitsTests
         }
         var missing = await anonymous.PostAsync("/v1/embeddings", Json("""{"input": "x"}"""), cancel);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        // RFC 9110: a 401 names the scheme it wants.
+        Assert.Equal("Bearer", Assert.Single(missing.Headers.WwwAuthenticate).Scheme);
         using (var error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync(cancel)))
         {
             Assert.Equal("authentication_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
@@ -31,6 +33,7 @@ public sealed class ServerAuthAndLimitsTests
         anonymous.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-not");
         var wrong = await anonymous.PostAsync("/embed", Json("""{"inputs": "x"}"""), cancel);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("Bearer", Assert.Single(wrong.Headers.WwwAuthenticate).Scheme);
         using (var error = JsonDocument.Parse(await wrong.Content.ReadAsStringAsync(cancel)))
         {
             Assert.Equal("invalid API key", error.RootElement.GetProperty("error").GetString());

@@ -120,6 +120,60 @@ public sealed class TeiRouteTests(ServerFixture fixture) : IClassFixture<ServerF
         }
     }
 
+    [Fact]
+    public async Task TokenizeAndDecode_ApplyTheBatchSizeAndInputLengthLimits()
+    {
+        await using var server = await TestServer.StartAsync(new Sift.Server.Hosting.ServerOptions { MaxClientBatchSize = 2, MaxInputLength = 40 });
+        var longText = string.Join(' ', Enumerable.Repeat("word", 60));
+        foreach (var (path, body, message) in new (string, object, string)[]
+        {
+            ("/tokenize", new { inputs = new[] { "a", "b", "c" } }, "'inputs' has 3 inputs; the limit is 2"),
+            ("/tokenize", new { inputs = new[] { "a", longText } }, "input 1 has 61 tokens; the limit is 40"),
+            ("/decode", new { ids = new[] { new[] { 1 }, new[] { 2 }, new[] { 3 } } }, "'ids' has 3 token lists; the limit is 2"),
+            ("/decode", new { ids = Enumerable.Repeat(1879, 41).ToArray() }, "input 0 has 41 tokens; the limit is 40"),
+        })
+        {
+            var response = await server.PostJsonAsync(path, body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Contains(message, error.RootElement.GetProperty("error").GetString());
+        }
+        using var ok = await PostAsync(server, "/tokenize", new { inputs = new[] { "a", "b" } });
+        Assert.Equal(2, ok.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Root_AnswersAsTeiDoes_EmbeddingsForInputsAndRerankForQueryAndTexts()
+    {
+        using var embedded = await PostAsync("/", new { inputs = new[] { "a", "b" } });
+        using var viaEmbed = await PostAsync("/embed", new { inputs = new[] { "a", "b" } });
+        Assert.Equal(viaEmbed.RootElement.GetRawText(), embedded.RootElement.GetRawText());
+        using var reranked = await PostAsync("/", new { query = "q", texts = new[] { "x", "y" }, raw_scores = true });
+        using var viaRerank = await PostAsync("/rerank", new { query = "q", texts = new[] { "x", "y" }, raw_scores = true });
+        Assert.Equal(viaRerank.RootElement.GetRawText(), reranked.RootElement.GetRawText());
+
+        var bad = await Server.PostRawAsync("/", """{"inputs": 5}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("Validation", error.RootElement.GetProperty("error_type").GetString());
+    }
+
+    [Fact]
+    public async Task HuggingFaceInferenceClient_PointedAtTheServer_GetsTheEmbeddings()
+    {
+        Support.NodeClients.Require("@huggingface/inference");
+        var cases = ReferenceCases.Embedding.Value.Skip(3).Take(2).ToArray();
+        var lines = (await Support.NodeClients.RunAsync("hf-inference.mjs", [Server.Address.ToString().TrimEnd('/'), .. cases.Select(c => c.Text)]))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // One line per text (a vector), then one for both (a list of vectors).
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var vector = JsonSerializer.Deserialize<float[][]>(lines[i])!.Single();
+            Assert.True(vector.Select((v, k) => Math.Abs(v - cases[i].Embedding[k])).Max() < 1e-4);
+        }
+        Assert.Equal(cases.Length, JsonSerializer.Deserialize<float[][]>(lines[^1])!.Length);
+    }
+
     private Task<JsonDocument> PostAsync(string path, object body) => PostAsync(Server, path, body);
 
     private static async Task<JsonDocument> PostAsync(TestServer server, string path, object body)

@@ -26,6 +26,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The server's services (its model registry, metrics...).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public const string EmbeddingName = "qwen3-tiny-embedding";
 
     public const string RerankerName = "qwen3-tiny-reranker";

@@ -23,6 +23,9 @@ internal sealed record TinyQwen3Spec
     public TensorType EmbeddingType { get; init; } = TensorType.BF16;
     public bool TokenizerTemplate { get; init; }
     public int Seed { get; init; } = 7;
+
+    /// <summary>Changes a tensor's values (by unprefixed name) before it is written, to build corrupt checkpoints.</summary>
+    public Action<string, float[]>? Edit { get; init; }
 }
 
 /// <summary>
@@ -59,6 +62,7 @@ internal sealed class TinyQwen3Checkpoint : IDisposable
             {
                 values[i] = Round(type, (float)(center + scale * (random.NextDouble() * 2 - 1)));
             }
+            spec.Edit?.Invoke(name, values);
             weights[name] = values;
             tensors.Add(new TensorToWrite(prefixed ? "model." + name : name, type, shape, Encode(type, values)));
         }

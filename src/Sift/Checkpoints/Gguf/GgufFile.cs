@@ -164,7 +164,9 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new CheckpointException($"{path}: tensor '{name}' has an absurd shape [{string.Join(", ", shape)}]");
             }
         }
-        var bytes = elements / blockElements * blockBytes;
+        // The same checked size rule as safetensors: an overflowing shape must not wrap to a small or negative length.
+        var bytes = type.Value.ByteLength(elements)
+            ?? throw new CheckpointException($"{path}: tensor '{name}' has an absurd shape [{string.Join(", ", shape)}] ({elements} {typeName} values overflow a byte length)");
         if (offset % alignment != 0)
         {
             throw new CheckpointException($"{path}: tensor '{name}' offset {offset} is not aligned to {alignment}");
@@ -240,24 +242,36 @@ public sealed unsafe class GgufFile : IDisposable
                         strings[i] = String($"'{key}'[{i}]");
                     }
                     return strings;
-                case GgufValueType.Int32:
-                    var ints = new int[count];
-                    System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(Bytes(4L * count, $"'{key}'")).CopyTo(ints);
-                    return ints;
-                case GgufValueType.Float32:
-                    var floats = new float[count];
-                    System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Bytes(4L * count, $"'{key}'")).CopyTo(floats);
-                    return floats;
                 case GgufValueType.Array:
                     throw new CheckpointException($"{path}: array '{key}' nests arrays, which Sift does not read");
+                case GgufValueType.Bool:
+                    return Typed<byte>(count, key).Select(b => b != 0).ToArray();
                 default:
-                    var values = new object[count];
-                    for (var i = 0; i < count; i++)
+                    // One typed array per value type (never an object per element: a large array
+                    // of boxed values cost 30 bytes per byte of file).
+                    return elementType switch
                     {
-                        values[i] = Scalar(elementType, key);
-                    }
-                    return values;
+                        GgufValueType.UInt8 => Typed<byte>(count, key),
+                        GgufValueType.Int8 => Typed<sbyte>(count, key),
+                        GgufValueType.UInt16 => Typed<ushort>(count, key),
+                        GgufValueType.Int16 => Typed<short>(count, key),
+                        GgufValueType.UInt32 => Typed<uint>(count, key),
+                        GgufValueType.Int32 => Typed<int>(count, key),
+                        GgufValueType.Float32 => Typed<float>(count, key),
+                        GgufValueType.UInt64 => Typed<ulong>(count, key),
+                        GgufValueType.Int64 => Typed<long>(count, key),
+                        GgufValueType.Float64 => Typed<double>(count, key),
+                        _ => throw new CheckpointException($"{path}: array '{key}' has unknown element type {(uint)elementType}"),
+                    };
             }
+        }
+
+        /// <summary>A little-endian array of a fixed-size type, copied out of the file in one step.</summary>
+        private T[] Typed<T>(int count, string key) where T : unmanaged
+        {
+            var values = new T[count];
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(Bytes((long)sizeof(T) * count, $"'{key}'")).CopyTo(values);
+            return values;
         }
 
         private object Scalar(GgufValueType type, string key) => type switch

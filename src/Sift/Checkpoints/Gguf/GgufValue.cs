@@ -1,8 +1,8 @@
 namespace Sift.Checkpoints.Gguf;
 
 /// <summary>
-/// One metadata value: a scalar (boxed as its .NET type), a string, or an array (string[], or an
-/// array of the element's .NET type such as int[] or float[]).
+/// One metadata value: a scalar (boxed as its .NET type), a string, or an array (string[], or a
+/// typed array of the element's .NET type: byte[], int[], float[], bool[], ...).
 /// </summary>
 public sealed record GgufValue(GgufValueType Type, object Value, GgufValueType ElementType = GgufValueType.UInt8)
 {
