@@ -12,6 +12,16 @@ internal sealed record BenchOptions
     public int Rounds { get; init; } = 5;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int MaxBatchTokens { get; init; } = 8192;
+    public int? Columns { get; init; }
+
+    /// <summary>The weight format --precision asks for: null keeps the checkpoint's (bf16) format.</summary>
+    public Kernels.WeightFormat? Quantize => Precision switch
+    {
+        "bf16" => null,
+        "int8" => Kernels.WeightFormat.Int8,
+        "int8a16" => Kernels.WeightFormat.Int8A16,
+        var other => throw new ArgumentException($"unknown precision {other} (bf16, int8, int8a16)"),
+    };
 
     public static BenchOptions Parse(string[] args)
     {
@@ -39,6 +49,7 @@ internal sealed record BenchOptions
             Rounds = int.TryParse(Value("--rounds"), out var rounds) ? rounds : 1,
             MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
+            Columns = int.TryParse(Value("--columns"), out var columns) ? columns : null,
         };
     }
 }
