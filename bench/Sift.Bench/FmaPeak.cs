@@ -38,11 +38,13 @@ internal static class FmaPeak
         pool.For(pool.ThreadCount, ref body);
         var best = double.MaxValue;
         var total = Stopwatch.StartNew();
+        var cpuTime = pool.ThreadCount == 1 && ThreadClock.IsAvailable;
         while (total.Elapsed < budget)
         {
             var clock = Stopwatch.StartNew();
+            var cpu = cpuTime ? ThreadClock.Seconds() : 0;
             pool.For(pool.ThreadCount, ref body);
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            best = Math.Min(best, cpuTime ? ThreadClock.Seconds() - cpu : clock.Elapsed.TotalSeconds);
         }
         return pool.ThreadCount * (double)IterationsPerBurst * Chains * opsPerLaneStep / best / 1e9;
     }
