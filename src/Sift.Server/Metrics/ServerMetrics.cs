@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Sift.Kernels;
 
 namespace Sift.Server.Metrics;
 
@@ -61,6 +62,10 @@ public sealed class ServerMetrics
         {
             text.Append(CultureInfo.InvariantCulture, $"sift_tokens_processed_total{{model=\"{Escape(model)}\"}} {tokens}\n");
         }
+        Header(text, "sift_kernel_path_info", "gauge", "The SIMD kernel path of this process (always 1; the labels say which).");
+        var path = KernelPath.Current;
+        text.Append(CultureInfo.InvariantCulture, $"sift_kernel_path_info{{path=\"{Escape(path.Name)}\",instruction_set=\"{Escape(path.InstructionSet)}\","
+            + $"vector_bits=\"{path.VectorBits}\",fp32=\"{Escape(path.Float32)}\",int8=\"{Escape(path.Int8)}\",int8_a16=\"{Escape(path.Int8A16)}\"}} 1\n");
         Header(text, "sift_model_load_seconds", "gauge", "Time to load and pack each model.");
         foreach (var (model, seconds) in _loadSeconds.OrderBy(e => e.Key, StringComparer.Ordinal))
         {

@@ -86,7 +86,8 @@ public sealed record KernelPath
             Name = name,
             InstructionSet = instructionSet,
             VectorBits = TWidth.Count * 32,
-            Float32 = $"{vector} FMA, {TWidth.TileRows}×{2 * TWidth.Count} register tile",
+            Float32 = $"{vector} {(typeof(TWidth) != typeof(Width128) || Width128.HasFusedMultiplyAdd ? "FMA" : "multiply + add (no FMA)")}, "
+                + $"{TWidth.TileRows}×{2 * TWidth.Count} register tile",
             Int8 = $"u8×s8, 7-bit activations per 32-value block: {TWidth.DotBytesInstructions}",
             Int8A16 = $"s16×s8, 15-bit activations per 32-value block: {TWidth.DotPairsInstructions}",
         };
