@@ -22,6 +22,7 @@ internal sealed record BenchOptions
         "int8a16" => Kernels.WeightFormat.Int8A16,
         var other => throw new ArgumentException($"unknown precision {other} (bf16, int8, int8a16)"),
     };
+    public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
     {
@@ -50,6 +51,7 @@ internal sealed record BenchOptions
             MaxBatchTokens = int.TryParse(Value("--max-batch-tokens"), out var batchTokens) ? batchTokens : 8192,
             Threads = int.TryParse(Value("--threads"), out var threads) ? threads : Environment.ProcessorCount,
             Columns = int.TryParse(Value("--columns"), out var columns) ? columns : null,
+            MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }
 }

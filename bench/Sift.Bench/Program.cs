@@ -18,11 +18,20 @@ switch (options.Workload)
     case "server":
         await ServerLoadBenchmark.RunAsync(options);
         break;
+    case "memory":
+        await MemoryBudgetBenchmark.RunAsync(options);
+        break;
     case "load":
         LoadBenchmark.Run(options);
         break;
+    case "cache":
+        await CacheBenchmark.RunAsync(options);
+        break;
     case "attention":
         AttentionBenchmark.Run(options);
+        break;
+    case "vector" or "pgvector" or "search":
+        await RetrievalBenchmarks.RunAsync(options, args);
         break;
     case "W1" or "W2" or "W3" or "W4" or "W5":
         EngineWorkloads.Run(options);

@@ -124,14 +124,15 @@ internal static class ServerLoadBenchmark
         return (clock.Elapsed.TotalSeconds, latencies, tokens);
     }
 
-    private static double Percentile(List<double> values, double fraction)
+    internal static double Percentile(List<double> values, double fraction)
     {
         var sorted = values.Order().ToArray();
         return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(fraction * sorted.Length) - 1)];
     }
 
     /// <summary>A random-weight model directory at a real shape (bf16 safetensors, the fixture's tokenizer).</summary>
-    private static string WriteRandomModel(string shape, string tokenizerDirectory)
+    /// <summary>Writes a random-weight model of a real shape (bf16 safetensors, the real tokenizer) to a temporary directory.</summary>
+    internal static string WriteRandomModel(string shape, string tokenizerDirectory)
     {
         var config = ModelShapes.Get(shape);
         var directory = Directory.CreateTempSubdirectory("sift-bench-model-").FullName;

@@ -24,6 +24,58 @@ internal static class JsonLines
         }
     }
 
+    /// <summary>
+    /// Reads documents: each line an object {"id", "text", "metadata"?}; returns each with the bytes
+    /// its line took (for progress). A bad line stops the command with a message naming the line.
+    /// </summary>
+    public static IEnumerable<(Retrieval.DocumentInput Document, long Bytes)> ReadDocuments(TextReader input)
+    {
+        var lineNumber = 0;
+        while (input.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            yield return (ParseDocument(line, lineNumber), Encoding.UTF8.GetByteCount(line) + 1);
+        }
+    }
+
+    private static Retrieval.DocumentInput ParseDocument(string line, int lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new CliException($"stdin line {lineNumber}: expected an object {{\"id\", \"text\", \"metadata\"?}}, got {root.ValueKind}");
+            }
+            string Field(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()!
+                : throw new CliException($"stdin line {lineNumber}: \"{name}\" must be a string");
+            var metadata = root.TryGetProperty("metadata", out var given) && given.ValueKind != JsonValueKind.Null
+                ? Retrieval.DocumentMetadata.FromJson(given, "metadata")
+                : Retrieval.DocumentMetadata.Empty;
+            var parsed = new Retrieval.DocumentInput(Field("id"), Field("text"), metadata);
+            parsed.Validate("document");
+            return parsed;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"stdin line {lineNumber}: not valid JSON ({e.Message})");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException($"stdin line {lineNumber}: the string cannot be read ({e.Message})");
+        }
+        catch (Retrieval.RetrievalException e)
+        {
+            throw new CliException($"stdin line {lineNumber}: {e.Message}");
+        }
+    }
+
     public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
     {
         var buffer = new MemoryStream();

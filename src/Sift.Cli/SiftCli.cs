@@ -26,6 +26,10 @@ internal static class SiftCli
             ServeCommand.Create(streams),
             ConvertCommand.Create(streams),
             DownloadCommand.Create(streams),
+            LowConfidenceCommand.Create(streams),
+            IndexCommand.Create(streams),
+            SearchCommand.Create(streams),
+            ProbeCommand.Create(streams),
         };
         try
         {
@@ -75,7 +79,7 @@ internal static class SiftCli
 
     private static bool IsUserFacing(Exception e) =>
         e is CliException or SiftRequestException or CheckpointException or TokenizerException or IOException or UnauthorizedAccessException
-            or ArgumentOutOfRangeException or Hub.HubException;
+            or ArgumentOutOfRangeException or Hub.HubException or Server.Hosting.MemoryBudgetException or Retrieval.RetrievalException;
 
     /// <summary>The --model option every command shares.</summary>
     public static Option<string> ModelOption() => new("--model", "-m")

@@ -11,4 +11,7 @@ public sealed record SiftClientOptions
 
     /// <summary>An HttpClient to use (its lifetime stays the caller's); null creates one.</summary>
     public HttpClient? HttpClient { get; init; }
+
+    /// <summary>Retries and the circuit breaker around every call; null turns both off.</summary>
+    public SiftResilienceOptions? Resilience { get; init; } = new();
 }

@@ -1,15 +1,21 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace Sift.Client;
 
-/// <summary>The HTTP plumbing both clients share: one client, the API key, JSON in and out, errors as <see cref="SiftApiException"/>.</summary>
+/// <summary>
+/// The HTTP plumbing both clients share: one client, the API key, JSON in and out, retries and the
+/// circuit breaker (<see cref="SiftResilienceOptions"/>), errors as <see cref="SiftApiException"/>.
+/// </summary>
 internal sealed class SiftHttp : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsClient;
     private readonly SiftClientOptions _options;
+    private readonly ResiliencePipeline<HttpResponseMessage> _resilience;
 
     public SiftHttp(SiftClientOptions options)
     {
@@ -17,32 +23,63 @@ internal sealed class SiftHttp : IDisposable
         _options = options;
         _ownsClient = options.HttpClient is null;
         _http = options.HttpClient ?? new HttpClient();
+        _resilience = SiftResiliencePipeline.Build(options.Resilience);
     }
 
     public Uri Endpoint => _options.Endpoint;
 
-    public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken)
+    public async Task<JsonDocument> PostAsync(string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Post, path, writeBody, notFoundIsNull: false, cancellationToken))!;
+
+    /// <summary>Sends a request; with <paramref name="notFoundIsNull"/>, a 404 answers null instead of throwing.</summary>
+    public async Task<JsonDocument?> SendAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? writeBody, bool notFoundIsNull,
+        CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(body))
+        byte[]? bytes = null;
+        if (writeBody is not null)
         {
-            writeBody(writer);
+            using var body = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(body))
+            {
+                writeBody(writer);
+            }
+            bytes = body.ToArray();
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, Resolve(path))
+        HttpResponseMessage response;
+        try
         {
-            Content = new ByteArrayContent(body.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
-        if (_options.ApiKey is { } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            // A request message can be sent once: each attempt gets its own, with the same body.
+            response = await _resilience.ExecuteAsync(async token =>
+            {
+                using var request = new HttpRequestMessage(method, Resolve(path));
+                if (bytes is not null)
+                {
+                    request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+                }
+                if (_options.ApiKey is { } key)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                }
+                return await _http.SendAsync(request, token);
+            }, cancellationToken);
         }
-        using var response = await _http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        catch (BrokenCircuitException e)
         {
-            throw Failure((int)response.StatusCode, text);
+            throw SiftResiliencePipeline.CircuitOpen(e);
         }
-        return JsonDocument.Parse(text);
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (notFoundIsNull && response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw Failure((int)response.StatusCode, text);
+            }
+            return JsonDocument.Parse(text);
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sift.Checkpoints;
 using Sift.Checkpoints.Gguf;
+using Sift.Hub;
 using Sift.Kernels;
 using Sift.Qwen3;
 using Sift.Tokenization;
@@ -18,7 +19,15 @@ internal static class InfoCommand
         var model = SiftCli.ModelOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var hub = ModelLocator.HubOption();
-        var command = new Command("info", "Show a model's architecture, sizes, dtype, parameter count and memory.") { model, json, hub };
+        var quantize = SiftCli.QuantizeOption();
+        var maxMemory = new Option<string?>("--max-memory")
+        {
+            Description = "Also show what `sift serve --max-memory` would size from this budget (a size such as 4GB, or a fraction such as 0.8).",
+        };
+        var command = new Command("info", "Show a model's architecture, sizes, dtype, parameters, memory, threads, revision and file hashes.")
+        {
+            model, json, hub, quantize, maxMemory,
+        };
         command.SetAction(async (result, cancellationToken) =>
         {
             var directory = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
@@ -36,7 +45,10 @@ internal static class InfoCommand
             var bytes = tensors.Sum(t => t.ByteLength);
             var dtypes = string.Join(", ", tensors.GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteLength)).Select(g => g.Key.ToString()));
             var tiedHead = !checkpoint.TensorNames.Any(n => n.EndsWith(Qwen3WeightNames.LanguageModelHead, StringComparison.Ordinal));
-            var facts = new (string Key, object Value)[]
+            var format = SiftCli.Quantize(result.GetValue(quantize));
+            var resident = WeightMemory.Estimate(config, checkpoint, format);
+            var provenance = ModelProvenance.Read(directory);
+            var facts = new (string Key, object? Value)[]
             {
                 ("model", gguf ? Path.GetFileNameWithoutExtension(directory) : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)))),
                 ("format", gguf ? $"GGUF v{((GgufCheckpoint)checkpoint).File.Version}" : "safetensors"),
@@ -62,7 +74,20 @@ internal static class InfoCommand
                 ("kernel_fp32", KernelPath.Current.Float32),
                 ("kernel_int8", KernelPath.Current.Int8),
                 ("kernel_int8_a16", KernelPath.Current.Int8A16),
+                ("dtype_in_memory", resident.Format.ToString().ToLowerInvariant()),
+                ("weights_resident_bytes", resident.ResidentBytes),
+                ("threads", WorkerPool.Shared.ThreadCount),
+                ("revision", provenance.Revision),
+                ("files", provenance.Files),
             };
+            if (result.GetValue(maxMemory) is { } memory)
+            {
+                var options = new Server.Hosting.ServerOptions { Model = directory, Quantize = format };
+                var plan = Server.Hosting.MemoryPlan.Create(ServeCommand.ParseMemory(memory), Server.Hosting.ModelRegistry.Footprints(options), options,
+                    WorkerPool.Shared.ThreadCount);
+                facts = [.. facts, ("memory_budget", plan.Budget), ("max_batch_tokens", plan.MaxBatchTokens),
+                    ("max_input_length", plan.EmbeddingMaxLength ?? plan.RerankerMaxLength ?? 0), ("max_concurrent_requests", plan.MaxConcurrentRequests)];
+            }
             if (result.GetValue(json))
             {
                 JsonLines.Write(streams.Output, writer =>
@@ -75,6 +100,8 @@ internal static class InfoCommand
                             case int i: writer.WriteNumber(key, i); break;
                             case long l: writer.WriteNumber(key, l); break;
                             case bool b: writer.WriteBoolean(key, b); break;
+                            case null: writer.WriteNull(key); break;
+                            case IReadOnlyList<WeightFileDigest> files: Server.Routes.WeightFilesJson.Write(writer, key, files); break;
                             default: writer.WriteString(key, value.ToString()); break;
                         }
                     }
@@ -85,7 +112,15 @@ internal static class InfoCommand
             {
                 foreach (var (key, value) in facts)
                 {
-                    streams.Output.WriteLine($"{key,-24} {(value is long or int ? $"{value:N0}" : value)}");
+                    if (value is IReadOnlyList<WeightFileDigest> files)
+                    {
+                        foreach (var digest in files)
+                        {
+                            streams.Output.WriteLine($"{"sha256",-24} {digest.Sha256}  {digest.Name}");
+                        }
+                        continue;
+                    }
+                    streams.Output.WriteLine($"{key,-24} {(value is long or int ? $"{value:N0}" : value ?? "none")}");
                 }
             }
             return SiftCli.Success;

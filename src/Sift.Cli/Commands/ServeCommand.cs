@@ -39,15 +39,27 @@ internal static class ServeCommand
         var maxInputLength = settings.Option<int?>("--max-input-length", "Longest input in tokens (default: the model's limit; 8192 for rerankers).", null);
         var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
         var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
+        var maxMemory = settings.Option<string?>("--max-memory",
+            "Memory budget for the whole process: a size (8GB, 1500MB) or a fraction of the machine's memory (0.8); "
+            + "--max-batch-tokens, the longest input and the requests in flight are sized to fit it (default: no budget).", null);
         var drainTimeout = settings.Option("--drain-timeout", "Seconds SIGTERM waits for requests in flight.", (int)defaults.DrainTimeout.TotalSeconds);
+        var playground = settings.Option("--playground", "Serve the web playground at / and /ui (true or false).", defaults.Playground);
         var hub = settings.Option("--hub", "Where hub ids are fetched from: huggingface (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE) or modelscope.", "huggingface");
         hub.AcceptOnlyFromAmong("huggingface", "modelscope");
+        var resilience = new ResilienceFlags(settings);
+        var data = settings.Option("--data", "Where collections live: a directory (embedded SQLite + HNSW) or a postgres:// URL / Host=... connection string.",
+            defaults.Data);
+        var dataMaxSize = settings.Option<string?>("--data-max-size", "Largest the embedded database may grow (e.g. 10GB); writes beyond get 503.", null);
 
         var command = new Command("serve", "Serve the OpenAI, Cohere/Jina and TEI-compatible HTTP API.")
         {
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
-            payloadLimit, quantize, drainTimeout, hub,
+            payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize, playground,
         };
+        foreach (var option in resilience.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, cancellationToken) =>
         {
             var (modelSpec, rerankerSpec) = (result.GetValue(model), result.GetValue(reranker));
@@ -70,11 +82,22 @@ internal static class ServeCommand
                 MaxClientBatchSize = Positive(result.GetValue(maxClientBatch), "--max-client-batch-size"),
                 MaxConcurrentRequests = Positive(result.GetValue(maxConcurrent), "--max-concurrent-requests"),
                 MaxInputLength = result.GetValue(maxInputLength) is { } length ? Positive(length, "--max-input-length") : null,
-                PayloadLimit = ParseSize(result.GetValue(payloadLimit)!),
+                PayloadLimit = ParseSize(result.GetValue(payloadLimit)!, "--payload-limit"),
+                MaxMemory = result.GetValue(maxMemory) is { } memory ? ParseMemory(memory) : null,
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
                 DrainTimeout = TimeSpan.FromSeconds(Positive(result.GetValue(drainTimeout), "--drain-timeout", allowZero: true)),
+                Data = result.GetValue(data)!,
+                DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
+                Playground = result.GetValue(playground),
             };
-            var app = SiftServer.Build(options);
+            var app = SiftServer.Build(resilience.Apply(result, options));
+            if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)
+            {
+                // The managed heap's share of the budget, enforced by the GC (it collects harder near it).
+                AppContext.SetData("GCHeapHardLimit", (ulong)plan.ManagedHeapLimit);
+                GC.RefreshMemoryLimit();
+                await streams.Error.WriteLineAsync($"sift: managed heap limited to {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1048576.0:F0} MiB of the memory budget");
+            }
             await app.StartAsync(cancellationToken);
             await streams.Error.WriteLineAsync($"sift: listening on {SiftServer.ListeningAddress(app)}");
             await app.WaitForShutdownAsync(CancellationToken.None);
@@ -91,8 +114,18 @@ internal static class ServeCommand
     private static int Positive(int value, string flag, bool allowZero = false) =>
         value > 0 || allowZero && value == 0 ? value : throw new CliException($"{flag} must be {(allowZero ? "zero or more" : "positive")}, got {value}");
 
+    /// <summary>Bytes from a size, or from a fraction (0 to 1) of the memory the process may use (the machine's, or its container's limit).</summary>
+    internal static long ParseMemory(string value)
+    {
+        if (double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) && fraction is > 0 and <= 1)
+        {
+            return (long)(fraction * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        }
+        return ParseSize(value, "--max-memory", "a size such as 8GB or 1500MB, or a fraction of the machine's memory such as 0.8");
+    }
+
     /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
-    internal static long ParseSize(string value)
+    internal static long ParseSize(string value, string flag, string expected = "a size such as 2MB, 512KB or 1048576")
     {
         var text = value.Trim().ToUpperInvariant();
         var (number, unit) = text.EndsWith("GB", StringComparison.Ordinal) ? (text[..^2], 1L << 30)
@@ -102,11 +135,11 @@ internal static class ServeCommand
             : (text, 1L);
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
             ? (long)(amount * unit)
-            : throw new CliException($"--payload-limit must be a size such as 2MB, 512KB or 1048576, got \"{value}\"");
+            : throw new CliException($"{flag} must be {expected}, got \"{value}\"");
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>
-    private sealed class Settings(IConfiguration configuration)
+    internal sealed class Settings(IConfiguration configuration)
     {
         public Option<T> Option<T>(string flag, string description, T builtIn)
         {

@@ -28,6 +28,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             await ErrorShape.WriteAsync(context, e.Status, e.Message, e.Param, e.Code);
         }
+        catch (Sift.Retrieval.RetrievalException e)
+        {
+            await ErrorShape.WriteAsync(context, e.Status, e.Message, e.Param, e.Code);
+        }
         catch (SiftRequestException e)
         {
             await ErrorShape.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message, e.Param, e.Code);

@@ -19,7 +19,8 @@ internal static class ErrorShape
         }
         context.Response.Clear();
         context.Response.StatusCode = status;
-        if (status == StatusCodes.Status429TooManyRequests)
+        // Both mean "not now": a client (the SDK's retries among them) may try again after a second.
+        if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
             context.Response.Headers.RetryAfter = "1";
         }

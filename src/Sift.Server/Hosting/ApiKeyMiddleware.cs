@@ -4,7 +4,10 @@ using Sift.Server.Errors;
 
 namespace Sift.Server.Hosting;
 
-/// <summary>With an API key configured, every route but /health and /ready needs "Authorization: Bearer KEY".</summary>
+/// <summary>
+/// With an API key configured, every route but /health, /ready and the playground page (GET /, /ui
+/// and its assets, which hold no secret and ask the user for the key) needs "Authorization: Bearer KEY".
+/// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions options)
 {
     private readonly byte[]? _key = options.ApiKey is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
@@ -12,7 +15,8 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions optio
     public async Task InvokeAsync(HttpContext context)
     {
         if (_key is null || context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase)
-            || context.Request.Path.Equals("/ready", StringComparison.OrdinalIgnoreCase))
+            || context.Request.Path.Equals("/ready", StringComparison.OrdinalIgnoreCase)
+            || options.Playground && Playground.PlaygroundRoutes.IsPageRequest(context.Request))
         {
             await next(context);
             return;

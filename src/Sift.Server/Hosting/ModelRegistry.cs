@@ -14,15 +14,18 @@ namespace Sift.Server.Hosting;
 internal sealed partial class ModelRegistry : IDisposable
 {
     private readonly ServerOptions _options;
+    private readonly MemoryPlan? _memory;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<ModelRegistry> _logger;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<ServedModelDescription> _descriptions = [];
     private ServedEmbedder? _embedder;
     private ServedReranker? _reranker;
 
-    public ModelRegistry(ServerOptions options, ServerMetrics metrics, ILogger<ModelRegistry> logger)
+    public ModelRegistry(ServerOptions options, ServerMetrics metrics, ILogger<ModelRegistry> logger, MemoryPlan? memory = null)
     {
         _options = options;
+        _memory = memory;
         _metrics = metrics;
         _logger = logger;
     }
@@ -33,6 +36,12 @@ internal sealed partial class ModelRegistry : IDisposable
     /// <summary>Completes when loading ends; faults if a model failed to load.</summary>
     public Task Loaded => _loaded.Task;
 
+    /// <summary>The loaded models, described (empty until loaded).</summary>
+    public IReadOnlyList<ServedModelDescription> Descriptions => IsReady ? _descriptions : [];
+
+    /// <summary>The memory budget the server sized its limits from, if any.</summary>
+    public MemoryPlan? Memory => _memory;
+
     /// <summary>Every name a client may use, with the model's kind.</summary>
     public IEnumerable<(string Name, string Kind)> ServedNames =>
         (_embedder?.Names.Select(n => (n, "embedding")) ?? []).Concat(_reranker?.Names.Select(n => (n, "rerank")) ?? []);
@@ -42,18 +51,31 @@ internal sealed partial class ModelRegistry : IDisposable
     {
         try
         {
+            if (_memory is not null)
+            {
+                LogMemoryPlan(_logger, _memory.ToString());
+                _metrics.Telemetry.MemoryBudget.Record(_memory.Budget);
+            }
+            _metrics.Telemetry.MaxBatchTokens.Record(_options.MaxBatchTokens);
             var (embeddingDirectory, rerankerDirectory) = ResolveKinds(_options);
             if (embeddingDirectory is not null)
             {
-                _embedder = Load(embeddingDirectory, "embedding", _options.ServedModelNames, Embedder.Load, e => e.Name,
+                _embedder = Load(embeddingDirectory, "embedding", _memory?.EmbeddingMaxLength, _options.ServedModelNames, Embedder.Load, e => e.Name,
                     (names, embedder) => new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics)));
+                _descriptions.Add(new ServedModelDescription(_embedder.Names, "embedding", embeddingDirectory, _embedder.Embedder.Model, _embedder.Embedder.MaxLength));
             }
             if (rerankerDirectory is not null)
             {
-                _reranker = Load(rerankerDirectory, "rerank", _options.ServedRerankerNames, Reranker.Load, r => r.Name,
+                _reranker = Load(rerankerDirectory, "rerank", _memory?.RerankerMaxLength, _options.ServedRerankerNames, Reranker.Load, r => r.Name,
                     (names, reranker) => new ServedReranker(names, reranker, new RerankScheduler(reranker, names[0], _metrics)));
+                _descriptions.Add(new ServedModelDescription(_reranker.Names, "rerank", rerankerDirectory, _reranker.Reranker.Model, _reranker.Reranker.MaxLength));
             }
             _loaded.TrySetResult();
+            foreach (var description in _descriptions)
+            {
+                description.HashAsync().ContinueWith(t => LogHashFailed(_logger, description.Path, t.Exception!.InnerException!.Message),
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
         }
         catch (Exception e)
         {
@@ -63,14 +85,14 @@ internal sealed partial class ModelRegistry : IDisposable
     }
 
     /// <summary>Loads one model with the server's limits, names it, and records its load time.</summary>
-    private TServed Load<TModel, TServed>(string path, string kind, IReadOnlyList<string> servedNames, Func<ModelOptions, TModel> load,
+    private TServed Load<TModel, TServed>(string path, string kind, int? budgetedLength, IReadOnlyList<string> servedNames, Func<ModelOptions, TModel> load,
         Func<TModel, string> nameOf, Func<IReadOnlyList<string>, TModel, TServed> serve)
     {
         var clock = Stopwatch.StartNew();
         var model = load(new ModelOptions
         {
             Model = path,
-            MaxLength = _options.MaxInputLength,
+            MaxLength = budgetedLength ?? _options.MaxInputLength,
             MaxBatchTokens = _options.MaxBatchTokens,
             Quantize = _options.Quantize,
         });
@@ -79,6 +101,21 @@ internal sealed partial class ModelRegistry : IDisposable
         _metrics.RecordModelLoad(names[0], clock.Elapsed.TotalSeconds);
         LogLoaded(_logger, names[0], kind, clock.Elapsed.TotalSeconds);
         return served;
+    }
+
+    /// <summary>What each model named in the options will hold in memory, read from its headers (for the memory budget).</summary>
+    public static IReadOnlyList<ModelFootprint> Footprints(ServerOptions options)
+    {
+        var (embedding, reranker) = ResolveKinds(options);
+        var models = new List<ModelFootprint>();
+        foreach (var (path, kind) in new[] { (embedding, ModelKind.Embedding), (reranker, ModelKind.Reranker) })
+        {
+            if (path is not null)
+            {
+                models.Add(ModelFootprint.Estimate(new ModelOptions { Model = path, MaxLength = options.MaxInputLength, Quantize = options.Quantize }, kind));
+            }
+        }
+        return models;
     }
 
     /// <summary>
@@ -151,6 +188,12 @@ internal sealed partial class ModelRegistry : IDisposable
         }
         return served;
     }
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "could not hash the weight files of {Path}: {Message}")]
+    private static partial void LogHashFailed(ILogger logger, string path, string message);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Plan}")]
+    private static partial void LogMemoryPlan(ILogger logger, string plan);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "loaded {Model} ({Kind}) in {Seconds:F1} s")]
     private static partial void LogLoaded(ILogger logger, string model, string kind, double seconds);

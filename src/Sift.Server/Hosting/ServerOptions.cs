@@ -44,6 +44,30 @@ public sealed record ServerOptions
     /// <summary>Keep weights as int8 (Q8_0) instead of their stored format.</summary>
     public WeightFormat? Quantize { get; init; }
 
+    /// <summary>
+    /// A memory budget in bytes for the whole process: the server sizes the tokens per forward
+    /// pass, the longest input and the requests in flight to fit it (see <see cref="MemoryPlan"/>). Null: no budget.
+    /// </summary>
+    public long? MaxMemory { get; init; }
+
     /// <summary>How long SIGTERM waits for requests in flight before exiting.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The result cache (--cache, --cache-size, --cache-ttl).</summary>
+    public Caching.CacheOptions Cache { get; init; } = new();
+
+    /// <summary>The low-confidence check after every ranking (thresholds, analysis queue, --alert-webhook).</summary>
+    public Alerts.LowConfidenceOptions LowConfidence { get; init; } = new();
+
+    /// <summary>Log request texts (queries) in warnings; off by default, so logs hold hashes only.</summary>
+    public bool LogTexts { get; init; }
+
+    /// <summary>Where collections live: a data directory (the embedded store), or a postgres:// URL or Host=... connection string.</summary>
+    public string Data { get; init; } = Sift.Retrieval.Stores.RetrievalStores.DefaultDirectory;
+
+    /// <summary>The largest the embedded database may grow (writes beyond get 503); null: the disk's size.</summary>
+    public long? DataMaxSize { get; init; }
+
+    /// <summary>Serve the web playground at / and /ui (a page that calls this server's API with the key its user types).</summary>
+    public bool Playground { get; init; } = true;
 }

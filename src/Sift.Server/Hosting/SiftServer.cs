@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Sift.Server.Errors;
-using Sift.Server.Metrics;
+using Sift.Server.Playground;
 using Sift.Server.Routes;
 
 namespace Sift.Server.Hosting;
@@ -14,6 +14,13 @@ public static class SiftServer
     {
         ArgumentNullException.ThrowIfNull(options);
         ModelRegistry.ResolveKinds(options);
+        var plan = options.MaxMemory is { } budget
+            ? MemoryPlan.Create(budget, ModelRegistry.Footprints(options), options, Kernels.WorkerPool.Shared.ThreadCount)
+            : null;
+        if (plan is not null)
+        {
+            options = options with { MaxBatchTokens = plan.MaxBatchTokens, MaxConcurrentRequests = plan.MaxConcurrentRequests };
+        }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -31,11 +38,15 @@ public static class SiftServer
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<ServerMetrics>();
+        if (plan is not null)
+        {
+            builder.Services.AddSingleton(plan);
+        }
+        ServerTelemetry.Add(builder);
         builder.Services.AddSingleton<ServerClock>();
         builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddSingleton<EmbeddingService>();
-        builder.Services.AddSingleton<RerankService>();
+        RequestServices.Add(builder.Services, options);
+        builder.Services.AddSingleton<Retrieval.RetrievalHost>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
@@ -52,6 +63,15 @@ public static class SiftServer
         RerankRoutes.Map(app);
         TeiRoutes.Map(app);
         HealthRoutes.Map(app);
+        RequestServices.Map(app);
+        ServerTelemetry.MapMetrics(app);
+        Retrieval.CollectionRoutes.Map(app);
+        // The store opens before the server listens: a bad --data fails the start with its reason.
+        app.Services.GetRequiredService<Retrieval.RetrievalHost>().Open();
+        if (options.Playground)
+        {
+            PlaygroundRoutes.Map(app);
+        }
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;

@@ -1,9 +1,8 @@
 using Sift.Server.Hosting;
-using Sift.Server.Metrics;
 
 namespace Sift.Server.Routes;
 
-/// <summary>GET /health (the process answers), /ready (the models are loaded), /metrics (Prometheus text).</summary>
+/// <summary>GET /health (the process answers) and /ready (the models are loaded).</summary>
 internal static class HealthRoutes
 {
     public static void Map(WebApplication app)
@@ -13,7 +12,5 @@ internal static class HealthRoutes
                 ? Results.Json(new { status = "ready", models = registry.ServedNames.Select(n => n.Name) })
                 : Results.Json(new { status = registry.Loaded.IsFaulted ? "failed" : "loading" }, statusCode: StatusCodes.Status503ServiceUnavailable))
             .WithName("ready").WithSummary("Readiness: 200 once every model is loaded, 503 before.");
-        app.MapGet("/metrics", (ServerMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithName("metrics").WithSummary("Prometheus metrics.");
     }
 }

@@ -22,7 +22,7 @@ internal static class OpenAiRoutes
             .Produces<OpenAiModelList>();
     }
 
-    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
+    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var model = registry.GetEmbedder(body.OptionalString("model"));
@@ -121,8 +121,55 @@ internal static class OpenAiRoutes
         return inputs;
     }
 
-    private static OpenAiModelList ListModels(ModelRegistry registry, ServerClock clock) =>
-        new("list", registry.ServedNames.Select(n => new OpenAiModel(n.Name, "model", clock.StartedUnixSeconds, "sift")).ToArray());
+    /// <summary>
+    /// The OpenAI list, each model with what an operator checks: its kind, longest input
+    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, batch and memory
+    /// limits, resident weight bytes, and its exact identity (hub revision, SHA-256 of each weight file).
+    /// </summary>
+    private static async Task ListModels(HttpContext context, ModelRegistry registry, ServerOptions options, ServerClock clock)
+    {
+        await using var json = JsonResponse.Start(context);
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        foreach (var model in registry.Descriptions)
+        {
+            foreach (var name in model.Names)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", name);
+                json.WriteString("object", "model");
+                json.WriteNumber("created", clock.StartedUnixSeconds);
+                json.WriteString("owned_by", "sift");
+                json.WriteString("kind", model.Kind);
+                if (model.Kind == "embedding")
+                {
+                    // The Matryoshka maximum: requests may ask for 32..dimensions.
+                    json.WriteNumber("dimensions", model.Model.Config.HiddenSize);
+                }
+                json.WriteNumber("max_model_len", model.MaxLength);
+                json.WriteString("dtype", model.Model.WeightFormat.ToString().ToLowerInvariant());
+                json.WriteString("embedding_dtype", model.Model.EmbeddingType.ToString().ToLowerInvariant());
+                json.WriteNumber("threads", Kernels.WorkerPool.Shared.ThreadCount);
+                json.WriteNumber("max_batch_tokens", options.MaxBatchTokens);
+                if (registry.Memory is { } memory)
+                {
+                    json.WriteNumber("memory_budget", memory.Budget);
+                }
+                else
+                {
+                    json.WriteNull("memory_budget");
+                }
+                json.WriteNumber("weights_bytes", model.Model.PackedWeightBytes + model.Model.EmbeddingBytes);
+                var provenance = model.Provenance;
+                json.WriteString("revision", provenance.Revision);
+                WeightFilesJson.Write(json, "files", provenance.Files);
+                json.WriteEndObject();
+            }
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
 }
 
 /// <summary>The request body of POST /v1/embeddings (documented shape; parsing is by hand for precise errors).</summary>
@@ -137,4 +184,7 @@ internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
 
 internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
 
-internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy);
+internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int? Dimensions, int MaxModelLen, string Dtype, string EmbeddingDtype,
+    int Threads, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
+
+internal sealed record OpenAiModelFile(string Name, long Bytes, string? Sha256);

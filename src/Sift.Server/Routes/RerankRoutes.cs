@@ -24,7 +24,7 @@ internal static class RerankRoutes
             .Accepts<TeiRerankRequest>("application/json").Produces<TeiRank[]>();
     }
 
-    private static async Task RerankAsync(HttpContext context, ModelRegistry registry, RerankService service)
+    private static async Task RerankAsync(HttpContext context, ModelRegistry registry, IRerankService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         if (body.Root.TryGetProperty("texts", out _))
@@ -37,13 +37,13 @@ internal static class RerankRoutes
         }
     }
 
-    private static async Task CohereAsync(HttpContext context, ModelRegistry registry, RerankService service)
+    private static async Task CohereAsync(HttpContext context, ModelRegistry registry, IRerankService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         await AnswerCohereAsync(context, body, registry, service);
     }
 
-    private static async Task AnswerCohereAsync(HttpContext context, JsonBody body, ModelRegistry registry, RerankService service)
+    private static async Task AnswerCohereAsync(HttpContext context, JsonBody body, ModelRegistry registry, IRerankService service)
     {
         var model = registry.GetReranker(body.OptionalString("model"));
         var query = NonEmptyQuery(body);
@@ -81,7 +81,7 @@ internal static class RerankRoutes
         json.WriteEndObject();
     }
 
-    private static async Task TeiAsync(HttpContext context, JsonBody body, ModelRegistry registry, RerankService service)
+    private static async Task TeiAsync(HttpContext context, JsonBody body, ModelRegistry registry, IRerankService service)
     {
         var model = registry.GetReranker(body.OptionalString("model"));
         var query = NonEmptyQuery(body);

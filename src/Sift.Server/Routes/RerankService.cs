@@ -5,18 +5,18 @@ using Sift.Server.Hosting;
 namespace Sift.Server.Routes;
 
 /// <summary>The rerank path shared by the Cohere/Jina and TEI routes.</summary>
-internal sealed class RerankService(ServerOptions options)
+internal sealed class RerankService(ServerOptions options) : IRerankService
 {
-    /// <summary>Scores in document order.</summary>
-    /// <param name="model">The reranker.</param>
-    /// <param name="query">The query.</param>
-    /// <param name="documents">The documents.</param>
-    /// <param name="instruction">The task, or null for the default.</param>
-    /// <param name="truncate">Cut long prompts (the official behaviour) instead of refusing them.</param>
-    /// <param name="documentsField">The request field holding the documents, for error messages.</param>
-    /// <param name="context">The request.</param>
     public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
         string? instruction, bool truncate, string documentsField, HttpContext context)
+    {
+        Validate(documents, documentsField);
+        var scores = await ComputeAsync(model, query, documents, null, instruction, truncate, documentsField, context);
+        return (scores, scores.Sum(s => s.TokenCount));
+    }
+
+    /// <summary>The checks on the request as a whole: how many documents.</summary>
+    public void Validate(IReadOnlyList<string> documents, string documentsField)
     {
         if (documents.Count == 0)
         {
@@ -27,6 +27,20 @@ internal sealed class RerankService(ServerOptions options)
             throw ApiException.BadRequest($"'{documentsField}' has {documents.Count} documents; the limit is {options.MaxClientBatchSize} (--max-client-batch-size)",
                 documentsField, "too_many_inputs");
         }
+    }
+
+    /// <summary>Builds, schedules and scores the prompts of documents already validated as a request; scores come back in their order here.</summary>
+    /// <param name="model">The reranker.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="documents">The documents to score.</param>
+    /// <param name="positions">Each document's position in the request, for error messages (null: their order here).</param>
+    /// <param name="instruction">The task, or null for the default.</param>
+    /// <param name="truncate">Cut long prompts (the official behaviour) instead of refusing them.</param>
+    /// <param name="documentsField">The request field holding the documents, for error messages.</param>
+    /// <param name="context">The request.</param>
+    public async Task<RerankScore[]> ComputeAsync(ServedReranker model, string query, IReadOnlyList<string> documents, IReadOnlyList<int>? positions,
+        string? instruction, bool truncate, string documentsField, HttpContext context)
+    {
         var reranker = model.Reranker;
         var rerankOptions = new RerankOptions { Instruction = instruction };
         var prompts = new int[documents.Count][];
@@ -41,15 +55,14 @@ internal sealed class RerankService(ServerOptions options)
             if (whole.Length > reranker.MaxLength)
             {
                 throw ApiException.BadRequest(
-                    $"document {i} makes a prompt of {whole.Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
+                    $"document {positions?[i] ?? i} makes a prompt of {whole.Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
                     documentsField, "input_too_long");
             }
             prompts[i] = whole;
         }
         var result = await model.Scheduler.SubmitAsync(query, rerankOptions, prompts, context.RequestAborted);
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
-        var tokens = prompts.Sum(p => p.Length);
-        EmbeddingService.Record(context, documents.Count, tokens, result);
-        return (scores, tokens);
+        EmbeddingService.Record(context, documents.Count, prompts.Sum(p => p.Length), result);
+        return scores;
     }
 }

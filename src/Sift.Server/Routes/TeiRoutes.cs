@@ -22,7 +22,7 @@ internal static class TeiRoutes
             .Accepts<TeiDecodeRequest>("application/json").Produces<string>();
     }
 
-    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, EmbeddingService service)
+    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var model = registry.GetEmbedder(body.OptionalString("model"));

@@ -33,7 +33,8 @@ internal sealed class EmbeddingScheduler : IDisposable
     /// <summary>Queues sequences and returns their pooled states (final-normalized, not L2-normalized), in order.</summary>
     public async Task<BatchResult> SubmitAsync(IReadOnlyList<int[]> sequences, CancellationToken cancellationToken)
     {
-        var pending = sequences.Select(s => new PendingSequence(s)).ToArray();
+        var request = new ScheduledRequest();
+        var pending = sequences.Select(s => new PendingSequence(s, request)).ToArray();
         using var registration = cancellationToken.Register(() =>
         {
             foreach (var item in pending)
@@ -97,12 +98,19 @@ internal sealed class EmbeddingScheduler : IDisposable
         var clock = Stopwatch.StartNew();
         foreach (var item in batch)
         {
-            item.QueuedMilliseconds = Stopwatch.GetElapsedTime(item.Enqueued).TotalMilliseconds;
+            item.QueuedMilliseconds = Stopwatch.GetElapsedTime(item.Request.Enqueued).TotalMilliseconds;
         }
+        var requests = batch.Select(p => p.Request).Distinct().ToArray();
+        foreach (var request in requests)
+        {
+            _metrics.RecordQueueWait(_model, Stopwatch.GetElapsedTime(request.Enqueued).TotalSeconds);
+        }
+        using var spans = ComputeSpans.Start(_model, requests, batch.Count, tokens);
         try
         {
             var pooled = _embedder.ComputePooled(batch.Select(p => p.Tokens).ToArray());
             _metrics.RecordBatch(_model, batch.Count, tokens);
+            _metrics.RecordCompute(_model, clock.Elapsed.TotalSeconds);
             var elapsed = clock.Elapsed.TotalMilliseconds;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -112,6 +120,7 @@ internal sealed class EmbeddingScheduler : IDisposable
         }
         catch (Exception e)
         {
+            spans?.Fail(e);
             foreach (var item in batch)
             {
                 item.Completion.TrySetException(e);
@@ -119,13 +128,13 @@ internal sealed class EmbeddingScheduler : IDisposable
         }
     }
 
-    private sealed class PendingSequence(int[] tokens)
+    private sealed class PendingSequence(int[] tokens, ScheduledRequest request)
     {
         public int[] Tokens { get; } = tokens;
 
-        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ScheduledRequest Request { get; } = request;
 
-        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public double QueuedMilliseconds { get; set; }
 

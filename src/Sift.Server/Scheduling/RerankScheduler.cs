@@ -60,17 +60,23 @@ internal sealed class RerankScheduler : IDisposable
                 {
                     continue;
                 }
-                request.QueuedMilliseconds = Stopwatch.GetElapsedTime(request.Enqueued).TotalMilliseconds;
+                var queued = Stopwatch.GetElapsedTime(request.Scheduled.Enqueued);
+                request.QueuedMilliseconds = queued.TotalMilliseconds;
+                _metrics.RecordQueueWait(_model, queued.TotalSeconds);
+                var tokens = request.Prompts.Sum(p => p.Length);
                 var clock = Stopwatch.StartNew();
+                using var spans = ComputeSpans.Start(_model, [request.Scheduled], request.Prompts.Length, tokens);
                 try
                 {
                     var hidden = _reranker.ComputeHidden(request.Query, request.Options, request.Prompts);
-                    _metrics.RecordBatch(_model, request.Prompts.Length, request.Prompts.Sum(p => p.Length));
+                    _metrics.RecordBatch(_model, request.Prompts.Length, tokens);
+                    _metrics.RecordCompute(_model, clock.Elapsed.TotalSeconds);
                     request.ComputeMilliseconds = clock.Elapsed.TotalMilliseconds;
                     request.Completion.TrySetResult(hidden);
                 }
                 catch (Exception e)
                 {
+                    spans?.Fail(e);
                     request.Completion.TrySetException(e);
                 }
             }
@@ -87,7 +93,7 @@ internal sealed class RerankScheduler : IDisposable
 
         public TaskCompletionSource<float[][]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+        public ScheduledRequest Scheduled { get; } = new();
 
         public double QueuedMilliseconds { get; set; }
 

@@ -2,6 +2,7 @@ using Sift.Checkpoints;
 using Sift.Checkpoints.Gguf;
 using Sift.Kernels;
 using Sift.Qwen3;
+using Sift.Telemetry;
 using Sift.Tokenization;
 
 namespace Sift.Engine;
@@ -107,9 +108,16 @@ internal sealed class LoadedModel : IDisposable
     {
         var hidden = Model.Config.HiddenSize;
         var results = new float[sequences.Count][];
-        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length).ToArray(), MaxBatchTokens))
+        // A sequence holds the keys and values of the prefix's copy besides its own: the budget counts both.
+        var context = prefix?.Length ?? 0;
+        foreach (var batch in BatchPlanner.Plan(sequences.Select(s => s.Length + context).ToArray(), MaxBatchTokens))
         {
             var pooled = new float[batch.Length * hidden];
+            using var span = SiftTelemetry.ActivitySource.StartActivity("sift.forward")?
+                .SetTag("sift.model", Name)
+                .SetTag("sift.batch.sequences", batch.Length)
+                .SetTag("sift.batch.tokens", batch.Sum(i => sequences[i].Length))
+                .SetTag("sift.prefix.tokens", prefix?.Length ?? 0);
             Model.Forward(PackedBatch.Create(batch.Select(i => (IReadOnlyList<int>)sequences[i]).ToArray()), prefix, pooled);
             for (var b = 0; b < batch.Length; b++)
             {

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Sift.Abstractions;
 using Sift.Qwen3;
+using Sift.Telemetry;
 using Sift.Tokenization;
 
 namespace Sift.Engine;
@@ -105,7 +106,11 @@ public sealed class Reranker : IReranker, IDisposable
             return _model.ComputeLastHidden(prompts);
         }
 
-        var prefix = Model.ComputePrefix(shared);
+        PrefixState prefix;
+        using (SiftTelemetry.ActivitySource.StartActivity("sift.prefix")?.SetTag("sift.model", Name).SetTag("sift.prefix.tokens", shared.Count))
+        {
+            prefix = Model.ComputePrefix(shared);
+        }
         var sharedIndices = Enumerable.Range(0, prompts.Count).Where(i => sharing[i]).ToArray();
         var wholeIndices = Enumerable.Range(0, prompts.Count).Where(i => !sharing[i]).ToArray();
         var results = new float[prompts.Count][];

@@ -23,9 +23,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         OutputColumns = outputColumns;
         IsGateUpInterleaved = gateUpInterleaved;
         PanelCount = (rows + PanelWidth - 1) / PanelWidth;
-        PanelBytes = IsInt8(format)
-            ? (long)Int8Blocks(columns) * Int8BlockBytes(format, PanelWidth)
-            : (long)columns * PanelWidth * ElementBytes(format);
+        PanelBytes = PanelByteLength(format, columns);
         ByteLength = PanelBytes * PanelCount;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(ByteLength, 64), 64);
     }
@@ -84,8 +82,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         var half = PanelWidth / 2;
-        var panels = (features + half - 1) / half;
-        var matrix = new PackedMatrix(format, panels * PanelWidth, columns, features, gateUpInterleaved: true);
+        var matrix = new PackedMatrix(format, GateUpRows(features), columns, features, gateUpInterleaved: true);
         RowReader interleaved = (row, destination) =>
         {
             var within = row % PanelWidth;
@@ -103,6 +100,13 @@ public sealed unsafe class PackedMatrix : IDisposable
         (pool ?? WorkerPool.Shared).For(matrix.PanelCount, ref body);
         return matrix;
     }
+
+    /// <summary>Bytes a matrix of <paramref name="rows"/> × <paramref name="columns"/> takes once packed (what <see cref="ByteLength"/> will be).</summary>
+    public static long BytesFor(WeightFormat format, int rows, int columns) =>
+        (long)(rows + PanelWidth - 1) / PanelWidth * PanelByteLength(format, columns);
+
+    /// <summary>Rows <see cref="PackGateUp"/> packs for <paramref name="features"/> features: both projections, padded to whole panels.</summary>
+    public static int GateUpRows(int features) => (features + PanelWidth / 2 - 1) / (PanelWidth / 2) * PanelWidth;
 
     /// <summary>Frees the packed memory.</summary>
     public void Dispose()
@@ -125,6 +129,10 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// </summary>
     internal static int Int8BlockBytes(WeightFormat format, int panelWidth) =>
         Q8Blocks.BlockSize * panelWidth + panelWidth * sizeof(float) + (format == WeightFormat.Int8 ? panelWidth * sizeof(int) : 0);
+
+    private static long PanelByteLength(WeightFormat format, int columns) => IsInt8(format)
+        ? (long)Int8Blocks(columns) * Int8BlockBytes(format, PanelWidth)
+        : (long)columns * PanelWidth * ElementBytes(format);
 
     internal static int ElementBytes(WeightFormat format) => format switch
     {

@@ -32,17 +32,20 @@ internal sealed class ForwardWorkspace : IDisposable
     /// <summary>Attention descriptors of one chunk.</summary>
     public AttentionSequence[] Sequences { get; private set; } = [];
 
+    /// <summary>Bytes the buffers hold now (they only grow).</summary>
+    public long Bytes => sizeof(float) * (Residual.Capacity + KeyValues.Capacity + Normalized.Capacity + Qkv.Capacity + Attended.Capacity
+        + Activated.Capacity + LastQueries.Capacity);
+
     public void Reserve(Qwen3Config config, int tokens, int chunk, long keyValueRows, int sequences)
     {
-        var layout = new AttentionLayout(config.HeadCount, config.KeyValueHeadCount, config.HeadDim);
-        var rows = Math.Max(chunk, sequences);
-        Residual.EnsureCapacity((long)tokens * config.HiddenSize);
-        KeyValues.EnsureCapacity(keyValueRows * 2 * layout.KeyValueWidth);
-        Normalized.EnsureCapacity((long)rows * config.HiddenSize);
-        Qkv.EnsureCapacity((long)chunk * layout.QkvWidth);
-        Attended.EnsureCapacity((long)rows * layout.QueryWidth);
-        Activated.EnsureCapacity((long)rows * config.IntermediateSize);
-        LastQueries.EnsureCapacity((long)sequences * layout.QueryWidth);
+        var size = WorkspaceSize.For(config, tokens, chunk, keyValueRows, sequences);
+        Residual.EnsureCapacity(size.Residual);
+        KeyValues.EnsureCapacity(size.KeyValues);
+        Normalized.EnsureCapacity(size.Normalized);
+        Qkv.EnsureCapacity(size.Qkv);
+        Attended.EnsureCapacity(size.Attended);
+        Activated.EnsureCapacity(size.Activated);
+        LastQueries.EnsureCapacity(size.LastQueries);
         if (Sequences.Length < sequences)
         {
             Sequences = new AttentionSequence[sequences];

@@ -9,7 +9,7 @@ public sealed partial class Qwen3Model
     /// full speed (it does from 256 rows), small enough that a 32k-token input needs only the
     /// residual stream and the keys/values at full length.
     /// </summary>
-    private const int ChunkTokens = 2048;
+    internal const int ChunkTokens = 2048;
 
     /// <summary>
     /// Runs the decoder over a packed batch and writes, for each sequence, the final-normalized

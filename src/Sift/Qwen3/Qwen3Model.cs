@@ -50,6 +50,9 @@ public sealed partial class Qwen3Model : IDisposable
     /// <summary>Bytes of the memory-mapped embedding table.</summary>
     public long EmbeddingBytes => _embedding.ByteLength;
 
+    /// <summary>Bytes the forward pass's activation buffers hold now (grown to the largest pass so far).</summary>
+    internal long WorkspaceBytes => _workspace.Bytes;
+
     /// <summary>How long loading and packing took.</summary>
     public TimeSpan LoadTime { get; }
 

@@ -210,8 +210,32 @@ public sealed class CliCommandTests
         Assert.Contains("tied_lm_head             True", table);
     }
 
+    [Fact]
+    public async Task Info_ShowsThreadsDtypeInMemoryFileHashesAndWhatABudgetWouldSize()
+    {
+        var (exitCode, output, error) = await CliRunner.RunAsync("", "info", "--model", Fixtures.RerankerModel, "--json", "--quantize", "int8", "--max-memory", "1GB");
+        Assert.True(exitCode == 0, error);
+        var info = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(Environment.ProcessorCount, info.GetProperty("threads").GetInt32());
+        Assert.Equal("int8", info.GetProperty("dtype_in_memory").GetString());
+        using (var reranker = Sift.Engine.Reranker.Load(new Sift.Engine.ModelOptions { Model = Fixtures.RerankerModel, Quantize = Sift.Kernels.WeightFormat.Int8 }))
+        {
+            Assert.True(info.GetProperty("weights_resident_bytes").GetInt64() >= reranker.Model.PackedWeightBytes + reranker.Model.EmbeddingBytes);
+        }
+        Assert.Equal(JsonValueKind.Null, info.GetProperty("revision").ValueKind);
+        var files = info.GetProperty("files").EnumerateArray().ToArray();
+        Assert.Equal(2, files.Length);
+        var first = Path.Combine(Fixtures.RerankerModel, files[0].GetProperty("name").GetString()!);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(first))), files[0].GetProperty("sha256").GetString());
+        Assert.Equal(1L << 30, info.GetProperty("memory_budget").GetInt64());
+        Assert.Equal(8192, info.GetProperty("max_input_length").GetInt32());
+        Assert.InRange(info.GetProperty("max_batch_tokens").GetInt32(), 8192, 16384);
+    }
+
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
+        { "", ["probe", "nonsense"], "sift: error: the URL to probe must be an absolute http(s) URL, got \"nonsense\"" },
+        { "", ["probe", "http://127.0.0.1:1/ready"], "sift: error: http://127.0.0.1:1/ready did not answer" },
         { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no such model directory or .gguf file" },
         { "{broken\n", ["embed", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 1: not valid JSON" },
         { "\n42\n", ["tokenize", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 2: expected a JSON string or an object" },

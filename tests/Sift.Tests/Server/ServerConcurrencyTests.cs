@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Sift.Tests.Server;
 
@@ -20,7 +19,7 @@ public sealed class ServerConcurrencyTests
         {
             alone.Add(await EmbedAsync(server, request));
         }
-        var before = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
+        var before = BatchCount(await PrometheusText.ScrapeAsync(server.Http));
 
         using var start = new ManualResetEventSlim();
         var clients = requests.Select(request => Task.Run(async () =>
@@ -39,7 +38,7 @@ public sealed class ServerConcurrencyTests
                 Assert.Equal(alone[i][j], concurrent[i][j]);
             }
         }
-        var after = BatchCount(await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
+        var after = BatchCount(await PrometheusText.ScrapeAsync(server.Http));
         var sequences = requests.Sum(r => r.Length);
         // Real batching: fewer forward passes than sequences.
         Assert.True(after - before < sequences, $"{after - before} forward passes for {sequences} sequences");
@@ -56,15 +55,15 @@ public sealed class ServerConcurrencyTests
                 server.Http.PostAsJsonAsync("/v1/embeddings", new { input = Enumerable.Repeat(longText, 8).ToArray() }, cancel.Token));
         }
         Assert.Equal(System.Net.HttpStatusCode.OK, (await server.PostRawAsync("/v1/embeddings", """{"input": "after"}""")).StatusCode);
-        string metrics;
+        PrometheusText metrics;
         var waited = 0;
         do
         {
             await Task.Delay(50, TestContext.Current.CancellationToken);
-            metrics = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+            metrics = await PrometheusText.ScrapeAsync(server.Http);
         }
-        while (!metrics.Contains("sift_queue_depth{model=\"qwen3-tiny-embedding\"} 0", StringComparison.Ordinal) && ++waited < 200);
-        Assert.Contains("sift_queue_depth{model=\"qwen3-tiny-embedding\"} 0", metrics);
+        while (metrics.Single("sift_queue_depth", "model=qwen3-tiny-embedding") != 0 && ++waited < 200);
+        Assert.Equal(0, metrics.Single("sift_queue_depth", "model=qwen3-tiny-embedding"));
     }
 
     private static async Task<float[][]> EmbedAsync(TestServer server, string[] inputs)
@@ -77,6 +76,5 @@ public sealed class ServerConcurrencyTests
             .Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
     }
 
-    private static long BatchCount(string metrics) =>
-        long.Parse(Regex.Match(metrics, "sift_batch_size_count\\{model=\"qwen3-tiny-embedding\"\\} (\\d+)").Groups[1].Value);
+    private static double BatchCount(PrometheusText metrics) => metrics.Sum("sift_batches_total", "model=qwen3-tiny-embedding");
 }

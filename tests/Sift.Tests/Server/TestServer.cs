@@ -8,10 +8,12 @@ namespace Sift.Tests.Server;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _dataDirectory;
 
-    private TestServer(WebApplication app, Uri address, string? apiKey)
+    private TestServer(WebApplication app, Uri address, string? apiKey, string? dataDirectory)
     {
         _app = app;
+        _dataDirectory = dataDirectory;
         Address = address;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
         if (apiKey is not null)
@@ -31,8 +33,13 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(ServerOptions? options = null)
     {
         options ??= new ServerOptions();
+        // Each server gets its own data directory (removed with it) unless the test names one.
+        var dataDirectory = options.Data == Sift.Retrieval.Stores.RetrievalStores.DefaultDirectory
+            ? Directory.CreateTempSubdirectory("sift-test-data-").FullName
+            : null;
         options = options with
         {
+            Data = dataDirectory ?? options.Data,
             Model = options.Model ?? Fixtures.EmbeddingModel,
             Reranker = options.Reranker ?? Fixtures.RerankerModel,
             Host = "127.0.0.1",
@@ -40,7 +47,7 @@ public sealed class TestServer : IAsyncDisposable
         };
         var app = SiftServer.Build(options);
         await app.StartAsync();
-        var server = new TestServer(app, SiftServer.ListeningAddress(app), options.ApiKey);
+        var server = new TestServer(app, SiftServer.ListeningAddress(app), options.ApiKey, dataDirectory);
         using var ready = new HttpClient { BaseAddress = server.Address };
         for (var attempt = 0; attempt < 600; attempt++)
         {
@@ -63,5 +70,9 @@ public sealed class TestServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 }

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Sift.Client;
+
+/// <summary>
+/// A Sift server's collections: create, inspect and delete them, upsert and read documents, and
+/// run two-stage searches (/v1/collections...). Refusals surface as <see cref="SiftApiException"/>.
+/// </summary>
+public sealed class SiftCollections : IDisposable
+{
+    private readonly SiftHttp _http;
+
+    /// <summary>Creates a client for the server in <paramref name="options"/>.</summary>
+    public SiftCollections(SiftClientOptions options) => _http = new SiftHttp(options);
+
+    /// <summary>Creates a collection (409 when the name is taken).</summary>
+    public async Task<SiftCollection> CreateAsync(string name, SiftCollectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        using var json = await _http.PostAsync("/v1/collections", writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", name);
+            WriteOptional(writer, "chunk_tokens", options?.ChunkTokens);
+            WriteOptional(writer, "chunk_overlap", options?.ChunkOverlap);
+            WriteOptional(writer, "dimensions", options?.Dimensions);
+            if (options?.Model is { } model)
+            {
+                writer.WriteString("model", model);
+            }
+            writer.WriteEndObject();
+        }, cancellationToken);
+        return ReadCollection(json.RootElement);
+    }
+
+    /// <summary>The collection, or null when there is none of that name.</summary>
+    public async Task<SiftCollection?> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(name)}", null, notFoundIsNull: true, cancellationToken);
+        return json is null ? null : ReadCollection(json.RootElement);
+    }
+
+    /// <summary>Every collection, by name.</summary>
+    public async Task<IReadOnlyList<SiftCollection>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        using var json = (await _http.SendAsync(HttpMethod.Get, "/v1/collections", null, notFoundIsNull: false, cancellationToken))!;
+        return json.RootElement.GetProperty("collections").EnumerateArray().Select(ReadCollection).ToArray();
+    }
+
+    /// <summary>Deletes a collection and its documents; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(name)}", null, notFoundIsNull: true, cancellationToken);
+        return json is not null;
+    }
+
+    /// <summary>Inserts or replaces documents; durable when the call returns.</summary>
+    public async Task<SiftUpsertResult> UpsertAsync(string collection, IEnumerable<SiftDocument> documents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var items = documents.ToArray();
+        using var json = await _http.PostAsync($"/v1/collections/{Escape(collection)}/documents", writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("documents");
+            foreach (var document in items)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", document.Id);
+                writer.WriteString("text", document.Text);
+                if (document.Metadata is { } metadata)
+                {
+                    writer.WritePropertyName("metadata");
+                    WriteFlat(writer, metadata);
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, cancellationToken);
+        var root = json.RootElement;
+        return new SiftUpsertResult(root.GetProperty("upserted").GetInt32(), root.GetProperty("chunks").GetInt32(), root.GetProperty("write_version").GetInt64(),
+            root.GetProperty("usage").GetProperty("total_tokens").GetInt32());
+    }
+
+    /// <summary>A document, or null when the collection has none with that id.</summary>
+    public async Task<SiftDocument?> GetDocumentAsync(string collection, string id, CancellationToken cancellationToken = default)
+    {
+        using var json = await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, notFoundIsNull: true, cancellationToken);
+        if (json is null)
+        {
+            return null;
+        }
+        var root = json.RootElement;
+        return new SiftDocument(root.GetProperty("id").GetString()!, root.GetProperty("text").GetString()!, ReadFlat(root.GetProperty("metadata")))
+        {
+            Chunks = root.GetProperty("chunks").GetInt32(),
+        };
+    }
+
+    /// <summary>Document ids in order, after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<string>> ListDocumentIdsAsync(string collection, string? after = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        var query = string.Create(CultureInfo.InvariantCulture, $"?limit={limit}") + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+        using var json = (await _http.SendAsync(HttpMethod.Get, $"/v1/collections/{Escape(collection)}/documents{query}", null, notFoundIsNull: false, cancellationToken))!;
+        return json.RootElement.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToArray();
+    }
+
+    /// <summary>Deletes a document; false when there was none.</summary>
+    public async Task<bool> DeleteDocumentAsync(string collection, string id, CancellationToken cancellationToken = default)
+    {
+        using var json = await _http.SendAsync(HttpMethod.Delete, $"/v1/collections/{Escape(collection)}/documents/{EscapeId(id)}", null, notFoundIsNull: true, cancellationToken);
+        return json is not null;
+    }
+
+    /// <summary>Two-stage search: the best documents for <paramref name="query"/>, each with its best chunk.</summary>
+    public async Task<SiftSearchResponse> SearchAsync(string collection, string query, SiftSearchOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var json = await _http.PostAsync($"/v1/collections/{Escape(collection)}/search", writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("query", query);
+            if (options?.Instruction is { } instruction)
+            {
+                writer.WriteString("instruction", instruction);
+            }
+            WriteOptional(writer, "top_k", options?.TopK);
+            WriteOptional(writer, "top_n", options?.TopN);
+            WriteOptional(writer, "rerank_top", options?.RerankTop);
+            if (options?.Rerank is { } rerank)
+            {
+                writer.WriteBoolean("rerank", rerank);
+            }
+            if (options?.RerankInstruction is { } rerankInstruction)
+            {
+                writer.WriteString("rerank_instruction", rerankInstruction);
+            }
+            if (options?.Filter is { } filter)
+            {
+                writer.WritePropertyName("filter");
+                WriteFlat(writer, filter);
+            }
+            writer.WriteEndObject();
+        }, cancellationToken);
+        var root = json.RootElement;
+        var results = root.GetProperty("results").EnumerateArray().Select(r => new SiftSearchResult(
+            r.GetProperty("id").GetString()!,
+            r.GetProperty("score").GetDouble(),
+            r.GetProperty("vector_score").GetDouble(),
+            r.GetProperty("chunk").GetProperty("index").GetInt32(),
+            r.GetProperty("chunk").GetProperty("text").GetString()!,
+            ReadFlat(r.GetProperty("metadata")))).ToArray();
+        var timings = root.GetProperty("timings_ms").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        return new SiftSearchResponse(results, root.GetProperty("reranked").GetBoolean(), root.GetProperty("usage").GetProperty("total_tokens").GetInt32(), timings);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+
+    private static string Escape(string value) => Uri.EscapeDataString(value ?? throw new ArgumentNullException(nameof(value)));
+
+    /// <summary>A document id in a path: each '/'-separated part escaped, the slashes kept (the server's route takes the rest of the path).</summary>
+    private static string EscapeId(string id) => string.Join('/', (id ?? throw new ArgumentNullException(nameof(id))).Split('/').Select(Uri.EscapeDataString));
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, int? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void WriteFlat(Utf8JsonWriter writer, IReadOnlyDictionary<string, object> values)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, value) in values)
+        {
+            writer.WritePropertyName(key);
+            switch (value)
+            {
+                case string text: writer.WriteStringValue(text); break;
+                case bool boolean: writer.WriteBooleanValue(boolean); break;
+                case IConvertible number when value is byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal:
+                    writer.WriteNumberValue(number.ToDouble(CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    throw new ArgumentException($"metadata value of '{key}' is a {value?.GetType().Name ?? "null"}; use a string, a number or a bool", nameof(values));
+            }
+        }
+        writer.WriteEndObject();
+    }
+
+    private static Dictionary<string, object> ReadFlat(JsonElement value) => value.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+    {
+        JsonValueKind.String => (object)p.Value.GetString()!,
+        JsonValueKind.Number => p.Value.GetDouble(),
+        _ => p.Value.GetBoolean(),
+    });
+
+    private static SiftCollection ReadCollection(JsonElement json) => new(
+        json.GetProperty("name").GetString()!,
+        json.GetProperty("model").GetString()!,
+        json.GetProperty("dimensions").GetInt32(),
+        json.GetProperty("chunk_tokens").GetInt32(),
+        json.GetProperty("chunk_overlap").GetInt32(),
+        json.GetProperty("documents").GetInt64(),
+        json.GetProperty("chunks").GetInt64(),
+        json.GetProperty("write_version").GetInt64(),
+        json.GetProperty("created_at").GetDateTimeOffset());
+}

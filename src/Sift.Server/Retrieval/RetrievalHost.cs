@@ -1,0 +1,68 @@
+using Sift.Retrieval;
+using Sift.Retrieval.Stores;
+using Sift.Server.Errors;
+using Sift.Server.Hosting;
+
+namespace Sift.Server.Retrieval;
+
+/// <summary>
+/// The server's retrieval services: the store chosen by --data, opened once at start and closed at
+/// shutdown, and the indexer and search pipeline wired to the served models for each collection.
+/// </summary>
+internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry registry, ILogger<RetrievalHost> logger) : IAsyncDisposable
+{
+    private IRetrievalStore? _store;
+
+    /// <summary>The store; 503 until it is open.</summary>
+    public IRetrievalStore Store => _store ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the data store is still opening; retry shortly", null, "not_ready");
+
+    /// <summary>Opens the store (called once at start-up, before the server listens).</summary>
+    public void Open()
+    {
+        _store = RetrievalStores.OpenAsync(options.Data, options.DataMaxSize, logger, CancellationToken.None).GetAwaiter().GetResult();
+        LogOpened(logger, _store.Description);
+    }
+
+    /// <summary>The collection, or 404.</summary>
+    public async Task<CollectionInfo> GetCollectionAsync(string name, CancellationToken cancellationToken) =>
+        await Store.FindCollectionAsync(name, cancellationToken) ?? throw RetrievalException.CollectionNotFound(name);
+
+    /// <summary>The indexer for a collection, with the collection's embedding model (409 when this server does not serve it).</summary>
+    public DocumentIndexer IndexerFor(CollectionInfo collection) => new(Store, EmbedderFor(collection));
+
+    /// <summary>The search pipeline for a collection: its embedding model, and the reranker when one is served.</summary>
+    public SearchPipeline PipelineFor(CollectionInfo collection)
+    {
+        var reranker = registry.ServedNames.Any(n => n.Kind == "rerank") ? new ScheduledPassageReranker(registry.GetReranker(null)) : null;
+        return new SearchPipeline(Store, EmbedderFor(collection), reranker);
+    }
+
+    /// <summary>The served embedder a new collection will use: the named one, or the server's one embedding model.</summary>
+    public ITextEmbedder EmbedderNamed(string? model) => new ScheduledTextEmbedder(registry.GetEmbedder(model));
+
+    private ScheduledTextEmbedder EmbedderFor(CollectionInfo collection)
+    {
+        var model = collection.Settings.Model;
+        var served = registry.ServedNames.Where(n => n.Kind == "embedding").Select(n => n.Name).ToArray();
+        if (!served.Contains(model, StringComparer.Ordinal))
+        {
+            // Readiness first: while models load, the answer is 503, not a conflict.
+            registry.GetEmbedder(null);
+            throw RetrievalException.Conflict(
+                $"collection '{collection.Name}' was built with the embedding model '{model}', which this server does not serve (it serves: {string.Join(", ", served)}); "
+                + "vectors of different models cannot be compared", "model", "model_mismatch");
+        }
+        return new ScheduledTextEmbedder(registry.GetEmbedder(model));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "data store: {Store}")]
+    private static partial void LogOpened(ILogger logger, string store);
+}

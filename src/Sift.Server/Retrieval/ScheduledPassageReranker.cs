@@ -1,0 +1,21 @@
+using Sift.Engine;
+using Sift.Retrieval;
+using Sift.Server.Hosting;
+
+namespace Sift.Server.Retrieval;
+
+/// <summary>The served reranker as the search pipeline's <see cref="IPassageReranker"/>, through its scheduler, scoring as /v1/rerank does.</summary>
+internal sealed class ScheduledPassageReranker(ServedReranker model) : IPassageReranker
+{
+    public string ModelName => model.Name;
+
+    public async Task<PassageScores> ScoreAsync(string query, IReadOnlyList<string> passages, string? instruction, CancellationToken cancellationToken)
+    {
+        var reranker = model.Reranker;
+        var options = new RerankOptions { Instruction = instruction };
+        var prompts = passages.Select(p => reranker.BuildInput(query, p, options)).ToArray();
+        var result = await model.Scheduler.SubmitAsync(query, options, prompts, cancellationToken);
+        var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length).Score).ToArray();
+        return new PassageScores(scores, prompts.Sum(p => p.Length));
+    }
+}

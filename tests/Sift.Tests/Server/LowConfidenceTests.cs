@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sift.Abstractions;
+using Sift.Server.Alerts;
+using Sift.Server.Caching;
+using Sift.Server.Hosting;
+using Sift.Tests.Cli;
+using Sift.Tests.Engine;
+using Sift.Tests.Support;
+
+namespace Sift.Tests.Server;
+
+/// <summary>The low-confidence check after every rerank: flagged or not, counted, kept for analysis, posted to a webhook.</summary>
+public sealed class LowConfidenceTests
+{
+    private const string Query = "What is the capital of China?";
+
+    /// <summary>Documents the fixture reranker scores all low and alike for <see cref="Query"/>.</summary>
+    private static readonly string[] Unrelated = ["a", "zzz", "1234"];
+
+    /// <summary>One document it scores high, so the ranking is confident.</summary>
+    private static readonly string[] WithAnswer = ["The capital of China is Beijing.", "a", "zzz"];
+
+    /// <summary>A rule every ranking meets, for tests about what happens after a flag.</summary>
+    private static readonly LowConfidenceRule Always = new() { MaxScoreBelow = 1, SpreadBelow = 1 };
+
+    [Fact]
+    public async Task Rerank_LowAndFlat_IsFlaggedCountedAndKept_AConfidentOneIsNot()
+    {
+        // The premise, computed in process: the default rule holds for one request and not the other.
+        var reranker = ModelFixtures.Reranker.Value;
+        var low = ScoreStatistics.Of(reranker.Score(Query, Unrelated).Select(s => (double)s.Score));
+        var confident = ScoreStatistics.Of(reranker.Score(Query, WithAnswer).Select(s => (double)s.Score));
+        Assert.True(LowConfidenceRule.Default.IsLowConfidence(low));
+        Assert.False(LowConfidenceRule.Default.IsLowConfidence(confident));
+        await using var server = await TestServer.StartAsync();
+
+        using var response = await PostAsync(server, Query, Unrelated);
+        using var _ = await PostAsync(server, Query, WithAnswer);
+        using var list = await ListAsync(server, "");
+
+        var entry = Assert.Single(list.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(Query, entry.GetProperty("query").GetString());
+        Assert.Equal(TestServer.RerankerName, entry.GetProperty("model").GetString());
+        Assert.False(entry.TryGetProperty("collection", out var _));
+        Assert.Matches("^[0-9a-f]{16}$", entry.GetProperty("query_hash").GetString());
+        var returned = response.RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("index").GetInt32(), r => r.GetProperty("relevance_score").GetSingle());
+        // The queue keeps each float score as a double: the same number.
+        Assert.Equal(Enumerable.Range(0, Unrelated.Length).Select(i => returned[i]), entry.GetProperty("scores").EnumerateArray().Select(s => (float)s.GetDouble()));
+        Assert.Equal(low.Max, entry.GetProperty("statistics").GetProperty("max").GetDouble(), 6);
+        Assert.Equal(low.Spread, entry.GetProperty("statistics").GetProperty("spread").GetDouble(), 6);
+        var top = entry.GetProperty("top").EnumerateArray().ToArray();
+        Assert.Equal(returned.OrderByDescending(r => r.Value).Select(r => r.Key), top.Select(t => t.GetProperty("index").GetInt32()));
+        Assert.Equal(Unrelated[top[0].GetProperty("index").GetInt32()], top[0].GetProperty("text").GetString());
+        Assert.Equal(1, await Metrics.ReadAsync(server, $"sift_low_confidence_total{{model=\"{TestServer.RerankerName}\",collection=\"\"}}"));
+
+        // A cached answer is checked too: after every rerank.
+        using var again = await PostAsync(server, Query, Unrelated);
+        Assert.Equal(2, await Metrics.ReadAsync(server, $"sift_low_confidence_total{{model=\"{TestServer.RerankerName}\",collection=\"\"}}"));
+    }
+
+    [Fact]
+    public async Task Queue_KeepsTheNewestUpToItsSize_NewestFirst()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { LowConfidence = new LowConfidenceOptions { Rule = Always, QueueSize = 3 } });
+        for (var i = 0; i < 5; i++)
+        {
+            using var _ = await PostAsync(server, $"question {i}", Unrelated);
+        }
+
+        using var list = await ListAsync(server, "?limit=10");
+        using var two = await ListAsync(server, "?limit=2");
+
+        Assert.Equal(["question 4", "question 3", "question 2"], list.RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("query").GetString()));
+        Assert.Equal(2, two.RootElement.GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task List_LimitOutOfRange_Is400NamingIt()
+    {
+        await using var server = await TestServer.StartAsync();
+        foreach (var limit in new[] { "0", "1001", "ten", "-1" })
+        {
+            using var response = await server.Http.GetAsync($"/v1/low-confidence?limit={limit}", TestContext.Current.CancellationToken);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("limit", json.RootElement.GetProperty("error").GetProperty("param").GetString());
+            Assert.Contains(limit, json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Webhook_ReceivesTheAlertAfterARetry_TheQueryOnlyWithLogTexts(bool logTexts)
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync((503, null, "{}"));
+        var options = new ServerOptions { LowConfidence = new LowConfidenceOptions { Webhook = new Uri(receiver.Address, "/hook") }, LogTexts = logTexts };
+        await using var server = await TestServer.StartAsync(options);
+
+        using var _ = await PostAsync(server, Query, Unrelated);
+        await CacheTests.Eventually(async () => await Metrics.ReadAsync(server, "sift_alert_webhook_total{result=\"sent\"}") == 1);
+
+        var attempts = receiver.Requests.ToArray();
+        Assert.Equal(2, attempts.Length);
+        Assert.All(attempts, a => Assert.Equal("/hook", a.Path));
+        using var alert = JsonDocument.Parse(attempts[1].Body);
+        Assert.Equal("sift.low_confidence", alert.RootElement.GetProperty("event").GetString());
+        Assert.Equal(TestServer.RerankerName, alert.RootElement.GetProperty("model").GetString());
+        Assert.Matches("^[0-9a-f]{16}$", alert.RootElement.GetProperty("query_hash").GetString());
+        Assert.True(alert.RootElement.GetProperty("statistics").GetProperty("max").GetDouble() < 0.4);
+        Assert.Equal(logTexts, alert.RootElement.TryGetProperty("query", out var query));
+        Assert.Equal(logTexts ? Query : null, logTexts ? query.GetString() : null);
+        using var list = await ListAsync(server, "");
+        Assert.Equal(list.RootElement.GetProperty("data")[0].GetProperty("id").GetString(), alert.RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Webhook_ThatNeverAnswers_HoldsUpNoRequest_AndItsQueueIsBounded()
+    {
+        // Accepts connections and never answers: each post waits for its 10 s attempt timeout.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(backlog: 64);
+        var address = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/hook");
+        var options = new ServerOptions { LowConfidence = new LowConfidenceOptions { Rule = Always, Webhook = address, WebhookQueueSize = 1 } };
+        await using var server = await TestServer.StartAsync(options);
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 6; i++)
+        {
+            using var _ = await PostAsync(server, $"question {i}", Unrelated);
+        }
+        var elapsed = clock.Elapsed;
+
+        Assert.True(elapsed < TimeSpan.FromSeconds(8), $"six requests took {elapsed.TotalSeconds:F1} s");
+        // One alert in flight, one queued, the other four dropped and counted.
+        await CacheTests.Eventually(async () => await Metrics.ReadAsync(server, "sift_alert_webhook_total{result=\"dropped\"}") >= 4);
+    }
+
+    [Fact]
+    public async Task WithRedisCache_TheQueueIsARedisStreamSharedByReplicas_AndBounded()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var options = new ServerOptions
+        {
+            Cache = CacheOptions.Parse(redis.CacheSpec, 100, TimeSpan.FromHours(1)),
+            LowConfidence = new LowConfidenceOptions { Rule = Always, QueueSize = 2 },
+        };
+        await using var first = await TestServer.StartAsync(options);
+        await using var second = await TestServer.StartAsync(options);
+        for (var i = 0; i < 3; i++)
+        {
+            using var _ = await PostAsync(first, $"question {i}", Unrelated);
+        }
+
+        using var list = await ListAsync(second, "?limit=10");
+        await using var connection = await redis.ConnectAsync();
+        var length = await connection.GetDatabase().StreamLengthAsync(RedisLowConfidenceStore.StreamKey);
+
+        var entries = list.RootElement.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(["question 2", "question 1"], entries.Select(e => e.GetProperty("query").GetString()));
+        Assert.All(entries, e => Assert.Matches("^\\d+-\\d+$", e.GetProperty("id").GetString()));
+        Assert.Equal(2, length);
+
+        redis.Kill();
+        using var down = await second.Http.GetAsync("/v1/low-confidence", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.True(down.Headers.RetryAfter is not null);
+        using var stillServed = await PostAsync(first, "question while Redis is down", Unrelated);
+    }
+
+    [Fact]
+    public async Task Cli_PrintsTheQueueAsJsonLines_AndNamesAnUnreachableServer()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { LowConfidence = new LowConfidenceOptions { Rule = Always } });
+        using var _ = await PostAsync(server, "first question", Unrelated);
+        using var __ = await PostAsync(server, "second question", Unrelated);
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("", "low-confidence", "--server", server.Address.ToString(), "--limit", "1");
+        var (failedCode, _, failure) = await CliRunner.RunAsync("", "low-confidence", "--server", "http://127.0.0.1:1");
+
+        Assert.Equal(0, exitCode);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var entry = JsonDocument.Parse(line);
+        Assert.Equal("second question", entry.RootElement.GetProperty("query").GetString());
+        Assert.Equal("", error);
+        Assert.Equal(1, failedCode);
+        Assert.Contains("cannot reach the server at http://127.0.0.1:1/", failure);
+    }
+
+    [Fact]
+    public async Task Serve_LowConfidence_LogsAStructuredWarningWithTheQueryHashNotItsText()
+    {
+        using var server = await ServeProcess.StartAsync("--low-confidence-max-score", "1", "--low-confidence-min-spread", "1");
+        const string secret = "a question nobody should read in the log";
+
+        using var response = await server.Http.PostAsJsonAsync("/v1/rerank", new { query = secret, documents = Unrelated }, TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode);
+        await CacheTests.Eventually(() => Task.FromResult(server.Log.Contains("low-confidence ranking", StringComparison.Ordinal)));
+
+        Assert.Matches("warn: .*\\[70\\] low-confidence ranking: model=qwen3-tiny-reranker collection= query_hash=[0-9a-f]{16} results=3 max=[\\d.]+ min=[\\d.]+ spread=[\\d.]+ std=[\\d.]+",
+            server.Log);
+        Assert.DoesNotContain(secret, server.Log);
+    }
+
+    private static async Task<JsonDocument> PostAsync(TestServer server, string query, string[] documents)
+    {
+        using var response = await server.PostJsonAsync("/v1/rerank", new { query, documents });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text);
+    }
+
+    private static async Task<JsonDocument> ListAsync(TestServer server, string query)
+    {
+        using var response = await server.Http.GetAsync("/v1/low-confidence" + query);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text);
+    }
+}

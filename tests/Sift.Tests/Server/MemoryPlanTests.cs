@@ -1,0 +1,46 @@
+using Sift.Engine;
+using Sift.Server.Hosting;
+
+namespace Sift.Tests.Server;
+
+public sealed class MemoryPlanTests
+{
+    private static readonly ModelFootprint[] Models =
+    [
+        ModelFootprint.Estimate(new ModelOptions { Model = Fixtures.EmbeddingModel }, ModelKind.Embedding),
+        ModelFootprint.Estimate(new ModelOptions { Model = Fixtures.RerankerModel }, ModelKind.Reranker),
+    ];
+
+    [Fact]
+    public void Plan_GivesPassesTheLargestTokenCountThatFits_AndCapsInputsByIt()
+    {
+        var options = new ServerOptions { PayloadLimit = 64 << 10 };
+        const long budget = 340L << 20;
+        var plan = MemoryPlan.Create(budget, Models, options, threads: 2);
+
+        long Total(int tokens) => plan.RuntimeAndTokenizerBytes + plan.WeightBytes + plan.RequestBytes
+            + Models.Sum(m => m.PassBytes(tokens, Math.Min(tokens, m.MaxLength))) + ModelFootprint.KernelScratchBytes(Models, tokens, 2);
+        Assert.InRange(plan.MaxBatchTokens, MemoryPlan.MinBatchTokens, options.MaxBatchTokens - 1);
+        Assert.True(Total(plan.MaxBatchTokens) <= budget);
+        Assert.True(Total(plan.MaxBatchTokens + 1) > budget);
+        Assert.Equal(plan.MaxBatchTokens, plan.EmbeddingMaxLength);
+        Assert.Equal(plan.MaxBatchTokens, plan.RerankerMaxLength);
+        Assert.InRange(plan.MaxConcurrentRequests, 1, options.MaxConcurrentRequests);
+        Assert.Contains($"--max-batch-tokens {plan.MaxBatchTokens}", plan.ToString());
+    }
+
+    [Fact]
+    public void LargeBudget_KeepsTheConfiguredLimits()
+    {
+        var options = new ServerOptions { MaxBatchTokens = 4096, MaxConcurrentRequests = 8 };
+        var plan = MemoryPlan.Create(8L << 30, Models, options, threads: 2);
+        Assert.Equal((4096, 4096, 4096, 8), (plan.MaxBatchTokens, plan.EmbeddingMaxLength, plan.RerankerMaxLength, plan.MaxConcurrentRequests));
+    }
+
+    [Fact]
+    public void TooSmallBudget_IsRefusedNamingWhatTakesTheSpace()
+    {
+        var error = Assert.Throws<MemoryBudgetException>(() => MemoryPlan.Create(100L << 20, Models, new ServerOptions(), threads: 2));
+        Assert.Matches("--max-memory 100 MiB is too small: .*the weights \\d+ MiB.*at least \\d+ MiB is needed", error.Message);
+    }
+}
