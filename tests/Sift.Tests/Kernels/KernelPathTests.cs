@@ -98,7 +98,11 @@ public sealed class KernelPathTests
     [Fact]
     public async Task Serve_StartupLog_NamesTheKernelPath()
     {
+        // A working directory of its own: the server opens its embedded data store there, which another
+        // test's server in the same directory would hold.
+        var directory = Directory.CreateTempSubdirectory("sift-kernel-path-");
         var start = CliProcess(null, "serve", "--model", Fixtures.EmbeddingModel, "--host", "127.0.0.1", "--port", "0");
+        start.WorkingDirectory = directory.FullName;
         using var process = Process.Start(start)!;
         var logged = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         DataReceivedEventHandler watch = (_, e) =>
@@ -114,7 +118,7 @@ public sealed class KernelPathTests
         process.BeginErrorReadLine();
         try
         {
-            var line = await logged.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+            var line = await logged.Task.WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
             Assert.Contains($"kernel path {KernelPath.Current.Name} ({KernelPath.Current.InstructionSet})", line);
             Assert.Contains(KernelPath.Current.Int8, line);
         }
@@ -122,6 +126,7 @@ public sealed class KernelPathTests
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            directory.Delete(recursive: true);
         }
     }
 
