@@ -10,7 +10,7 @@ internal static class AccuracyBenchmark
     public static void Run(BenchOptions options)
     {
         var fixtures = options.Model ?? BenchPaths.Fixtures;
-        WeightFormat? format = options.Precision == "int8" ? WeightFormat.Int8 : null;
+        var format = options.Quantize;
 
         using var embedder = Embedder.Load(new ModelOptions { Model = Path.Combine(fixtures, "qwen3-tiny-embedding"), Quantize = format });
         using var embeddingReference = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(fixtures, "qwen3-tiny-embedding", "reference.json")));

@@ -10,7 +10,7 @@ internal static class AttentionBenchmark
     public static void Run(BenchOptions options)
     {
         using var pool = new WorkerPool(options.Threads);
-        var peak = FmaPeak.MeasureGflops(pool);
+        var peak = FmaPeak.MeasureGflops(pool, TimeSpan.FromSeconds(3));
         var layout = new AttentionLayout(16, 8, 128);
         foreach (var length in new[] { 256, 2048, 8192 })
         {

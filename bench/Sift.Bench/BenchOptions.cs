@@ -20,6 +20,16 @@ internal sealed record BenchOptions
     public string? Beir { get; init; }
     public int TopK { get; init; } = 100;
     public int? RerankTop { get; init; }
+    public int? Columns { get; init; }
+
+    /// <summary>The weight format --precision asks for: null keeps the checkpoint's (bf16) format.</summary>
+    public Kernels.WeightFormat? Quantize => Precision switch
+    {
+        "bf16" => null,
+        "int8" => Kernels.WeightFormat.Int8,
+        "int8a16" => Kernels.WeightFormat.Int8A16,
+        var other => throw new ArgumentException($"unknown precision {other} (bf16, int8, int8a16)"),
+    };
     public string MaxMemory { get; init; } = "1600MB";
 
     public static BenchOptions Parse(string[] args)
@@ -56,6 +66,7 @@ internal sealed record BenchOptions
             Beir = Value("--beir"),
             TopK = int.TryParse(Value("--top-k"), out var topK) ? topK : 100,
             RerankTop = int.TryParse(Value("--rerank-top"), out var rerankTop) ? rerankTop : null,
+            Columns = int.TryParse(Value("--columns"), out var columns) ? columns : null,
             MaxMemory = Value("--max-memory") ?? "1600MB",
         };
     }

@@ -22,13 +22,7 @@ internal static class EngineWorkloads
         using var pool = new WorkerPool(options.Threads);
         using var checkpoint = new RandomCheckpoint(config);
         var loadClock = Stopwatch.StartNew();
-        WeightFormat? format = options.Precision switch
-        {
-            "bf16" => null,
-            "int8" => WeightFormat.Int8,
-            var other => throw new ArgumentException($"unknown precision {other} (bf16, int8)"),
-        };
-        var model = Qwen3Model.Load(config, checkpoint, pool, format);
+        var model = Qwen3Model.Load(config, checkpoint, pool, options.Quantize);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         var loaded = LoadedModel.Create(options.Shape, model, tokenizer, config.MaxPositionEmbeddings, options.MaxBatchTokens);
         var text = new TextGenerator(tokenizer, seed: 12345);

@@ -2,140 +2,184 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Sift.Kernels;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Bench;
 
 /// <summary>
-/// The machine's fp32 FMA ceiling, measured the way the GEMM would reach it: Vector512 FMAs on
-/// 16 independent register accumulators (enough to cover latency × throughput), on every thread.
+/// The ceilings of the instruction sequences the kernels issue on this process's
+/// <see cref="KernelPath"/>, measured the way the GEMM would reach them: 12 independent register
+/// chains (enough to cover latency × throughput) on every thread. fp32: one FMA per step (2 flops
+/// per lane). int8: one u8×s8 step of the path (4 multiply-adds, 8 ops, per int32 lane: vpdpbusd,
+/// or vpmaddubsw + vpmaddwd + vpaddd, or SDOT) in a 6×2 tile with its loads and broadcasts; int16:
+/// vpmaddwd + vpaddd (2 multiply-adds per lane), weights widened once per step.
+/// Each figure is the best of many short bursts, so that a shared, loaded machine still yields
+/// the machine's own ceiling (noise only ever slows a burst down).
 /// </summary>
 internal static class FmaPeak
 {
-    private const int Iterations = 20_000_000;
-    private const int Accumulators = 16;
-    private const double FlopsPerIteration = Accumulators * 16 * 2;
+    private const int Chains = 12;
+    private const int IterationsPerBurst = 50_000;
 
-    public static double MeasureGflops(WorkerPool pool) => Measure<Body>(pool);
+    /// <summary>fp32 GFLOP/s of the path's FMA on all of <paramref name="pool"/>'s threads.</summary>
+    public static double MeasureGflops(WorkerPool pool, TimeSpan budget) => Measure<FmaBody>(pool, budget, 2.0 * Lanes);
 
-    /// <summary>
-    /// The int16 multiply-add ceiling (vpmaddwd + vpaddd, what the int8 GEMM issues), as GOPS:
-    /// each pair does 32 multiply-adds. AVX-512 VNNI's fused vpdpwssd is not exposed by .NET 10.
-    /// </summary>
-    public static double MeasureInt16Gops(WorkerPool pool) => Measure<Int16Body>(pool);
+    /// <summary>GOPS (2 per multiply-add) of the path's u8×s8 step.</summary>
+    public static double MeasureInt8Gops(WorkerPool pool, TimeSpan budget) => Measure<BytesBody>(pool, budget, 8.0 * Lanes);
 
-    /// <summary>
-    /// The ceiling of the next int8 lever: 8-bit activations through vpmaddubsw (64 multiply-adds
-    /// into int16 pairs), vpmaddwd by ones, vpaddd. In the FMA loop's units (32 per step): × 4 is GOPS.
-    /// </summary>
-    public static double MeasureUint8Gops(WorkerPool pool) => Measure<Uint8Body>(pool);
+    /// <summary>GOPS of the path's s16×s8 step (vpmaddwd + vpaddd).</summary>
+    public static double MeasureInt16Gops(WorkerPool pool, TimeSpan budget) => Measure<PairsBody>(pool, budget, 4.0 * Lanes);
 
-    private static double Measure<TBody>(WorkerPool pool) where TBody : struct, IParallelBody
+    private static int Lanes => KernelPath.Current.VectorBits / 32;
+
+    private static double Measure<TBody>(WorkerPool pool, TimeSpan budget, double opsPerLaneStep) where TBody : struct, IParallelBody
     {
         var body = new TBody();
         pool.For(pool.ThreadCount, ref body);
-        var best = 0.0;
-        for (var round = 0; round < 3; round++)
+        var best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        var cpuTime = pool.ThreadCount == 1 && ThreadClock.IsAvailable;
+        while (total.Elapsed < budget)
         {
             var clock = Stopwatch.StartNew();
+            var cpu = cpuTime ? ThreadClock.Seconds() : 0;
             pool.For(pool.ThreadCount, ref body);
-            best = Math.Max(best, pool.ThreadCount * Iterations * FlopsPerIteration / clock.Elapsed.TotalSeconds / 1e9);
+            best = Math.Min(best, cpuTime ? ThreadClock.Seconds() - cpu : clock.Elapsed.TotalSeconds);
         }
-        return best;
+        return pool.ThreadCount * (double)IterationsPerBurst * Chains * opsPerLaneStep / best / 1e9;
     }
 
-    private struct Body : IParallelBody
+    private static float _sink;
+
+    private struct FmaBody : IParallelBody
     {
-        public void Execute(int index, int worker) => Sink = Spin();
+        public readonly void Execute(int index, int worker) => _sink = Dispatch(0);
     }
 
-    private struct Int16Body : IParallelBody
+    private struct BytesBody : IParallelBody
     {
-        public void Execute(int index, int worker) => Sink = SpinInt16();
+        public readonly void Execute(int index, int worker) => _sink = Dispatch(1);
     }
 
-    private struct Uint8Body : IParallelBody
+    private struct PairsBody : IParallelBody
     {
-        public void Execute(int index, int worker) => Sink = SpinUint8();
+        public readonly void Execute(int index, int worker) => _sink = Dispatch(2);
     }
 
-    private static float Sink;
-
-    /// <summary>vpmaddubsw (unsigned 8-bit × signed 8-bit, pairs summed to int16), widened to int32 by vpmaddwd with ones, added.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> MaddUint8(Vector512<int> accumulator, Vector512<sbyte> y, Vector512<short> ones) =>
-        accumulator + System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(
-            System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(accumulator.AsByte(), y), ones);
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float SpinUint8()
+    private static float Dispatch(int kind)
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        if (KernelPath.Uses512)
         {
-            return 0;
+            return kind == 0 ? Fma<Width512, Vector512<float>>() : Dot<Width512, Vector512<float>, Vector512<int>>(kind == 1);
         }
-        var y = Vector512.Create((sbyte)1);
-        var ones = Vector512.Create((short)1);
-        Vector512<int> a0 = Vector512.Create(1), a1 = Vector512.Create(2), a2 = Vector512.Create(3), a3 = Vector512.Create(4);
-        Vector512<int> a4 = Vector512.Create(5), a5 = Vector512.Create(6), a6 = Vector512.Create(7), a7 = Vector512.Create(8);
-        Vector512<int> b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        for (var i = 0; i < Iterations; i++)
+        if (KernelPath.Uses256)
         {
-            a0 = MaddUint8(a0, y, ones); a1 = MaddUint8(a1, y, ones); a2 = MaddUint8(a2, y, ones); a3 = MaddUint8(a3, y, ones);
-            a4 = MaddUint8(a4, y, ones); a5 = MaddUint8(a5, y, ones); a6 = MaddUint8(a6, y, ones); a7 = MaddUint8(a7, y, ones);
-            b0 = MaddUint8(b0, y, ones); b1 = MaddUint8(b1, y, ones); b2 = MaddUint8(b2, y, ones); b3 = MaddUint8(b3, y, ones);
-            b4 = MaddUint8(b4, y, ones); b5 = MaddUint8(b5, y, ones); b6 = MaddUint8(b6, y, ones); b7 = MaddUint8(b7, y, ones);
+            return kind == 0 ? Fma<Width256, Vector256<float>>() : Dot<Width256, Vector256<float>, Vector256<int>>(kind == 1);
         }
-        a0 += b0; a1 += b1; a2 += b2; a3 += b3; a4 += b4; a5 += b5; a6 += b6; a7 += b7;
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
-    }
-
-    /// <summary>What one step of the int8 GEMM issues per output vector: a multiply-add of int16 pairs, then an int32 add.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Madd(Vector512<int> accumulator, Vector512<short> y) =>
-        accumulator + System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(accumulator.AsInt16(), y);
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float SpinInt16()
-    {
-        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
-        {
-            return 0;
-        }
-        // Each chain feeds its result back as the next input, so nothing is loop-invariant.
-        var y = Vector512.Create((short)1);
-        Vector512<int> a0 = Vector512.Create(1), a1 = Vector512.Create(2), a2 = Vector512.Create(3), a3 = Vector512.Create(4);
-        Vector512<int> a4 = Vector512.Create(5), a5 = Vector512.Create(6), a6 = Vector512.Create(7), a7 = Vector512.Create(8);
-        Vector512<int> b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        for (var i = 0; i < Iterations; i++)
-        {
-            a0 = Madd(a0, y); a1 = Madd(a1, y); a2 = Madd(a2, y); a3 = Madd(a3, y);
-            a4 = Madd(a4, y); a5 = Madd(a5, y); a6 = Madd(a6, y); a7 = Madd(a7, y);
-            b0 = Madd(b0, y); b1 = Madd(b1, y); b2 = Madd(b2, y); b3 = Madd(b3, y);
-            b4 = Madd(b4, y); b5 = Madd(b5, y); b6 = Madd(b6, y); b7 = Madd(b7, y);
-        }
-        a0 += b0; a1 += b1; a2 += b2; a3 += b3; a4 += b4; a5 += b5; a6 += b6; a7 += b7;
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+        return kind == 0 ? Fma<Width128, Vector128<float>>() : Dot<Width128, Vector128<float>, Vector128<int>>(kind == 1);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Spin()
+    private static float Fma<TWidth, TVector>()
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        var x = Vector512.Create(0.999f);
-        var y = Vector512.Create(1e-7f);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
-        for (var i = 0; i < Iterations; i++)
+        var x = TWidth.Create(0.999f);
+        var y = TWidth.Create(1e-7f);
+        TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero, a4 = TWidth.Zero, a5 = TWidth.Zero;
+        TVector a6 = TWidth.Zero, a7 = TWidth.Zero, a8 = TWidth.Zero, a9 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
+        for (var i = 0; i < IterationsPerBurst; i++)
         {
-            a0 = Vector512.FusedMultiplyAdd(a0, x, y); a1 = Vector512.FusedMultiplyAdd(a1, x, y);
-            a2 = Vector512.FusedMultiplyAdd(a2, x, y); a3 = Vector512.FusedMultiplyAdd(a3, x, y);
-            a4 = Vector512.FusedMultiplyAdd(a4, x, y); a5 = Vector512.FusedMultiplyAdd(a5, x, y);
-            a6 = Vector512.FusedMultiplyAdd(a6, x, y); a7 = Vector512.FusedMultiplyAdd(a7, x, y);
-            a8 = Vector512.FusedMultiplyAdd(a8, x, y); a9 = Vector512.FusedMultiplyAdd(a9, x, y);
-            a10 = Vector512.FusedMultiplyAdd(a10, x, y); a11 = Vector512.FusedMultiplyAdd(a11, x, y);
-            a12 = Vector512.FusedMultiplyAdd(a12, x, y); a13 = Vector512.FusedMultiplyAdd(a13, x, y);
-            a14 = Vector512.FusedMultiplyAdd(a14, x, y); a15 = Vector512.FusedMultiplyAdd(a15, x, y);
+            a0 = TWidth.FusedMultiplyAdd(a0, x, y); a1 = TWidth.FusedMultiplyAdd(a1, x, y); a2 = TWidth.FusedMultiplyAdd(a2, x, y);
+            a3 = TWidth.FusedMultiplyAdd(a3, x, y); a4 = TWidth.FusedMultiplyAdd(a4, x, y); a5 = TWidth.FusedMultiplyAdd(a5, x, y);
+            a6 = TWidth.FusedMultiplyAdd(a6, x, y); a7 = TWidth.FusedMultiplyAdd(a7, x, y); a8 = TWidth.FusedMultiplyAdd(a8, x, y);
+            a9 = TWidth.FusedMultiplyAdd(a9, x, y); a10 = TWidth.FusedMultiplyAdd(a10, x, y); a11 = TWidth.FusedMultiplyAdd(a11, x, y);
         }
-        var sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15;
-        return Vector512.Sum(sum);
+        var sum = TWidth.Add(TWidth.Add(TWidth.Add(a0, a1), TWidth.Add(a2, a3)), TWidth.Add(TWidth.Add(a4, a5), TWidth.Add(a6, a7)));
+        return TWidth.Sum(TWidth.Add(sum, TWidth.Add(TWidth.Add(a8, a9), TWidth.Add(a10, a11))));
     }
+
+    private static float Dot<TWidth, TVector, TInt>(bool bytes)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct => bytes ? DotBytes<TWidth, TVector, TInt>() : DotPairs<TWidth, TVector, TInt>();
+
+    /// <summary>
+    /// A 6-row × 2-vector tile as the int8 GEMM runs it: per step two weight vectors and six
+    /// broadcast activations from an L1-resident buffer (so nothing is loop-invariant), twelve
+    /// accumulator chains that depend only through the add.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotBytes<TWidth, TVector, TInt>()
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        var data = stackalloc byte[4096];
+        new Span<byte>(data, 4096).Fill(1);
+        var step = 8 * TWidth.Count;
+        TInt a0 = TWidth.CreateInt32(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (var i = 0; i < IterationsPerBurst; i++)
+        {
+            var w = data + (i & 7) * step;
+            var x = (int*)(data + (i & 15) * 24);
+            var w0 = TWidth.LoadBytes(w);
+            var w1 = TWidth.LoadBytes(w + step / 2);
+            var b = TWidth.CreateInt32(x[0]);
+            a0 = TWidth.DotBytes(a0, b, w0); a1 = TWidth.DotBytes(a1, b, w1);
+            b = TWidth.CreateInt32(x[1]);
+            a2 = TWidth.DotBytes(a2, b, w0); a3 = TWidth.DotBytes(a3, b, w1);
+            b = TWidth.CreateInt32(x[2]);
+            a4 = TWidth.DotBytes(a4, b, w0); a5 = TWidth.DotBytes(a5, b, w1);
+            b = TWidth.CreateInt32(x[3]);
+            a6 = TWidth.DotBytes(a6, b, w0); a7 = TWidth.DotBytes(a7, b, w1);
+            b = TWidth.CreateInt32(x[4]);
+            a8 = TWidth.DotBytes(a8, b, w0); a9 = TWidth.DotBytes(a9, b, w1);
+            b = TWidth.CreateInt32(x[5]);
+            a10 = TWidth.DotBytes(a10, b, w0); a11 = TWidth.DotBytes(a11, b, w1);
+        }
+        // Summed inline: a call after the loop would make the JIT keep the accumulators on the stack inside it.
+        var s0 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a0), TWidth.ConvertToSingle(a1)), TWidth.Add(TWidth.ConvertToSingle(a2), TWidth.ConvertToSingle(a3)));
+        var s1 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a4), TWidth.ConvertToSingle(a5)), TWidth.Add(TWidth.ConvertToSingle(a6), TWidth.ConvertToSingle(a7)));
+        var s2 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a8), TWidth.ConvertToSingle(a9)), TWidth.Add(TWidth.ConvertToSingle(a10), TWidth.ConvertToSingle(a11)));
+        return TWidth.Sum(TWidth.Add(TWidth.Add(s0, s1), s2));
+    }
+
+    /// <summary>As <see cref="DotBytes{TWidth, TVector, TInt}"/> for the s16×s8 step (weights widened once per step, as the GEMM does).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotPairs<TWidth, TVector, TInt>()
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        var data = stackalloc byte[4096];
+        new Span<byte>(data, 4096).Fill(1);
+        var step = 4 * TWidth.Count;
+        TInt a0 = TWidth.CreateInt32(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (var i = 0; i < IterationsPerBurst; i++)
+        {
+            var w = (sbyte*)data + (i & 7) * step;
+            var x = (int*)(data + (i & 15) * 24);
+            var w0 = TWidth.LoadPairs(w);
+            var w1 = TWidth.LoadPairs(w + step / 2);
+            var b = TWidth.CreateInt32(x[0]);
+            a0 = TWidth.DotPairs(a0, b, w0); a1 = TWidth.DotPairs(a1, b, w1);
+            b = TWidth.CreateInt32(x[1]);
+            a2 = TWidth.DotPairs(a2, b, w0); a3 = TWidth.DotPairs(a3, b, w1);
+            b = TWidth.CreateInt32(x[2]);
+            a4 = TWidth.DotPairs(a4, b, w0); a5 = TWidth.DotPairs(a5, b, w1);
+            b = TWidth.CreateInt32(x[3]);
+            a6 = TWidth.DotPairs(a6, b, w0); a7 = TWidth.DotPairs(a7, b, w1);
+            b = TWidth.CreateInt32(x[4]);
+            a8 = TWidth.DotPairs(a8, b, w0); a9 = TWidth.DotPairs(a9, b, w1);
+            b = TWidth.CreateInt32(x[5]);
+            a10 = TWidth.DotPairs(a10, b, w0); a11 = TWidth.DotPairs(a11, b, w1);
+        }
+        // Summed inline: a call after the loop would make the JIT keep the accumulators on the stack inside it.
+        var s0 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a0), TWidth.ConvertToSingle(a1)), TWidth.Add(TWidth.ConvertToSingle(a2), TWidth.ConvertToSingle(a3)));
+        var s1 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a4), TWidth.ConvertToSingle(a5)), TWidth.Add(TWidth.ConvertToSingle(a6), TWidth.ConvertToSingle(a7)));
+        var s2 = TWidth.Add(TWidth.Add(TWidth.ConvertToSingle(a8), TWidth.ConvertToSingle(a9)), TWidth.Add(TWidth.ConvertToSingle(a10), TWidth.ConvertToSingle(a11)));
+        return TWidth.Sum(TWidth.Add(TWidth.Add(s0, s1), s2));
+    }
+
 }

@@ -31,7 +31,7 @@ internal static class LoadBenchmark
             GC.Collect();
             var before = ResidentMegabytes();
             var clock = Stopwatch.StartNew();
-            using var embedder = Embedder.Load(new ModelOptions { Model = directory, Quantize = options.Precision == "int8" ? Kernels.WeightFormat.Int8 : null });
+            using var embedder = Embedder.Load(new ModelOptions { Model = directory, Quantize = options.Quantize });
             var seconds = clock.Elapsed.TotalSeconds;
             var afterLoad = ResidentMegabytes();
             embedder.Embed([EmbeddingInput.Document(string.Join(' ', Enumerable.Repeat("memory", 500)))]);

@@ -12,6 +12,9 @@ switch (options.Workload)
     case "accuracy":
         AccuracyBenchmark.Run(options);
         break;
+    case "accuracy-shape":
+        ShapeAccuracyBenchmark.Run(options);
+        break;
     case "server":
         await ServerLoadBenchmark.RunAsync(options);
         break;

@@ -8,7 +8,10 @@ using Sift.Tokenization;
 
 namespace Sift.Cli.Commands;
 
-/// <summary><c>sift info</c>: what a model directory holds, read from its headers without loading the weights.</summary>
+/// <summary>
+/// <c>sift info</c>: what a model directory holds, read from its headers without loading the weights,
+/// and the kernel path this machine runs it on.
+/// </summary>
 internal static class InfoCommand
 {
     public static Command Create(CliStreams streams)
@@ -66,6 +69,11 @@ internal static class InfoCommand
                 ("weights_bytes", bytes),
                 ("memory", $"{bytes / 1048576.0:F1} MiB of weights on disk, memory-mapped; layer weights are packed once at load "
                     + "(float types as stored, quantized types as int8)"),
+                ("kernel_path", KernelPath.Current.Name),
+                ("kernel_instruction_set", KernelPath.Current.InstructionSet),
+                ("kernel_fp32", KernelPath.Current.Float32),
+                ("kernel_int8", KernelPath.Current.Int8),
+                ("kernel_int8_a16", KernelPath.Current.Int8A16),
                 ("dtype_in_memory", resident.Format.ToString().ToLowerInvariant()),
                 ("weights_resident_bytes", resident.ResidentBytes),
                 ("threads", WorkerPool.Shared.ThreadCount),

@@ -75,6 +75,7 @@ public static class SiftServer
 
         var registry = app.Services.GetRequiredService<ModelRegistry>();
         var lifetime = app.Lifetime;
+        KernelPathLog.Write(app.Logger);
         lifetime.ApplicationStarted.Register(() => Task.Run(() =>
         {
             try

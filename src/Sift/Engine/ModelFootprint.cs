@@ -78,9 +78,9 @@ public sealed record ModelFootprint(ModelKind Kind, Qwen3Config Config, WeightMe
         ArgumentNullException.ThrowIfNull(models);
         var columns = models.Max(m => Math.Max(m.Config.IntermediateSize, m.Config.HeadCount * m.Config.HeadDim));
         var perThread = (long)columns * PackedMatrix.PanelWidth * sizeof(float) + (1L << 20);
-        var int8 = models.Any(m => m.Weights.Format == WeightFormat.Int8)
-            ? ActivationQuantizer.Bytes(Math.Min(tokens, Qwen3Model.ChunkTokens), (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize)
-            : 0;
+        var int8 = models.Where(m => PackedMatrix.IsInt8(m.Weights.Format))
+            .Select(m => ActivationQuantizer.Bytes(m.Weights.Format, Math.Min(tokens, Qwen3Model.ChunkTokens), (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize))
+            .DefaultIfEmpty(0).Max();
         return threads * perThread + int8;
     }
 }

@@ -19,7 +19,8 @@ public record ModelOptions
 
     /// <summary>
     /// How to keep layer weights in memory: null keeps the checkpoint's format (bf16 stays bf16);
-    /// <see cref="WeightFormat.Int8"/> quantizes them at load to Q8_0 blocks (about half the memory, faster).
+    /// <see cref="WeightFormat.Int8"/> quantizes them at load to Q8_0 blocks (about half the memory, faster),
+    /// multiplied with 7-bit activations; <see cref="WeightFormat.Int8A16"/> with 15-bit activations (more accurate, slower).
     /// </summary>
     public WeightFormat? Quantize { get; init; }
 

@@ -1,58 +1,100 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 /// <summary>
-/// Quantizes activation rows for the int8 GEMM: per row, blocks of 32 (aligned with the weights'
-/// Q8_0 blocks), each with its own scale max|x| / 32767 and int16 values. 15-bit activations keep
-/// the quantization error of the product to the weights' own (which int8 activations would double),
-/// at the same multiply rate: vpmaddwd takes int16 pairs either way.
+/// Quantizes activation rows for the int8 GEMM, per row in blocks of 32 (aligned with the weights'
+/// Q8_0 blocks), each block with its own scale: finer than one scale per tensor (ONNX Runtime's
+/// dynamic quantization) or per row, so an outlier costs precision only in its own block.
 /// </summary>
 internal static unsafe class ActivationQuantizer
 {
+    /// <summary>
+    /// The 8-bit mode's range: q in [−63, 63], stored as q + 64 in a byte. Two products of such a byte
+    /// with an int8 weight (|w| ≤ 127) sum to at most 2·127·127 = 32258, inside int16: vpmaddubsw's
+    /// saturation cannot happen by construction, and every path computes the same exact sums.
+    /// </summary>
+    public const int ByteLimit = 63;
+
+    /// <summary>Added to each 8-bit value so that it is a non-negative byte (the u8 operand of u8×s8 instructions).</summary>
+    public const int ByteOffset = 64;
+
+    /// <summary>The 16-bit mode's range: q in [−32767, 32767].</summary>
     private const float Int16Limit = 32767f;
 
-    /// <summary>Bytes needed for <paramref name="rows"/> rows of <paramref name="blocks"/> blocks.</summary>
-    public static long Bytes(int rows, int blocks) => (long)rows * blocks * (Q8Blocks.BlockSize * sizeof(short) + sizeof(float));
+    /// <summary>Bytes for <paramref name="rows"/> rows of <paramref name="blocks"/> blocks of <paramref name="format"/>'s activations and their scales.</summary>
+    public static long Bytes(WeightFormat format, int rows, int blocks) =>
+        (long)rows * blocks * (Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short)) + sizeof(float));
 
     /// <summary>
-    /// Row r's values land at values + r·blocks·32 (int16), its block scales at scales + r·blocks.
-    /// Columns past <paramref name="columns"/> up to whole blocks are zero.
+    /// 8-bit mode: row values land at values + r·blocks·32 (bytes), block scales at scales + r·blocks.
+    /// Columns past <paramref name="columns"/> up to whole blocks quantize as zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeRow(float* row, int columns, int blocks, short* values, float* scales)
+    public static void QuantizeRowToBytes<TWidth, TVector>(float* row, int columns, int blocks, byte* values, float* scales)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        var block = stackalloc float[Q8Blocks.BlockSize];
+        var padded = stackalloc float[Q8Blocks.BlockSize];
         for (var b = 0; b < blocks; b++)
         {
-            var start = b * Q8Blocks.BlockSize;
-            var width = Math.Min(Q8Blocks.BlockSize, columns - start);
-            float* source;
-            if (width == Q8Blocks.BlockSize)
+            var source = BlockSource(row, columns, b, padded);
+            var amax = AbsoluteMax<TWidth, TVector>(source);
+            var factor = TWidth.Create(amax == 0 ? 0f : ByteLimit / amax);
+            for (var i = 0; i < Q8Blocks.BlockSize; i += TWidth.Count)
             {
-                source = row + start;
+                TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(source + i), factor), ByteOffset, values + (long)b * Q8Blocks.BlockSize + i);
             }
-            else
+            scales[b] = amax / ByteLimit;
+        }
+    }
+
+    /// <summary>16-bit mode: as <see cref="QuantizeRowToBytes{TWidth, TVector}"/> with int16 values, scale max|x| / 32767.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeRowToInt16<TWidth, TVector>(float* row, int columns, int blocks, short* values, float* scales)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        var padded = stackalloc float[Q8Blocks.BlockSize];
+        for (var b = 0; b < blocks; b++)
+        {
+            var source = BlockSource(row, columns, b, padded);
+            var amax = AbsoluteMax<TWidth, TVector>(source);
+            var factor = TWidth.Create(amax == 0 ? 0f : Int16Limit / amax);
+            for (var i = 0; i < Q8Blocks.BlockSize; i += 2 * TWidth.Count)
             {
-                new Span<float>(block, Q8Blocks.BlockSize).Clear();
-                new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(block, Q8Blocks.BlockSize));
-                source = block;
+                TWidth.StoreRoundedInt16(TWidth.Multiply(TWidth.Load(source + i), factor), TWidth.Multiply(TWidth.Load(source + i + TWidth.Count), factor),
+                    values + (long)b * Q8Blocks.BlockSize + i);
             }
-            var low = Vector512.Load(source);
-            var high = Vector512.Load(source + 16);
-            var magnitudes = Vector512.Max(Vector512.Abs(low), Vector512.Abs(high));
-            var amax = 0f;
-            for (var i = 0; i < Vector512<float>.Count; i++)
-            {
-                amax = Math.Max(amax, magnitudes.GetElement(i));
-            }
-            var factor = Vector512.Create(amax == 0 ? 0f : Int16Limit / amax);
-            var quantized = Vector512.Narrow(
-                Vector512.ConvertToInt32(Vector512.Round(low * factor)),
-                Vector512.ConvertToInt32(Vector512.Round(high * factor)));
-            quantized.Store(values + (long)b * Q8Blocks.BlockSize);
             scales[b] = amax / Int16Limit;
         }
+    }
+
+    /// <summary>Block b of the row, or (for a last, partial block) a zero-padded copy of it.</summary>
+    private static float* BlockSource(float* row, int columns, int b, float* padded)
+    {
+        var start = b * Q8Blocks.BlockSize;
+        var width = Math.Min(Q8Blocks.BlockSize, columns - start);
+        if (width == Q8Blocks.BlockSize)
+        {
+            return row + start;
+        }
+        new Span<float>(padded, Q8Blocks.BlockSize).Clear();
+        new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(padded, Q8Blocks.BlockSize));
+        return padded;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float AbsoluteMax<TWidth, TVector>(float* block)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        var magnitudes = TWidth.Abs(TWidth.Load(block));
+        for (var i = TWidth.Count; i < Q8Blocks.BlockSize; i += TWidth.Count)
+        {
+            magnitudes = TWidth.Max(magnitudes, TWidth.Abs(TWidth.Load(block + i)));
+        }
+        return TWidth.MaxAcross(magnitudes);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
@@ -8,7 +9,8 @@ namespace Sift.Kernels;
 /// a block of (query, head) columns is transposed once, then key tiles of <see cref="KeyTile"/>
 /// positions stream past it. Scores (Kᵀ-major) and the value update both run on the GEMM
 /// micro-kernel; the softmax is online, so memory stays O(tokens × head_dim) and no score matrix
-/// larger than one tile ever exists.
+/// larger than one tile ever exists. The tile loop, softmax and output update are generic over
+/// the register width of the process's <see cref="KernelPath"/>; a block is two vectors of columns.
 /// </summary>
 /// <remarks>
 /// A query's result depends only on its own sequence: key tiles are counted from position 0 of
@@ -20,12 +22,12 @@ public static unsafe class Attention
     /// <summary>Keys per online-softmax step.</summary>
     public const int KeyTile = 64;
 
-    /// <summary>(query, head) columns per block: one micro-kernel strip.</summary>
-    private const int BlockColumns = MicroKernel.Columns;
+    /// <summary>(query, head) columns per block: one micro-kernel strip, two vectors (32 on AVX-512, 16 on AVX2, 8 on 128-bit paths).</summary>
+    private static int BlockColumns => KernelPath.PanelWidth;
 
     /// <summary>
     /// Query blocks per work item. They share each key/value tile while it is in cache; 4 blocks
-    /// keep their state (4 × 33 KB at head_dim 128) plus a tile well inside the 1 MB L2.
+    /// keep their state (4 × 33 KB at head_dim 128 on AVX-512) plus a tile well inside a 1 MB L2.
     /// </summary>
     private const int BlocksPerItem = 4;
 
@@ -75,8 +77,21 @@ public static unsafe class Attention
             fixed (AttentionSequence* seq = sequences)
             fixed (int* items = firstItem)
             {
-                var body = new Body(layout, q, queryStride, k, v, keyValueStride, keyValueHeadStride, seq, count, items, o, outputStride, pool);
-                pool.For(firstItem[count], ref body);
+                if (KernelPath.Uses512)
+                {
+                    var body = new Body<Width512, Vector512<float>>(layout, q, queryStride, k, v, keyValueStride, keyValueHeadStride, seq, count, items, o, outputStride, pool);
+                    pool.For(firstItem[count], ref body);
+                }
+                else if (KernelPath.Uses256)
+                {
+                    var body = new Body<Width256, Vector256<float>>(layout, q, queryStride, k, v, keyValueStride, keyValueHeadStride, seq, count, items, o, outputStride, pool);
+                    pool.For(firstItem[count], ref body);
+                }
+                else
+                {
+                    var body = new Body<Width128, Vector128<float>>(layout, q, queryStride, k, v, keyValueStride, keyValueHeadStride, seq, count, items, o, outputStride, pool);
+                    pool.For(firstItem[count], ref body);
+                }
             }
         }
         finally
@@ -116,9 +131,11 @@ public static unsafe class Attention
         }
     }
 
-    private readonly struct Body(
+    private readonly struct Body<TWidth, TVector>(
         AttentionLayout layout, float* queries, int queryStride, float* keys, float* values, int keyValueStride, int keyValueHeadStride,
         AttentionSequence* sequences, int sequenceCount, int* firstItem, float* output, int outputStride, WorkerPool pool) : IParallelBody
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         public void Execute(int index, int worker)
         {
@@ -131,7 +148,7 @@ public static unsafe class Attention
             var blocks = (sequence.QueryCount + queriesPerBlock - 1) / queriesPerBlock;
             var firstBlock = group * BlocksPerItem;
             var blockCount = Math.Min(BlocksPerItem, blocks - firstBlock);
-            var scratch = (float*)pool.Scratch(worker, BlockState.Bytes(layout.HeadDim) * BlocksPerItem + TileScratch.Bytes + GatheredTile.Bytes(layout.HeadDim));
+            var scratch = (float*)pool.Scratch(worker, BlockState.Bytes(layout.HeadDim) * BlocksPerItem + TileScratch.Bytes(TWidth.TileRows) + GatheredTile.Bytes(layout.HeadDim));
             RunBlocks(sequence, kvHead, firstBlock, blockCount, scratch);
         }
 
@@ -169,7 +186,7 @@ public static unsafe class Attention
             var lastPosition = 0;
             for (var b = 0; b < blockCount; b++)
             {
-                var state = new BlockState(scratch + TileScratch.Bytes / sizeof(float) + b * BlockState.Bytes(d) / sizeof(float), d);
+                var state = new BlockState(scratch + TileScratch.Bytes(TWidth.TileRows) / sizeof(float) + b * BlockState.Bytes(d) / sizeof(float), d);
                 var firstQuery = (firstBlock + b) * queriesPerBlock;
                 var queryCount = Math.Min(queriesPerBlock, sequence.QueryCount - firstQuery);
                 state.Begin(firstQuery, queryCount * group, sequence.FirstQueryPosition + firstQuery, group);
@@ -178,7 +195,7 @@ public static unsafe class Attention
                 lastPosition = Math.Max(lastPosition, state.LastPosition);
             }
 
-            var gathered = new GatheredTile(scratch + (TileScratch.Bytes + BlockState.Bytes(d) * BlocksPerItem) / sizeof(float), d);
+            var gathered = new GatheredTile(scratch + (TileScratch.Bytes(TWidth.TileRows) + BlockState.Bytes(d) * BlocksPerItem) / sizeof(float), d);
             for (var tileStart = 0; tileStart <= lastPosition; tileStart += KeyTile)
             {
                 var tileKeys = KeyValueTile(sequence, kvHead, tileStart, Math.Min(KeyTile, lastPosition + 1 - tileStart), gathered, out var tileValues, out var stride);
@@ -190,28 +207,30 @@ public static unsafe class Attention
                         continue;
                     }
                     var rows = Math.Min(KeyTile, state.LastPosition + 1 - tileStart);
-                    for (var r = 0; r < rows; r += MicroKernel.Rows)
+                    var tileRows = TWidth.TileRows;
+                    for (var r = 0; r < rows; r += tileRows)
                     {
-                        MicroKernel.Run<F32Element>(Math.Min(MicroKernel.Rows, rows - r), tileKeys + (long)r * stride, stride, 1,
+                        MicroKernel.Run<TWidth, TVector, F32Element>(Math.Min(tileRows, rows - r), tileKeys + (long)r * stride, stride, 1,
                             (byte*)state.QueryT, BlockColumns * sizeof(float), d, tile.Scores + r * BlockColumns);
                     }
-                    Softmax(state, tile, tileStart, rows);
+                    Softmax<TWidth, TVector>(state, tile, tileStart, rows);
 
-                    // Oᵀ [d × 32] = Oᵀ·correction + Vᵀ·P: rows are head dimensions, so each step broadcasts
-                    // 8 consecutive values of one value row and the probabilities stay in L1.
-                    var correctionLow = Vector512.Load(state.Correction);
-                    var correctionHigh = Vector512.Load(state.Correction + 16);
-                    for (var c = 0; c < d; c += MicroKernel.Rows)
+                    // Oᵀ [d × columns] = Oᵀ·correction + Vᵀ·P: rows are head dimensions, so each step broadcasts
+                    // a tile's worth of consecutive values of one value row and the probabilities stay in L1.
+                    var n = TWidth.Count;
+                    var correctionLow = TWidth.Load(state.Correction);
+                    var correctionHigh = TWidth.Load(state.Correction + n);
+                    for (var c = 0; c < d; c += tileRows)
                     {
-                        var dims = Math.Min(MicroKernel.Rows, d - c);
-                        MicroKernel.Run<F32Element>(dims, tileValues + c, 1, stride, (byte*)tile.Probabilities, BlockColumns * sizeof(float), rows,
+                        var dims = Math.Min(tileRows, d - c);
+                        MicroKernel.Run<TWidth, TVector, F32Element>(dims, tileValues + c, 1, stride, (byte*)tile.Probabilities, BlockColumns * sizeof(float), rows,
                             tile.Accumulators);
                         for (var r = 0; r < dims; r++)
                         {
                             var target = state.OutputT + (c + r) * BlockColumns;
-                            var fresh = tile.Accumulators + r * MicroKernel.Columns;
-                            Vector512.FusedMultiplyAdd(Vector512.Load(target), correctionLow, Vector512.Load(fresh)).Store(target);
-                            Vector512.FusedMultiplyAdd(Vector512.Load(target + 16), correctionHigh, Vector512.Load(fresh + 16)).Store(target + 16);
+                            var fresh = tile.Accumulators + r * BlockColumns;
+                            TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Load(target), correctionLow, TWidth.Load(fresh)), target);
+                            TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Load(target + n), correctionHigh, TWidth.Load(fresh + n)), target + n);
                         }
                     }
                 }
@@ -260,7 +279,7 @@ public static unsafe class Attention
             return gathered.Keys;
         }
 
-        /// <summary>Qᵀ [d × 32] of a block, pre-scaled by 1/√d; column = query × group + head in group; padding columns zero.</summary>
+        /// <summary>Qᵀ [d × columns] of a block, pre-scaled by 1/√d; column = query × group + head in group; padding columns zero.</summary>
         private void LoadQueries(AttentionSequence sequence, int kvHead, BlockState state)
         {
             var d = layout.HeadDim;
@@ -294,16 +313,20 @@ public static unsafe class Attention
     }
 
     /// <summary>
-    /// One online-softmax step over a tile of scores [rows × 32]: mask keys after each column's
+    /// One online-softmax step over a tile of scores [rows × columns]: mask keys after each column's
     /// query, update the running max, write exp(score − max) as probabilities, rescale the sum.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Softmax(BlockState w, TileScratch tile, int tileStart, int rows)
+    private static void Softmax<TWidth, TVector>(BlockState w, TileScratch tile, int tileStart, int rows)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
+        var n = TWidth.Count;
+        var columns = 2 * n;
         var firstPosition = w.FirstPosition;
-        var negativeInfinity = Vector512.Create(float.NegativeInfinity);
-        var positionLow = Vector512.Load(w.Position);
-        var positionHigh = Vector512.Load(w.Position + 16);
+        var negativeInfinity = TWidth.Create(float.NegativeInfinity);
+        var positionLow = TWidth.Load(w.Position);
+        var positionHigh = TWidth.Load(w.Position + n);
         for (var j = 0; j < rows; j++)
         {
             var key = tileStart + j;
@@ -311,50 +334,50 @@ public static unsafe class Attention
             {
                 continue;
             }
-            var keyPosition = Vector512.Create(key);
-            var row = tile.Scores + j * BlockColumns;
-            Vector512.ConditionalSelect(Vector512.GreaterThan(keyPosition, positionLow).AsSingle(), negativeInfinity, Vector512.Load(row)).Store(row);
-            Vector512.ConditionalSelect(Vector512.GreaterThan(keyPosition, positionHigh).AsSingle(), negativeInfinity, Vector512.Load(row + 16)).Store(row + 16);
+            var keyPosition = TWidth.Create(key);
+            var row = tile.Scores + j * columns;
+            TWidth.Store(TWidth.ConditionalSelect(TWidth.GreaterThan(keyPosition, positionLow), negativeInfinity, TWidth.Load(row)), row);
+            TWidth.Store(TWidth.ConditionalSelect(TWidth.GreaterThan(keyPosition, positionHigh), negativeInfinity, TWidth.Load(row + n)), row + n);
         }
 
-        var maxLow = Vector512.Load(w.Max);
-        var maxHigh = Vector512.Load(w.Max + 16);
+        var maxLow = TWidth.Load(w.Max);
+        var maxHigh = TWidth.Load(w.Max + n);
         var newMaxLow = maxLow;
         var newMaxHigh = maxHigh;
         for (var j = 0; j < rows; j++)
         {
-            newMaxLow = Vector512.Max(newMaxLow, Vector512.Load(tile.Scores + j * BlockColumns));
-            newMaxHigh = Vector512.Max(newMaxHigh, Vector512.Load(tile.Scores + j * BlockColumns + 16));
+            newMaxLow = TWidth.Max(newMaxLow, TWidth.Load(tile.Scores + j * columns));
+            newMaxHigh = TWidth.Max(newMaxHigh, TWidth.Load(tile.Scores + j * columns + n));
         }
-        var correctionLow = SimdMath.Exp(maxLow - newMaxLow);
-        var correctionHigh = SimdMath.Exp(maxHigh - newMaxHigh);
-        var sumLow = Vector512<float>.Zero;
-        var sumHigh = Vector512<float>.Zero;
+        var correctionLow = SimdMath.Exp<TWidth, TVector>(TWidth.Subtract(maxLow, newMaxLow));
+        var correctionHigh = SimdMath.Exp<TWidth, TVector>(TWidth.Subtract(maxHigh, newMaxHigh));
+        var sumLow = TWidth.Zero;
+        var sumHigh = TWidth.Zero;
         for (var j = 0; j < rows; j++)
         {
-            var low = SimdMath.Exp(Vector512.Load(tile.Scores + j * BlockColumns) - newMaxLow);
-            var high = SimdMath.Exp(Vector512.Load(tile.Scores + j * BlockColumns + 16) - newMaxHigh);
-            low.Store(tile.Probabilities + j * BlockColumns);
-            high.Store(tile.Probabilities + j * BlockColumns + 16);
-            sumLow += low;
-            sumHigh += high;
+            var low = SimdMath.Exp<TWidth, TVector>(TWidth.Subtract(TWidth.Load(tile.Scores + j * columns), newMaxLow));
+            var high = SimdMath.Exp<TWidth, TVector>(TWidth.Subtract(TWidth.Load(tile.Scores + j * columns + n), newMaxHigh));
+            TWidth.Store(low, tile.Probabilities + j * columns);
+            TWidth.Store(high, tile.Probabilities + j * columns + n);
+            sumLow = TWidth.Add(sumLow, low);
+            sumHigh = TWidth.Add(sumHigh, high);
         }
-        Vector512.FusedMultiplyAdd(Vector512.Load(w.Sum), correctionLow, sumLow).Store(w.Sum);
-        Vector512.FusedMultiplyAdd(Vector512.Load(w.Sum + 16), correctionHigh, sumHigh).Store(w.Sum + 16);
-        correctionLow.Store(w.Correction);
-        correctionHigh.Store(w.Correction + 16);
-        newMaxLow.Store(w.Max);
-        newMaxHigh.Store(w.Max + 16);
+        TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Load(w.Sum), correctionLow, sumLow), w.Sum);
+        TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Load(w.Sum + n), correctionHigh, sumHigh), w.Sum + n);
+        TWidth.Store(correctionLow, w.Correction);
+        TWidth.Store(correctionHigh, w.Correction + n);
+        TWidth.Store(newMaxLow, w.Max);
+        TWidth.Store(newMaxHigh, w.Max + n);
     }
 
     /// <summary>Scratch shared by the blocks of one work item for the current tile: scores, probabilities, one micro-kernel result.</summary>
     private readonly struct TileScratch(float* memory)
     {
-        public const long Bytes = sizeof(float) * (2L * KeyTile * BlockColumns + MicroKernel.Rows * MicroKernel.Columns);
-
         public float* Scores { get; } = memory;
         public float* Probabilities { get; } = memory + KeyTile * BlockColumns;
         public float* Accumulators { get; } = memory + 2 * KeyTile * BlockColumns;
+
+        public static long Bytes(int tileRows) => sizeof(float) * ((2L * KeyTile + tileRows) * BlockColumns);
     }
 
     /// <summary>One key tile's keys and values copied contiguously (row stride head_dim), for a tile that straddles a shared prefix's end.</summary>
@@ -366,7 +389,10 @@ public static unsafe class Attention
         public float* Values { get; } = memory + KeyTile * headDim;
     }
 
-    /// <summary>The running state of one query block: Qᵀ, Oᵀ [d × 32], and per column the max, sum, correction and position.</summary>
+    /// <summary>
+    /// The running state of one query block: Qᵀ, Oᵀ [d × columns], and per column the max, sum,
+    /// correction and position (a float, exact below 2²⁴, so that the mask compares float vectors).
+    /// </summary>
     private struct BlockState
     {
         public BlockState(float* memory, int headDim)
@@ -376,7 +402,7 @@ public static unsafe class Attention
             Max = OutputT + headDim * BlockColumns;
             Sum = Max + BlockColumns;
             Correction = Sum + BlockColumns;
-            Position = (int*)(Correction + BlockColumns);
+            Position = Correction + BlockColumns;
         }
 
         public static long Bytes(int headDim) => sizeof(float) * (2L * headDim * BlockColumns + 4L * BlockColumns);
@@ -386,7 +412,7 @@ public static unsafe class Attention
         public float* Max { get; }
         public float* Sum { get; }
         public float* Correction { get; }
-        public int* Position { get; }
+        public float* Position { get; }
         public int FirstQuery { get; private set; }
         public int Columns { get; private set; }
         public int FirstPosition { get; private set; }
@@ -400,7 +426,7 @@ public static unsafe class Attention
             LastPosition = firstPosition + (columns - 1) / group;
             for (var column = 0; column < BlockColumns; column++)
             {
-                Position[column] = column < columns ? firstPosition + column / group : int.MaxValue;
+                Position[column] = column < columns ? firstPosition + column / group : float.PositiveInfinity;
                 Max[column] = float.NegativeInfinity;
                 Sum[column] = 0;
             }

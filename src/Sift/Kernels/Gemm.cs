@@ -1,26 +1,34 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 /// <summary>
 /// The one matrix multiply of the engine: C[m, n] = Σₖ A[m, k]·W[n, k], activations times packed
 /// weights transposed, fp32 accumulation. Every element is one fused multiply-add chain over k in
-/// ascending order starting from zero, whatever the number of rows, the row's place in the batch,
-/// the thread or the path: that is what makes a sequence's result independent of its batch.
+/// ascending order starting from zero, whatever the number of rows, the row's place in the batch
+/// or the thread: that is what makes a sequence's result independent of its batch. The driver is
+/// written once; the micro-kernels and the output step are generic over the register width of the
+/// process's <see cref="KernelPath"/>.
 /// </summary>
-public static unsafe partial class Gemm
+public static unsafe class Gemm
 {
-    private const int TileRows = MicroKernel.Rows;
-
     /// <summary>
-    /// From this many rows on, a weight panel is widened to fp32 once into scratch and reused by
-    /// every row tile; below it, tiles widen bf16/fp16 in registers (no scratch traffic).
+    /// From this many rows on, a bf16 weight panel is widened to fp32 once into scratch and reused by
+    /// every row tile; below it, tiles widen bf16 in registers (no scratch traffic). fp16 panels are
+    /// always widened into scratch (bf16 widens with one shift; fp16 would cost more in the inner loop).
     /// </summary>
-    internal const int WidenPanelMinRows = 2 * TileRows;
+    internal const int WidenPanelMinRows = 16;
 
     /// <summary>Work items per thread, so that uneven items still balance across the pool.</summary>
     private const int ItemsPerThread = 4;
+
+    /// <summary>
+    /// Activation rows an int8 work item runs through all its panels before the next rows: 128 rows
+    /// of quantized activations (128-384 KB at the 0.6B shapes) stay in L2 while every panel passes.
+    /// </summary>
+    private const int Int8RowBlock = 128;
 
     /// <summary>Multiplies <paramref name="a"/> [rows × weights.Columns, row stride <paramref name="lda"/>] by the packed weights.</summary>
     /// <param name="a">Activations, row-major.</param>
@@ -55,191 +63,233 @@ public static unsafe partial class Gemm
         fixed (float* aPointer = a)
         fixed (float* cPointer = c)
         {
-            if (weights.Format == WeightFormat.Int8)
+            var problem = new Problem(aPointer, rows, lda, weights, cPointer, ldc, output);
+            if (KernelPath.Uses512)
             {
-                MultiplyInt8(aPointer, rows, lda, weights, cPointer, ldc, output, pool);
-                return;
+                Run<Width512, Vector512<float>, Vector512<int>>(problem, pool);
             }
-            var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
-            var body = new FloatBody(aPointer, lda, rows, weights, cPointer, ldc, output, items, pool);
+            else if (KernelPath.Uses256)
+            {
+                Run<Width256, Vector256<float>, Vector256<int>>(problem, pool);
+            }
+            else
+            {
+                Run<Width128, Vector128<float>, Vector128<int>>(problem, pool);
+            }
+        }
+    }
+
+    private static void Run<TWidth, TVector, TInt>(Problem problem, WorkerPool pool)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        var items = Math.Min(problem.Weights.PanelCount, pool.ThreadCount * ItemsPerThread);
+        if (!PackedMatrix.IsInt8(problem.Weights.Format))
+        {
+            var body = new FloatBody<TWidth, TVector>(problem, items, pool);
+            pool.For(items, ref body);
+            return;
+        }
+        var blocks = PackedMatrix.Int8Blocks(problem.Weights.Columns);
+        // Another model's GEMM may run on the same pool between these two loops; it must not reuse the activations' scratch.
+        lock (pool.SharedScratchLock)
+        {
+            var format = problem.Weights.Format;
+            var activations = pool.SharedScratch(ActivationQuantizer.Bytes(format, problem.Rows, blocks));
+            var valueBytes = (long)problem.Rows * blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+            var scales = (float*)(activations + valueBytes);
+            var quantize = new QuantizeBody<TWidth, TVector>(problem, blocks, activations, scales);
+            pool.For(problem.Rows, ref quantize);
+            var body = new Int8Body<TWidth, TVector, TInt>(problem, blocks, activations, scales, items);
             pool.For(items, ref body);
         }
     }
 
-    private readonly struct FloatBody(
-        float* a, int lda, int rows, PackedMatrix weights, float* c, int ldc, GemmOutput output, int items, WorkerPool pool) : IParallelBody
+    /// <summary>One multiply's operands, as the parallel bodies see them.</summary>
+    private readonly struct Problem(float* a, int rows, int lda, PackedMatrix weights, float* c, int ldc, GemmOutput output)
+    {
+        public float* A { get; } = a;
+        public int Rows { get; } = rows;
+        public int Lda { get; } = lda;
+        public PackedMatrix Weights { get; } = weights;
+        public float* C { get; } = c;
+        public int Ldc { get; } = ldc;
+        public GemmOutput Output { get; } = output;
+
+        /// <summary>The first output column a panel writes and how many of its columns are real.</summary>
+        public (int First, int Valid) OutputColumns(int panel)
+        {
+            var width = PackedMatrix.PanelWidth;
+            return Output == GemmOutput.SwiGlu
+                ? (panel * width / 2, Math.Min(width / 2, Weights.OutputColumns - panel * width / 2))
+                : (panel * width, Math.Min(width, Weights.OutputColumns - panel * width));
+        }
+
+        public (int First, int End) Panels(int item, int items) =>
+            ((int)((long)Weights.PanelCount * item / items), (int)((long)Weights.PanelCount * (item + 1) / items));
+    }
+
+    private readonly struct FloatBody<TWidth, TVector>(Problem problem, int items, WorkerPool pool) : IParallelBody
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         public void Execute(int index, int worker)
         {
-            var firstPanel = (int)((long)weights.PanelCount * index / items);
-            var endPanel = (int)((long)weights.PanelCount * (index + 1) / items);
-            var widen = rows >= WidenPanelMinRows && weights.Format != WeightFormat.F32;
-            var scratch = widen ? (float*)pool.Scratch(worker, (long)weights.Columns * PackedMatrix.PanelWidth * sizeof(float)) : null;
+            var weights = problem.Weights;
+            var (firstPanel, endPanel) = problem.Panels(index, items);
+            var widen = weights.Format == WeightFormat.F16 || (problem.Rows >= WidenPanelMinRows && weights.Format != WeightFormat.F32);
+            var panelValues = weights.Columns * PackedMatrix.PanelWidth;
+            var scratch = widen ? (float*)pool.Scratch(worker, (long)panelValues * sizeof(float)) : null;
             for (var panel = firstPanel; panel < endPanel; panel++)
             {
                 if (widen)
                 {
-                    WidenPanel(weights, panel, scratch);
+                    NumberFormats.ToSingle(weights.Format, new ReadOnlySpan<byte>(weights.Panel(panel), (int)weights.PanelBytes), new Span<float>(scratch, panelValues));
                     RunPanel<F32Element>((byte*)scratch, panel);
-                    continue;
                 }
-                switch (weights.Format)
+                else if (weights.Format == WeightFormat.F32)
                 {
-                    case WeightFormat.F32: RunPanel<F32Element>(weights.Panel(panel), panel); break;
-                    case WeightFormat.BF16: RunPanel<Bf16Element>(weights.Panel(panel), panel); break;
-                    default: RunPanel<F16Element>(weights.Panel(panel), panel); break;
+                    RunPanel<F32Element>(weights.Panel(panel), panel);
+                }
+                else
+                {
+                    RunPanel<Bf16Element>(weights.Panel(panel), panel);
                 }
             }
         }
 
         private void RunPanel<TElement>(byte* panelData, int panel) where TElement : struct, IPanelElement
         {
-            var k = weights.Columns;
-            var (firstColumn, validColumns) = output == GemmOutput.SwiGlu
-                ? (panel * PackedMatrix.PanelWidth / 2, Math.Min(PackedMatrix.PanelWidth / 2, weights.OutputColumns - panel * PackedMatrix.PanelWidth / 2))
-                : (panel * PackedMatrix.PanelWidth, Math.Min(PackedMatrix.PanelWidth, weights.Rows - panel * PackedMatrix.PanelWidth));
-            var accumulators = stackalloc float[TileRows * PackedMatrix.PanelWidth];
-            for (var row = 0; row < rows; row += TileRows)
+            var width = 2 * TWidth.Count;
+            var (firstColumn, validColumns) = problem.OutputColumns(panel);
+            var accumulators = stackalloc float[TWidth.TileRows * width];
+            for (var row = 0; row < problem.Rows; row += TWidth.TileRows)
             {
-                var tileRows = Math.Min(TileRows, rows - row);
-                var aTile = a + (long)row * lda;
-                MicroKernel.Run<TElement>(tileRows, aTile, lda, 1, panelData, PackedMatrix.PanelWidth * TElement.Bytes, k, accumulators);
-                var cTile = c + (long)row * ldc + firstColumn;
+                var tileRows = Math.Min(TWidth.TileRows, problem.Rows - row);
+                MicroKernel.Run<TWidth, TVector, TElement>(tileRows, problem.A + (long)row * problem.Lda, problem.Lda, 1, panelData, width * TElement.Bytes,
+                    problem.Weights.Columns, accumulators);
+                var cTile = problem.C + (long)row * problem.Ldc + firstColumn;
                 for (var r = 0; r < tileRows; r++)
                 {
-                    var result = accumulators + r * PackedMatrix.PanelWidth;
-                    WriteRow(cTile + (long)r * ldc, Vector512.Load(result), Vector512.Load(result + 16), validColumns, output);
+                    WriteRow<TWidth, TVector>(cTile + (long)r * problem.Ldc, accumulators + r * width, validColumns, problem.Output);
                 }
             }
         }
     }
 
-    /// <summary>Quantizes the activations once (rows in parallel), then runs int8 tiles over the panels.</summary>
-    private static void MultiplyInt8(float* a, int rows, int lda, PackedMatrix weights, float* c, int ldc, GemmOutput output, WorkerPool pool)
-    {
-        var blocks = PackedMatrix.Int8Blocks(weights.Columns);
-        // Another model's GEMM may run on the same pool between these two loops; it must not reuse the activations' scratch.
-        lock (pool.SharedScratchLock)
-        {
-            var scratch = pool.SharedScratch(ActivationQuantizer.Bytes(rows, blocks));
-            var values = (short*)scratch;
-            var scales = (float*)(values + (long)rows * blocks * Q8Blocks.BlockSize);
-            var quantize = new QuantizeBody(a, lda, weights.Columns, blocks, values, scales);
-            pool.For(rows, ref quantize);
-            var items = Math.Min(weights.PanelCount, pool.ThreadCount * ItemsPerThread);
-            var body = new Int8Body(values, scales, blocks, rows, weights, c, ldc, output, items);
-            pool.For(items, ref body);
-        }
-    }
-
-    private readonly struct QuantizeBody(float* a, int lda, int columns, int blocks, short* values, float* scales) : IParallelBody
-    {
-        public void Execute(int index, int worker) =>
-            ActivationQuantizer.QuantizeRow(a + (long)index * lda, columns, blocks, values + (long)index * blocks * Q8Blocks.BlockSize, scales + (long)index * blocks);
-    }
-
-    private readonly struct Int8Body(
-        short* values, float* scales, int blocks, int rows, PackedMatrix weights, float* c, int ldc, GemmOutput output, int items) : IParallelBody
+    private readonly struct QuantizeBody<TWidth, TVector>(Problem problem, int blocks, byte* values, float* scales) : IParallelBody
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
         public void Execute(int index, int worker)
         {
-            var firstPanel = (int)((long)weights.PanelCount * index / items);
-            var endPanel = (int)((long)weights.PanelCount * (index + 1) / items);
-            var accumulators = stackalloc float[MicroKernel.Int8Rows * PackedMatrix.PanelWidth];
-            var stride = (nint)blocks * Q8Blocks.BlockSize;
-            for (var panel = firstPanel; panel < endPanel; panel++)
+            var row = problem.A + (long)index * problem.Lda;
+            var rowValues = (long)index * blocks * Q8Blocks.BlockSize;
+            if (problem.Weights.Format == WeightFormat.Int8)
             {
-                var (firstColumn, validColumns) = OutputColumns(weights, panel, output);
-                for (var row = 0; row < rows; row += MicroKernel.Int8Rows)
+                ActivationQuantizer.QuantizeRowToBytes<TWidth, TVector>(row, problem.Weights.Columns, blocks, values + rowValues, scales + (long)index * blocks);
+            }
+            else
+            {
+                ActivationQuantizer.QuantizeRowToInt16<TWidth, TVector>(row, problem.Weights.Columns, blocks, (short*)values + rowValues, scales + (long)index * blocks);
+            }
+        }
+    }
+
+    private readonly struct Int8Body<TWidth, TVector, TInt>(Problem problem, int blocks, byte* values, float* scales, int items) : IParallelBody
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        public void Execute(int index, int worker)
+        {
+            var (firstPanel, endPanel) = problem.Panels(index, items);
+            var accumulators = stackalloc float[MicroKernel.Int8Rows * 2 * TWidth.Count];
+            var stride = (nint)blocks * Q8Blocks.BlockSize;
+            var bytes = problem.Weights.Format == WeightFormat.Int8;
+            for (var firstRow = 0; firstRow < problem.Rows; firstRow += Int8RowBlock)
+            {
+                var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
+                for (var panel = firstPanel; panel < endPanel; panel++)
                 {
-                    var tileRows = Math.Min(MicroKernel.Int8Rows, rows - row);
-                    MicroKernel.RunInt8(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks, weights.Panel(panel), blocks, accumulators);
-                    var cTile = c + (long)row * ldc + firstColumn;
-                    for (var r = 0; r < tileRows; r++)
-                    {
-                        var result = accumulators + r * PackedMatrix.PanelWidth;
-                        WriteRow(cTile + (long)r * ldc, Vector512.Load(result), Vector512.Load(result + 16), validColumns, output);
-                    }
+                    RunPanel(panel, firstRow, endRow, bytes, stride, accumulators);
+                }
+            }
+        }
+
+        private void RunPanel(int panel, int firstRow, int endRow, bool bytes, nint stride, float* accumulators)
+        {
+            var width = 2 * TWidth.Count;
+            var (firstColumn, validColumns) = problem.OutputColumns(panel);
+            for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows)
+            {
+                var tileRows = Math.Min(MicroKernel.Int8Rows, endRow - row);
+                if (bytes)
+                {
+                    MicroKernel.RunBytes<TWidth, TVector, TInt>(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
+                        problem.Weights.Panel(panel), blocks, accumulators);
+                }
+                else
+                {
+                    MicroKernel.RunPairs<TWidth, TVector, TInt>(tileRows, (short*)values + row * stride, stride, scales + (long)row * blocks, blocks,
+                        problem.Weights.Panel(panel), blocks, accumulators);
+                }
+                var cTile = problem.C + (long)row * problem.Ldc + firstColumn;
+                for (var r = 0; r < tileRows; r++)
+                {
+                    WriteRow<TWidth, TVector>(cTile + (long)r * problem.Ldc, accumulators + r * width, validColumns, problem.Output);
                 }
             }
         }
     }
 
-    /// <summary>The first output column a panel writes and how many of its columns are real.</summary>
-    private static (int First, int Valid) OutputColumns(PackedMatrix weights, int panel, GemmOutput output) => output == GemmOutput.SwiGlu
-        ? (panel * PackedMatrix.PanelWidth / 2, Math.Min(PackedMatrix.PanelWidth / 2, weights.OutputColumns - panel * PackedMatrix.PanelWidth / 2))
-        : (panel * PackedMatrix.PanelWidth, Math.Min(PackedMatrix.PanelWidth, weights.OutputColumns - panel * PackedMatrix.PanelWidth));
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WidenPanel(PackedMatrix weights, int panel, float* destination)
-    {
-        var source = weights.Panel(panel);
-        var count = (long)weights.Columns * PackedMatrix.PanelWidth;
-        if (weights.Format == WeightFormat.BF16)
-        {
-            for (long i = 0; i < count; i += 16)
-            {
-                Bf16Element.Load16(source + i * 2).Store(destination + i);
-            }
-        }
-        else
-        {
-            for (long i = 0; i < count; i += 16)
-            {
-                F16Element.Load16(source + i * 2).Store(destination + i);
-            }
-        }
-    }
-
+    /// <summary>One tile row's results (two vectors at <paramref name="result"/>) to C: stored, added, or as silu(gate)·up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteRow(float* c, Vector512<float> low, Vector512<float> high, int validColumns, GemmOutput output)
+    private static void WriteRow<TWidth, TVector>(float* c, float* result, int validColumns, GemmOutput output)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
+        var n = TWidth.Count;
+        var low = TWidth.Load(result);
+        var high = TWidth.Load(result + n);
         if (output == GemmOutput.SwiGlu)
         {
-            // low holds 16 gate projections, high the 16 matching up projections.
-            var activated = low / (Vector512<float>.One + SimdMath.Exp(-low)) * high;
-            if (validColumns >= 16)
+            // low holds the gate projections, high the matching up projections.
+            var activated = TWidth.Multiply(TWidth.Divide(low, TWidth.Add(TWidth.Create(1f), SimdMath.Exp<TWidth, TVector>(TWidth.Subtract(TWidth.Zero, low)))), high);
+            if (validColumns >= n)
             {
-                activated.Store(c);
+                TWidth.Store(activated, c);
             }
             else
             {
-                WritePartial(c, activated, validColumns);
+                TWidth.Store(activated, result);
+                WriteTail(c, result, validColumns, GemmOutput.Store);
             }
             return;
         }
-        if (validColumns == PackedMatrix.PanelWidth)
+        if (validColumns == 2 * n)
         {
-            // Every panel but a matrix's last one: whole vectors, no scratch.
+            // Every panel but a matrix's last one: whole vectors.
             if (output == GemmOutput.Add)
             {
-                low += Vector512.Load(c);
-                high += Vector512.Load(c + 16);
+                low = TWidth.Add(low, TWidth.Load(c));
+                high = TWidth.Add(high, TWidth.Load(c + n));
             }
-            low.Store(c);
-            high.Store(c + 16);
+            TWidth.Store(low, c);
+            TWidth.Store(high, c + n);
             return;
         }
-        WriteRowTail(c, low, high, validColumns, output);
+        WriteTail(c, result, validColumns, output);
     }
 
-    /// <summary>The last panel of a matrix whose row count is not a multiple of 32: element by element.</summary>
+    /// <summary>The last panel of a matrix whose row count is not a multiple of the panel width: element by element.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WriteRowTail(float* c, Vector512<float> low, Vector512<float> high, int validColumns, GemmOutput output)
+    private static void WriteTail(float* c, float* result, int validColumns, GemmOutput output)
     {
         for (var i = 0; i < validColumns; i++)
         {
-            var value = i < 16 ? low.GetElement(i) : high.GetElement(i - 16);
-            c[i] = output == GemmOutput.Add ? c[i] + value : value;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WritePartial(float* destination, Vector512<float> value, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            destination[i] = value.GetElement(i);
+            c[i] = output == GemmOutput.Add ? c[i] + result[i] : result[i];
         }
     }
 }

@@ -1,50 +1,39 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 /// <summary>
-/// One storage format of floating-point weight panels: its size and how 16 consecutive elements
-/// widen to fp32. The GEMM micro-kernel is generic over this, and the JIT specialises it per format.
-/// Every widening is exact, so results do not depend on the path that widened a value.
+/// A storage format the GEMM micro-kernel reads weight panels in directly: its size and how a
+/// vector's worth of consecutive elements widens to fp32. The micro-kernel is generic over this,
+/// and the JIT specialises it per format. Every widening is exact, so results do not depend on
+/// the path that widened a value. (fp16 panels are widened into scratch first, see <see cref="Gemm"/>.)
 /// </summary>
 internal unsafe interface IPanelElement
 {
     static abstract int Bytes { get; }
 
-    static abstract Vector512<float> Load16(byte* source);
-
-    static abstract void Store(float value, byte* destination);
+    static abstract TVector Load<TWidth, TVector>(byte* source)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct;
 }
 
 internal readonly unsafe struct F32Element : IPanelElement
 {
-    public static int Bytes => 4;
+    public static int Bytes => sizeof(float);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load16(byte* source) => Vector512.Load((float*)source);
-
-    public static void Store(float value, byte* destination) => *(float*)destination = value;
+    public static TVector Load<TWidth, TVector>(byte* source)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct => TWidth.Load((float*)source);
 }
 
 internal readonly unsafe struct Bf16Element : IPanelElement
 {
-    public static int Bytes => 2;
+    public static int Bytes => sizeof(ushort);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load16(byte* source) =>
-        (NumberFormats.Widen16(source) << 16).AsSingle();
-
-    public static void Store(float value, byte* destination) => *(ushort*)destination = NumberFormats.ToBFloat16(value);
-}
-
-internal readonly unsafe struct F16Element : IPanelElement
-{
-    public static int Bytes => 2;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load16(byte* source) =>
-        NumberFormats.HalfToSingle(NumberFormats.Widen16(source));
-
-    public static void Store(float value, byte* destination) => *(Half*)destination = (Half)value;
+    public static TVector Load<TWidth, TVector>(byte* source)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct => TWidth.LoadBFloat16((ushort*)source);
 }

@@ -1,137 +1,214 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 internal static unsafe partial class MicroKernel
 {
     /// <summary>
-    /// Rows per int8 tile: 4 rows × 2 vectors need 8 int32 block accumulators and 8 fp32 totals,
-    /// plus 2 weight vectors, a broadcast and 2 scale vectors, inside the 32 zmm registers.
+    /// Rows per int8 tile: 4 rows × 2 vectors of int32 block sums, 2 weight vectors, a broadcast and
+    /// the instruction sequence's temporaries fit AVX2's 16 registers; the fp32 totals live in the
+    /// caller's L1-resident accumulators and are touched once per block of 32 inputs.
     /// </summary>
     public const int Int8Rows = 4;
 
+    /// <summary>Values per block of activations and of weights (one Q8_0 block).</summary>
+    private const int Block = Q8Blocks.BlockSize;
+
     /// <summary>
-    /// Int8 weights × int16 activations for up to <see cref="Int8Rows"/> rows and one 32-row panel.
-    /// Per Q8_0 block the 32 products of each output are summed exactly in int32 (vpmaddwd on
-    /// pairs), then added to the fp32 total as (sum · weight scale) · activation scale.
+    /// Int8 weights × 7-bit activations (<see cref="WeightFormat.Int8"/>) for up to <see cref="Int8Rows"/>
+    /// rows and one panel. Per Q8_0 block, each output's 32 products are summed exactly in int32 (four
+    /// at a time by TWidth's u8×s8 instruction), then added to the fp32 total as (sum · weight scale) ·
+    /// activation scale. Activations are stored as q + 64 (1..127); the panel holds −64·Σw per column
+    /// and block, which starts each block's sum, so the offset cancels exactly.
     /// </summary>
     /// <param name="rows">Activation rows in this tile.</param>
-    /// <param name="a">Row 0's quantized values; row r starts <paramref name="aStride"/> values later.</param>
-    /// <param name="aStride">Values between activation rows.</param>
+    /// <param name="a">Row 0's quantized values; row r starts <paramref name="aStride"/> bytes later.</param>
+    /// <param name="aStride">Bytes between activation rows.</param>
     /// <param name="scales">Row 0's block scales; row r's start <paramref name="scaleStride"/> later.</param>
     /// <param name="scaleStride">Scales between activation rows.</param>
-    /// <param name="panel">The packed int8 panel.</param>
+    /// <param name="panel">The packed int8 panel (<see cref="PackedMatrix"/> describes its layout).</param>
     /// <param name="blocks">Blocks of 32 input features.</param>
-    /// <param name="accumulators">Output: row r at r × 32.</param>
+    /// <param name="accumulators">Output: row r at r × 2 · TWidth.Count.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RunInt8(int rows, short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    public static void RunBytes<TWidth, TVector, TInt>(int rows, byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
     {
-        if (!Avx512BW.IsSupported)
-        {
-            TileInt8Portable(rows, a, aStride, scales, scaleStride, panel, blocks, accumulators);
-            return;
-        }
         switch (rows)
         {
-            case 4: TileInt8<Rows4>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 3: TileInt8<Rows3>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 2: TileInt8<Rows2>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 1: TileInt8<Rows1>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 4: TileBytes<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 3: TileBytes<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 2: TileBytes<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 1: TileBytes<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{Int8Rows} rows");
+        }
+    }
+
+    /// <summary>
+    /// Int8 weights × 15-bit activations (<see cref="WeightFormat.Int8A16"/>): as <see cref="RunBytes"/>,
+    /// with int16 activations multiplied two at a time (vpmaddwd) and no offset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunPairs<TWidth, TVector, TInt>(int rows, short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        switch (rows)
+        {
+            case 4: TilePairs<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 3: TilePairs<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 2: TilePairs<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 1: TilePairs<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{Int8Rows} rows");
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TileInt8<TRows>(short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    private static void TileBytes<TWidth, TVector, TInt, TRows>(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
         where TRows : struct, IRowCount
     {
-        Vector512<float> f00 = default, f01 = default, f10 = default, f11 = default, f20 = default, f21 = default, f30 = default, f31 = default;
-        for (var b = 0; b < blocks; b++, panel += PackedMatrix.Int8BlockBytes, a += Q8Blocks.BlockSize)
+        var n = TWidth.Count;
+        ClearTotals<TWidth, TVector, TRows>(accumulators);
+        var step = 8 * n;
+        var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8, 2 * n);
+        for (var b = 0; b < blocks; b++, panel += blockBytes, a += Block)
         {
-            Vector512<int> i00 = default, i01 = default, i10 = default, i11 = default, i20 = default, i21 = default, i30 = default, i31 = default;
+            var weightScales = (float*)(panel + Block / 4 * step);
+            var corrections = (int*)(weightScales + 2 * n);
+            var i00 = TWidth.LoadInt32(corrections);
+            var i01 = TWidth.LoadInt32(corrections + n);
+            TInt i10 = i00, i11 = i01, i20 = i00, i21 = i01, i30 = i00, i31 = i01;
             var weights = panel;
-            var pair = (int*)a;
-            for (var p = 0; p < Q8Blocks.BlockSize / 2; p++, weights += 64, pair++)
+            for (var s = 0; s < Block; s += 4, weights += step)
             {
-                var w0 = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)weights));
-                var w1 = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)weights + 32));
-                var x = Vector512.Create(pair[0]).AsInt16();
-                i00 += Avx512BW.MultiplyAddAdjacent(x, w0);
-                i01 += Avx512BW.MultiplyAddAdjacent(x, w1);
+                var w0 = TWidth.LoadBytes(weights);
+                var w1 = TWidth.LoadBytes(weights + 4 * n);
+                var x = TWidth.CreateInt32(*(int*)(a + s));
+                i00 = TWidth.DotBytes(i00, x, w0);
+                i01 = TWidth.DotBytes(i01, x, w1);
                 if (TRows.Value > 1)
                 {
-                    x = Vector512.Create(*(int*)((short*)pair + aStride)).AsInt16();
-                    i10 += Avx512BW.MultiplyAddAdjacent(x, w0);
-                    i11 += Avx512BW.MultiplyAddAdjacent(x, w1);
+                    x = TWidth.CreateInt32(*(int*)(a + aStride + s));
+                    i10 = TWidth.DotBytes(i10, x, w0);
+                    i11 = TWidth.DotBytes(i11, x, w1);
                 }
                 if (TRows.Value > 2)
                 {
-                    x = Vector512.Create(*(int*)((short*)pair + 2 * aStride)).AsInt16();
-                    i20 += Avx512BW.MultiplyAddAdjacent(x, w0);
-                    i21 += Avx512BW.MultiplyAddAdjacent(x, w1);
+                    x = TWidth.CreateInt32(*(int*)(a + 2 * aStride + s));
+                    i20 = TWidth.DotBytes(i20, x, w0);
+                    i21 = TWidth.DotBytes(i21, x, w1);
                 }
                 if (TRows.Value > 3)
                 {
-                    x = Vector512.Create(*(int*)((short*)pair + 3 * aStride)).AsInt16();
-                    i30 += Avx512BW.MultiplyAddAdjacent(x, w0);
-                    i31 += Avx512BW.MultiplyAddAdjacent(x, w1);
+                    x = TWidth.CreateInt32(*(int*)(a + 3 * aStride + s));
+                    i30 = TWidth.DotBytes(i30, x, w0);
+                    i31 = TWidth.DotBytes(i31, x, w1);
                 }
             }
-            var weightScales = (float*)weights;
-            var s0 = Vector512.Load(weightScales);
-            var s1 = Vector512.Load(weightScales + 16);
-            f00 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i00) * s0, Vector512.Create(scales[b]), f00);
-            f01 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i01) * s1, Vector512.Create(scales[b]), f01);
-            if (TRows.Value > 1)
-            {
-                var sa = Vector512.Create(scales[scaleStride + b]);
-                f10 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i10) * s0, sa, f10);
-                f11 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i11) * s1, sa, f11);
-            }
-            if (TRows.Value > 2)
-            {
-                var sa = Vector512.Create(scales[2 * scaleStride + b]);
-                f20 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i20) * s0, sa, f20);
-                f21 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i21) * s1, sa, f21);
-            }
-            if (TRows.Value > 3)
-            {
-                var sa = Vector512.Create(scales[3 * scaleStride + b]);
-                f30 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i30) * s0, sa, f30);
-                f31 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i31) * s1, sa, f31);
-            }
+            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, weightScales, scales + b, scaleStride, accumulators);
         }
-        f00.Store(accumulators); f01.Store(accumulators + 16);
-        if (TRows.Value > 1) { f10.Store(accumulators + 32); f11.Store(accumulators + 48); }
-        if (TRows.Value > 2) { f20.Store(accumulators + 64); f21.Store(accumulators + 80); }
-        if (TRows.Value > 3) { f30.Store(accumulators + 96); f31.Store(accumulators + 112); }
     }
 
-    /// <summary>The same arithmetic, element by element, for CPUs without AVX-512 BW.</summary>
-    private static void TileInt8Portable(int rows, short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TilePairs<TWidth, TVector, TInt, TRows>(short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+        where TRows : struct, IRowCount
     {
-        new Span<float>(accumulators, rows * Columns).Clear();
-        for (var b = 0; b < blocks; b++)
+        var n = TWidth.Count;
+        ClearTotals<TWidth, TVector, TRows>(accumulators);
+        var step = 4 * n;
+        var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8A16, 2 * n);
+        for (var b = 0; b < blocks; b++, panel += blockBytes, a += Block)
         {
-            var block = panel + (long)b * PackedMatrix.Int8BlockBytes;
-            var weightScales = (float*)(block + Q8Blocks.BlockSize / 2 * 64);
-            for (var r = 0; r < rows; r++)
+            var zero = TWidth.CreateInt32(0);
+            TInt i00 = zero, i01 = zero, i10 = zero, i11 = zero, i20 = zero, i21 = zero, i30 = zero, i31 = zero;
+            var weights = (sbyte*)panel;
+            for (var s = 0; s < Block; s += 2, weights += step)
             {
-                var values = a + r * aStride + b * Q8Blocks.BlockSize;
-                for (var column = 0; column < Columns; column++)
+                var w0 = TWidth.LoadPairs(weights);
+                var w1 = TWidth.LoadPairs(weights + 2 * n);
+                var x = TWidth.CreateInt32(*(int*)(a + s));
+                i00 = TWidth.DotPairs(i00, x, w0);
+                i01 = TWidth.DotPairs(i01, x, w1);
+                if (TRows.Value > 1)
                 {
-                    var sum = 0;
-                    for (var p = 0; p < Q8Blocks.BlockSize / 2; p++)
-                    {
-                        var weights = (sbyte*)(block + p * 64 + column / 16 * 32 + column % 16 * 2);
-                        sum += values[2 * p] * weights[0] + values[2 * p + 1] * weights[1];
-                    }
-                    ref var total = ref accumulators[r * Columns + column];
-                    total = MathF.FusedMultiplyAdd(sum * weightScales[column], scales[r * scaleStride + b], total);
+                    x = TWidth.CreateInt32(*(int*)(a + aStride + s));
+                    i10 = TWidth.DotPairs(i10, x, w0);
+                    i11 = TWidth.DotPairs(i11, x, w1);
+                }
+                if (TRows.Value > 2)
+                {
+                    x = TWidth.CreateInt32(*(int*)(a + 2 * aStride + s));
+                    i20 = TWidth.DotPairs(i20, x, w0);
+                    i21 = TWidth.DotPairs(i21, x, w1);
+                }
+                if (TRows.Value > 3)
+                {
+                    x = TWidth.CreateInt32(*(int*)(a + 3 * aStride + s));
+                    i30 = TWidth.DotPairs(i30, x, w0);
+                    i31 = TWidth.DotPairs(i31, x, w1);
                 }
             }
+            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, (float*)(panel + Block / 2 * step), scales + b, scaleStride, accumulators);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearTotals<TWidth, TVector, TRows>(float* totals)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+        where TRows : struct, IRowCount
+    {
+        for (var i = 0; i < 2 * TRows.Value; i++)
+        {
+            TWidth.Store(TWidth.Zero, totals + i * TWidth.Count);
+        }
+    }
+
+    /// <summary>Adds each row's block sums to its fp32 totals: total += (sum · weight scale) · activation scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddBlocks<TWidth, TVector, TInt, TRows>(TInt i00, TInt i01, TInt i10, TInt i11, TInt i20, TInt i21, TInt i30, TInt i31,
+        float* weightScales, float* scales, nint scaleStride, float* totals)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+        where TRows : struct, IRowCount
+    {
+        var n = TWidth.Count;
+        var s0 = TWidth.Load(weightScales);
+        var s1 = TWidth.Load(weightScales + n);
+        AddBlock<TWidth, TVector, TInt>(i00, i01, s0, s1, scales[0], totals);
+        if (TRows.Value > 1)
+        {
+            AddBlock<TWidth, TVector, TInt>(i10, i11, s0, s1, scales[scaleStride], totals + 2 * n);
+        }
+        if (TRows.Value > 2)
+        {
+            AddBlock<TWidth, TVector, TInt>(i20, i21, s0, s1, scales[2 * scaleStride], totals + 4 * n);
+        }
+        if (TRows.Value > 3)
+        {
+            AddBlock<TWidth, TVector, TInt>(i30, i31, s0, s1, scales[3 * scaleStride], totals + 6 * n);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddBlock<TWidth, TVector, TInt>(TInt low, TInt high, TVector s0, TVector s1, float activationScale, float* totals)
+        where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+        where TVector : struct
+        where TInt : struct
+    {
+        var n = TWidth.Count;
+        var scale = TWidth.Create(activationScale);
+        TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Multiply(TWidth.ConvertToSingle(low), s0), scale, TWidth.Load(totals)), totals);
+        TWidth.Store(TWidth.FusedMultiplyAdd(TWidth.Multiply(TWidth.ConvertToSingle(high), s1), scale, TWidth.Load(totals + n)), totals + n);
     }
 }

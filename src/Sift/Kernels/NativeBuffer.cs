@@ -23,8 +23,10 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         {
             return;
         }
+        // Allocate before freeing: if the allocation throws, the buffer keeps its old block and capacity.
+        var grown = (T*)NativeMemory.AlignedAlloc(checked((nuint)(length * sizeof(T))), 64);
         NativeMemory.AlignedFree(_pointer);
-        _pointer = (T*)NativeMemory.AlignedAlloc((nuint)(length * sizeof(T)), 64);
+        _pointer = grown;
         Capacity = length;
     }
 

@@ -1,16 +1,13 @@
-using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Numerics.Tensors;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 /// <summary>Conversions between the stored number formats (bf16, fp16, fp32) and fp32.</summary>
 public static class NumberFormats
 {
-    /// <summary>2^112: scales a half's exponent field, moved into a float's, to the right value (normals and subnormals).</summary>
-    private const float HalfExponentAdjust = 5.192297e33f;
-
     /// <summary>Rounds to the nearest bfloat16, ties to even; exact for values that already are bfloat16.</summary>
     public static ushort ToBFloat16(float value)
     {
@@ -24,25 +21,27 @@ public static class NumberFormats
     }
 
     /// <summary>Widens bfloat16 values (as raw bits) to fp32.</summary>
-    public static void BFloat16ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
+    public static unsafe void BFloat16ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
     {
         if (destination.Length < source.Length)
         {
             throw new ArgumentException($"destination holds {destination.Length} values, source {source.Length}", nameof(destination));
         }
-        var widened = MemoryMarshal.Cast<float, uint>(destination);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        fixed (ushort* from = source)
+        fixed (float* to = destination)
         {
-            for (; i <= source.Length - 16; i += 16)
+            if (KernelPath.Uses512)
             {
-                var bits = Vector512.WidenLower(Vector512.Create(Vector256.Create(source.Slice(i, 16)), Vector256<ushort>.Zero));
-                (bits << 16).CopyTo(widened.Slice(i, 16));
+                BFloat16ToSingle<Width512, Vector512<float>>(from, to, source.Length);
             }
-        }
-        for (; i < source.Length; i++)
-        {
-            widened[i] = (uint)source[i] << 16;
+            else if (KernelPath.Uses256)
+            {
+                BFloat16ToSingle<Width256, Vector256<float>>(from, to, source.Length);
+            }
+            else
+            {
+                BFloat16ToSingle<Width128, Vector128<float>>(from, to, source.Length);
+            }
         }
     }
 
@@ -65,20 +64,18 @@ public static class NumberFormats
         }
     }
 
-    /// <summary>Zero-extends 16 consecutive 16-bit values into 32-bit lanes (one vpmovzxwd).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe Vector512<uint> Widen16(byte* source) =>
-        Vector512.WidenLower(Vector512.Create(Vector256.Load((ushort*)source), Vector256<ushort>.Zero));
-
-    /// <summary>Widens 16 halves (zero-extended into 32-bit lanes) to floats, exactly, infinities and NaN included.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> HalfToSingle(Vector512<uint> half)
+    private static unsafe void BFloat16ToSingle<TWidth, TVector>(ushort* source, float* destination, int length)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        var sign = (half & Vector512.Create(0x8000u)) << 16;
-        var magnitude = half & Vector512.Create(0x7FFFu);
-        var scaled = (magnitude << 13).AsSingle() * Vector512.Create(HalfExponentAdjust);
-        var special = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7C00u));
-        var infinityOrNaN = ((magnitude << 13) | Vector512.Create(0x7F800000u)).AsSingle();
-        return (Vector512.ConditionalSelect(special.AsSingle(), infinityOrNaN, scaled).AsUInt32() | sign).AsSingle();
+        var i = 0;
+        for (; i <= length - TWidth.Count; i += TWidth.Count)
+        {
+            TWidth.Store(TWidth.LoadBFloat16(source + i), destination + i);
+        }
+        for (; i < length; i++)
+        {
+            destination[i] = BitConverter.UInt32BitsToSingle((uint)source[i] << 16);
+        }
     }
 }

@@ -7,21 +7,12 @@ public delegate void RowReader(int row, Span<float> destination);
 
 /// <summary>
 /// A weight matrix W [rows = output features, columns = input features] laid out once, at load, for
-/// <see cref="Gemm"/>: panels of <see cref="PanelWidth"/> rows stored k-major, so the micro-kernel
-/// reads one contiguous stream. Elements keep their stored format (bf16 stays bf16 in memory).
+/// <see cref="Gemm"/> on this process's <see cref="KernelPath"/>: panels of two vectors' worth of
+/// rows stored k-major, so the micro-kernel reads one contiguous stream. Elements keep their
+/// stored format (bf16 stays bf16 in memory).
 /// </summary>
 public sealed unsafe class PackedMatrix : IDisposable
 {
-    /// <summary>Output rows per panel: two 16-float vectors, the micro-kernel's tile width.</summary>
-    public const int PanelWidth = 32;
-
-    /// <summary>
-    /// An int8 panel block covers 32 input features of the panel's 32 rows: 16 steps of 64 bytes
-    /// (rows 0-15 then 16-31, each with two consecutive features, the pairs vpmaddwd multiplies),
-    /// then the 32 rows' scales as floats.
-    /// </summary>
-    internal const int Int8BlockBytes = Q8Blocks.BlockSize / 2 * 64 + PanelWidth * sizeof(float);
-
     private byte* _data;
 
     private PackedMatrix(WeightFormat format, int rows, int columns, int outputColumns, bool gateUpInterleaved)
@@ -43,7 +34,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// <summary>Columns a multiply writes: <see cref="Rows"/>, or the feature count of a gate/up matrix.</summary>
     public int OutputColumns { get; }
 
-    /// <summary>Whether each panel holds 16 gate rows then the 16 matching up rows (for <see cref="GemmOutput.SwiGlu"/>).</summary>
+    /// <summary>Whether each panel holds half a panel of gate rows then the matching up rows (for <see cref="GemmOutput.SwiGlu"/>).</summary>
     public bool IsGateUpInterleaved { get; }
 
     /// <summary>Input features.</summary>
@@ -54,6 +45,12 @@ public sealed unsafe class PackedMatrix : IDisposable
 
     /// <summary>Bytes of memory the packed matrix occupies.</summary>
     public long ByteLength { get; }
+
+    /// <summary>
+    /// Output rows per panel: two vectors of the kernel path (32 on AVX-512, 16 on AVX2, 8 on
+    /// 128-bit paths), the micro-kernel's tile width. Fixed for the process, like the path.
+    /// </summary>
+    internal static int PanelWidth => KernelPath.PanelWidth;
 
     internal int PanelCount { get; }
 
@@ -75,8 +72,8 @@ public sealed unsafe class PackedMatrix : IDisposable
 
     /// <summary>
     /// Packs an MLP's gate and up projections [features × columns each] interleaved: panel p holds
-    /// gate rows [16p, 16p+16) then up rows [16p, 16p+16), so one micro-kernel tile sees a feature's
-    /// gate and up values together and can write silu(gate)·up directly.
+    /// gate rows [hp, hp + h) then up rows [hp, hp + h), h = half a panel (one vector), so one
+    /// micro-kernel tile sees a feature's gate and up values together and can write silu(gate)·up directly.
     /// </summary>
     public static PackedMatrix PackGateUp(WeightFormat format, int features, int columns, RowReader readGate, RowReader readUp, WorkerPool? pool = null)
     {
@@ -84,7 +81,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         ArgumentNullException.ThrowIfNull(readUp);
         ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        const int half = PanelWidth / 2;
+        var half = PanelWidth / 2;
         var matrix = new PackedMatrix(format, GateUpRows(features), columns, features, gateUpInterleaved: true);
         RowReader interleaved = (row, destination) =>
         {
@@ -121,21 +118,32 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// <summary>Q8_0 blocks per row: input features rounded up to whole blocks (zero padded).</summary>
     internal static int Int8Blocks(int columns) => (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize;
 
-    private static long PanelByteLength(WeightFormat format, int columns) => format == WeightFormat.Int8
-        ? (long)Int8Blocks(columns) * Int8BlockBytes
+    internal static bool IsInt8(WeightFormat format) => format is WeightFormat.Int8 or WeightFormat.Int8A16;
+
+    /// <summary>
+    /// Bytes of one int8 panel block: 32 input features of the panel's <paramref name="panelWidth"/> rows.
+    /// <see cref="WeightFormat.Int8"/>: 8 steps of 4 consecutive features (each step holds every row's
+    /// 4 bytes in row order: the groups u8×s8 instructions multiply per int32 lane), then the rows'
+    /// scales as floats, then per row −64·Σq as int32 (cancels the activations' offset).
+    /// <see cref="WeightFormat.Int8A16"/>: 16 steps of 2 features (pairs, for vpmaddwd), then the scales.
+    /// </summary>
+    internal static int Int8BlockBytes(WeightFormat format, int panelWidth) =>
+        Q8Blocks.BlockSize * panelWidth + panelWidth * sizeof(float) + (format == WeightFormat.Int8 ? panelWidth * sizeof(int) : 0);
+
+    private static long PanelByteLength(WeightFormat format, int columns) => IsInt8(format)
+        ? (long)Int8Blocks(columns) * Int8BlockBytes(format, PanelWidth)
         : (long)columns * PanelWidth * ElementBytes(format);
 
     internal static int ElementBytes(WeightFormat format) => format switch
     {
-        WeightFormat.F32 => F32Element.Bytes,
-        WeightFormat.BF16 => Bf16Element.Bytes,
-        WeightFormat.F16 => F16Element.Bytes,
+        WeightFormat.F32 => sizeof(float),
+        WeightFormat.BF16 or WeightFormat.F16 => sizeof(ushort),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
     private void PackPanel(int panel, RowReader readRow, float[] row)
     {
-        if (Format == WeightFormat.Int8)
+        if (IsInt8(Format))
         {
             PackInt8Panel(panel, readRow, row);
             return;
@@ -150,9 +158,9 @@ public sealed unsafe class PackedMatrix : IDisposable
                 var target = destination + ((long)k * PanelWidth + r) * elementBytes;
                 switch (Format)
                 {
-                    case WeightFormat.F32: F32Element.Store(row[k], target); break;
-                    case WeightFormat.BF16: Bf16Element.Store(row[k], target); break;
-                    default: F16Element.Store(row[k], target); break;
+                    case WeightFormat.F32: *(float*)target = row[k]; break;
+                    case WeightFormat.BF16: *(ushort*)target = NumberFormats.ToBFloat16(row[k]); break;
+                    default: *(Half*)target = (Half)row[k]; break;
                 }
             }
         }
@@ -176,27 +184,36 @@ public sealed unsafe class PackedMatrix : IDisposable
     {
         var destination = Panel(panel);
         var blocks = Int8Blocks(Columns);
+        var blockBytes = Int8BlockBytes(Format, PanelWidth);
+        var group = Format == WeightFormat.Int8 ? 4 : 2;
         Span<sbyte> quantized = stackalloc sbyte[Q8Blocks.BlockSize];
         Span<float> block = stackalloc float[Q8Blocks.BlockSize];
         for (var r = 0; r < PanelWidth; r++)
         {
             ReadPanelRow(panel * PanelWidth + r, readRow, row);
-            var half = r / 16;
-            var lane = r % 16;
             for (var b = 0; b < blocks; b++)
             {
                 block.Clear();
                 var width = Math.Min(Q8Blocks.BlockSize, Columns - b * Q8Blocks.BlockSize);
                 row.AsSpan(b * Q8Blocks.BlockSize, width).CopyTo(block);
                 var scale = Q8Blocks.Quantize(block, quantized);
-                var blockStart = destination + (long)b * Int8BlockBytes;
-                for (var pair = 0; pair < Q8Blocks.BlockSize / 2; pair++)
+                var blockStart = destination + (long)b * blockBytes;
+                var sum = 0;
+                for (var step = 0; step < Q8Blocks.BlockSize / group; step++)
                 {
-                    var target = (sbyte*)(blockStart + pair * 64 + half * 32 + lane * 2);
-                    target[0] = quantized[2 * pair];
-                    target[1] = quantized[2 * pair + 1];
+                    var target = (sbyte*)(blockStart + (step * PanelWidth + r) * group);
+                    for (var i = 0; i < group; i++)
+                    {
+                        target[i] = quantized[step * group + i];
+                        sum += quantized[step * group + i];
+                    }
                 }
-                ((float*)(blockStart + Q8Blocks.BlockSize / 2 * 64))[r] = scale;
+                var scales = (float*)(blockStart + Q8Blocks.BlockSize * PanelWidth);
+                scales[r] = scale;
+                if (Format == WeightFormat.Int8)
+                {
+                    ((int*)(scales + PanelWidth))[r] = -ActivationQuantizer.ByteOffset * sum;
+                }
             }
         }
     }

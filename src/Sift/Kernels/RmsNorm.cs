@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
 
 /// <summary>Root-mean-square normalization: w ⊙ x / sqrt(mean(x²) + ε), in fp32.</summary>
-public static class RmsNorm
+public static unsafe class RmsNorm
 {
     /// <summary>Normalizes one vector into <paramref name="destination"/> (which may be <paramref name="x"/> itself).</summary>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> destination, float epsilon)
@@ -14,20 +14,22 @@ public static class RmsNorm
         {
             throw new ArgumentException($"RmsNorm over {x.Length} values needs {x.Length} weights (got {weight.Length}) and room for {x.Length} outputs (got {destination.Length})");
         }
-        var meanSquare = SumOfSquares(x) / x.Length;
-        var inverseRms = (float)(1.0 / Math.Sqrt(meanSquare + epsilon));
-        ref var source = ref MemoryMarshal.GetReference(x);
-        ref var scale = ref MemoryMarshal.GetReference(weight);
-        ref var target = ref MemoryMarshal.GetReference(destination);
-        var factor = Vector512.Create(inverseRms);
-        var i = 0;
-        for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+        fixed (float* source = x)
+        fixed (float* scale = weight)
+        fixed (float* target = destination)
         {
-            (Vector512.LoadUnsafe(ref source, (nuint)i) * factor * Vector512.LoadUnsafe(ref scale, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
-        }
-        for (; i < x.Length; i++)
-        {
-            Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i) * inverseRms * Unsafe.Add(ref scale, i);
+            if (KernelPath.Uses512)
+            {
+                Apply<Width512, Vector512<float>>(source, scale, target, x.Length, epsilon);
+            }
+            else if (KernelPath.Uses256)
+            {
+                Apply<Width256, Vector256<float>>(source, scale, target, x.Length, epsilon);
+            }
+            else
+            {
+                Apply<Width128, Vector128<float>>(source, scale, target, x.Length, epsilon);
+            }
         }
     }
 
@@ -41,27 +43,46 @@ public static class RmsNorm
         }
     }
 
-    /// <summary>
-    /// Σx² in one fixed order (16 lanes from the first element, then the tail, then the lanes):
-    /// the same bits wherever the row sits in memory, which a reduction that first aligns its
-    /// pointer would not guarantee, and batch invariance needs.
-    /// </summary>
-    private static float SumOfSquares(ReadOnlySpan<float> x)
+    private static void Apply<TWidth, TVector>(float* x, float* weight, float* destination, int length, float epsilon)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
     {
-        ref var source = ref MemoryMarshal.GetReference(x);
-        var sum = Vector512<float>.Zero;
+        var meanSquare = SumOfSquares<TWidth, TVector>(x, length) / length;
+        var inverseRms = (float)(1.0 / Math.Sqrt(meanSquare + epsilon));
+        var factor = TWidth.Create(inverseRms);
         var i = 0;
-        for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+        for (; i <= length - TWidth.Count; i += TWidth.Count)
         {
-            var v = Vector512.LoadUnsafe(ref source, (nuint)i);
-            sum = Vector512.FusedMultiplyAdd(v, v, sum);
+            TWidth.Store(TWidth.Multiply(TWidth.Multiply(TWidth.Load(x + i), factor), TWidth.Load(weight + i)), destination + i);
+        }
+        for (; i < length; i++)
+        {
+            destination[i] = x[i] * inverseRms * weight[i];
+        }
+    }
+
+    /// <summary>
+    /// Σx² in one fixed order (one lane per vector position from the first element, then the tail,
+    /// then the lanes): the same bits wherever the row sits in memory, which a reduction that first
+    /// aligns its pointer would not guarantee, and batch invariance needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SumOfSquares<TWidth, TVector>(float* x, int length)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        var sum = TWidth.Zero;
+        var i = 0;
+        for (; i <= length - TWidth.Count; i += TWidth.Count)
+        {
+            var v = TWidth.Load(x + i);
+            sum = TWidth.FusedMultiplyAdd(v, v, sum);
         }
         var tail = 0f;
-        for (; i < x.Length; i++)
+        for (; i < length; i++)
         {
-            var v = Unsafe.Add(ref source, i);
-            tail = MathF.FusedMultiplyAdd(v, v, tail);
+            tail = MathF.FusedMultiplyAdd(x[i], x[i], tail);
         }
-        return Vector512.Sum(sum) + tail;
+        return TWidth.Sum(sum) + tail;
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using Sift.Kernels.Vectors;
+
 namespace Sift.Kernels;
 
 /// <summary>
@@ -41,14 +44,48 @@ public static class Rope
     public static float InverseFrequency(int i, int headDim, double theta) => 1f / MathF.Pow((float)theta, (float)(2 * i) / headDim);
 
     /// <summary>Rotates one head vector in place with the cos/sin row of its position.</summary>
-    public static void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    public static unsafe void Apply(Span<float> head, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         var half = head.Length / 2;
         if (cos.Length < half || sin.Length < half)
         {
             throw new ArgumentException($"a head of {head.Length} needs {half} cos and sin values");
         }
-        for (var i = 0; i < half; i++)
+        fixed (float* x = head)
+        fixed (float* c = cos)
+        fixed (float* s = sin)
+        {
+            if (KernelPath.Uses512)
+            {
+                Apply<Width512, Vector512<float>>(x, c, s, half);
+            }
+            else if (KernelPath.Uses256)
+            {
+                Apply<Width256, Vector256<float>>(x, c, s, half);
+            }
+            else
+            {
+                Apply<Width128, Vector128<float>>(x, c, s, half);
+            }
+        }
+    }
+
+    /// <summary>Multiplies and subtracts (or adds) separately, as the scalar tail does: the same bits on every element and path.</summary>
+    private static unsafe void Apply<TWidth, TVector>(float* head, float* cos, float* sin, int half)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        var i = 0;
+        for (; i <= half - TWidth.Count; i += TWidth.Count)
+        {
+            var x1 = TWidth.Load(head + i);
+            var x2 = TWidth.Load(head + half + i);
+            var c = TWidth.Load(cos + i);
+            var s = TWidth.Load(sin + i);
+            TWidth.Store(TWidth.Subtract(TWidth.Multiply(x1, c), TWidth.Multiply(x2, s)), head + i);
+            TWidth.Store(TWidth.Add(TWidth.Multiply(x2, c), TWidth.Multiply(x1, s)), head + half + i);
+        }
+        for (; i < half; i++)
         {
             var x1 = head[i];
             var x2 = head[i + half];

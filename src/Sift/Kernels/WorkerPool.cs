@@ -75,8 +75,11 @@ public sealed unsafe class WorkerPool : IDisposable
                 }
                 return;
             }
+            // The workers reach the body through a raw pointer, which the collector does not update:
+            // a body inside a heap object could move mid-loop. A copy on this frame's stack cannot.
+            var local = body;
             _invoke = &Invoke<TBody>;
-            _body = Unsafe.AsPointer(ref body);
+            _body = Unsafe.AsPointer(ref local);
             _itemCount = count;
             _nextItem = 0;
             _failure = null;
@@ -201,8 +204,10 @@ public sealed unsafe class WorkerPool : IDisposable
         {
             if (bytes > _capacity)
             {
+                // Allocate before freeing: if the allocation throws, the old block and capacity stay valid.
+                var grown = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)bytes, 64);
                 System.Runtime.InteropServices.NativeMemory.AlignedFree(_memory);
-                _memory = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)bytes, 64);
+                _memory = grown;
                 _capacity = bytes;
             }
             return _memory;

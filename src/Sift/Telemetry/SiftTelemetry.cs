@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Sift.Kernels;
 
 namespace Sift.Telemetry;
 
@@ -47,6 +48,14 @@ public sealed class SiftTelemetry : IDisposable
         CacheErrors = Meter.CreateCounter<long>("sift.cache.errors", "{error}", "Cache calls that failed (the request computed instead), by operation and kind.");
         Meter.CreateObservableGauge("sift.cache.entries", () => CacheEntries is { } entries ? [new Measurement<long>(entries())] : Array.Empty<Measurement<long>>(),
             "{entry}", "Entries in the in-process cache.");
+        var kernels = KernelPath.Current;
+        var kernelTags = new TagList
+        {
+            { "path", kernels.Name }, { "instruction_set", kernels.InstructionSet }, { "vector_bits", kernels.VectorBits },
+            { "fp32", kernels.Float32 }, { "int8", kernels.Int8 }, { "int8_a16", kernels.Int8A16 },
+        };
+        Meter.CreateObservableGauge("sift.kernel_path.info", () => new Measurement<int>(1, kernelTags), null,
+            "The SIMD kernel path of this process (always 1; the labels say which).");
         LowConfidence = Meter.CreateCounter<long>("sift.low_confidence", "{ranking}", "Rankings the low-confidence rule flagged, by model and collection.");
         AlertWebhook = Meter.CreateCounter<long>("sift.alert.webhook", "{alert}", "Low-confidence alerts posted to the webhook, by outcome.");
     }

@@ -6,40 +6,79 @@ public sealed class Int8GemmTests
 {
     private static readonly WorkerPool Pool = new(2);
 
+    public static TheoryData<WeightFormat, int, int, int> Shapes()
+    {
+        var shapes = new TheoryData<WeightFormat, int, int, int>();
+        foreach (var format in new[] { WeightFormat.Int8, WeightFormat.Int8A16 })
+        {
+            shapes.Add(format, 1, 64, 32);
+            shapes.Add(format, 5, 96, 70);
+            shapes.Add(format, 13, 40, 33);
+            shapes.Add(format, 64, 256, 64);
+        }
+        return shapes;
+    }
+
     [Theory]
-    [InlineData(1, 64, 32)]
-    [InlineData(5, 96, 70)]
-    [InlineData(13, 40, 33)]
-    [InlineData(64, 256, 64)]
-    public void Multiply_Int8Weights_MatchesProductOfDequantizedWeights(int m, int k, int n)
+    [MemberData(nameof(Shapes))]
+    public void Multiply_Int8Weights_EqualsTheProductOfQuantizedActivationsAndWeights(WeightFormat format, int m, int k, int n)
     {
         var random = new Random(m + k + n);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
-        using var packed = PackedMatrix.Pack(WeightFormat.Int8, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
 
+        // Both operands quantized as the kernel is specified to (activations per 32-value block to
+        // 7 or 15 bits, weights to Q8_0), then multiplied in double: only fp32 rounding remains.
+        var dequantized = Dequantize(w, n, k);
+        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767);
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
+                Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.Int8, 0.02)]
+    [InlineData(WeightFormat.Int8A16, 2e-4)]
+    public void Multiply_Int8Weights_StaysNearTheProductOfDequantizedWeights(WeightFormat format, double relativeError)
+    {
+        // The activations' rounding alone: half a step of 2·max/127 (or /65535) per value, relative to the block's largest.
+        const int m = 9, k = 256, n = 48;
+        var random = new Random(17);
+        var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        var c = new float[m * n];
+        Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
         var dequantized = Dequantize(w, n, k);
         for (var i = 0; i < m; i++)
         {
             for (var j = 0; j < n; j++)
             {
                 var expected = Enumerable.Range(0, k).Sum(x => (double)a[i * k + x] * dequantized[j * k + x]);
-                // Only the 15-bit activation rounding separates the two: relative 2^-15 per block.
-                Assert.True(Math.Abs(expected - c[i * n + j]) < 2e-4 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
+                var scale = Enumerable.Range(0, k).Sum(x => Math.Abs((double)a[i * k + x] * dequantized[j * k + x]));
+                Assert.True(Math.Abs(expected - c[i * n + j]) < relativeError * scale, $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
             }
         }
     }
 
-    [Fact]
-    public void Multiply_Int8RowAloneOrInAnyBatch_IsBitwiseIdentical()
+    [Theory]
+    [InlineData(WeightFormat.Int8)]
+    [InlineData(WeightFormat.Int8A16)]
+    public void Multiply_Int8RowAloneOrInAnyBatch_IsBitwiseIdentical(WeightFormat format)
     {
         const int k = 128, n = 64, rows = 11;
         var random = new Random(3);
         var a = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        using var packed = PackedMatrix.Pack(WeightFormat.Int8, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
         var all = new float[rows * n];
         Gemm.Multiply(a, rows, k, packed, all, n, GemmOutput.Store, Pool);
         for (var r = 0; r < rows; r++)
@@ -50,27 +89,30 @@ public sealed class Int8GemmTests
         }
     }
 
-    [Fact]
-    public void Multiply_Int8GateUp_WritesSwiGluOfDequantizedProducts()
+    [Theory]
+    [InlineData(WeightFormat.Int8)]
+    [InlineData(WeightFormat.Int8A16)]
+    public void Multiply_Int8GateUp_WritesSwiGluOfQuantizedProducts(WeightFormat format)
     {
         const int m = 6, k = 64, features = 40;
         var random = new Random(8);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var gate = Enumerable.Range(0, features * k).Select(_ => (float)(random.NextDouble() * 0.4 - 0.2)).ToArray();
         var up = Enumerable.Range(0, features * k).Select(_ => (float)(random.NextDouble() * 0.4 - 0.2)).ToArray();
-        using var packed = PackedMatrix.PackGateUp(WeightFormat.Int8, features, k,
+        using var packed = PackedMatrix.PackGateUp(format, features, k,
             (row, dst) => gate.AsSpan(row * k, k).CopyTo(dst), (row, dst) => up.AsSpan(row * k, k).CopyTo(dst), Pool);
         var c = new float[m * features];
         Gemm.Multiply(a, m, k, packed, c, features, GemmOutput.SwiGlu, Pool);
         var (g, u) = (Dequantize(gate, features, k), Dequantize(up, features, k));
+        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767);
         for (var i = 0; i < m; i++)
         {
             for (var f = 0; f < features; f++)
             {
-                var x = Enumerable.Range(0, k).Sum(j => (double)a[i * k + j] * g[f * k + j]);
-                var y = Enumerable.Range(0, k).Sum(j => (double)a[i * k + j] * u[f * k + j]);
+                var x = Enumerable.Range(0, k).Sum(j => activations[i * k + j] * g[f * k + j]);
+                var y = Enumerable.Range(0, k).Sum(j => activations[i * k + j] * u[f * k + j]);
                 var expected = x / (1 + Math.Exp(-x)) * y;
-                Assert.True(Math.Abs(expected - c[i * features + f]) < 1e-4, $"C[{i},{f}] = {c[i * features + f]}, expected {expected}");
+                Assert.True(Math.Abs(expected - c[i * features + f]) < 1e-5, $"C[{i},{f}] = {c[i * features + f]}, expected {expected}");
             }
         }
     }
@@ -100,6 +142,31 @@ public sealed class Int8GemmTests
         var rescale = Q8Blocks.Quantize(q.Select(v => v * scale).ToArray(), again);
         Assert.Equal(scale, rescale);
         Assert.Equal(q, again);
+    }
+
+    /// <summary>Each row's blocks of 32 as the activation quantizer is specified: q = round(x · (limit / max|x|)) to even, value q · (max|x| / limit), in float.</summary>
+    private static double[] QuantizeActivations(float[] values, int rows, int columns, int limit)
+    {
+        var result = new double[values.Length];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var start = 0; start < columns; start += 32)
+            {
+                var block = values.AsSpan(r * columns + start, Math.Min(32, columns - start));
+                var amax = 0f;
+                foreach (var x in block)
+                {
+                    amax = Math.Max(amax, Math.Abs(x));
+                }
+                var factor = amax == 0 ? 0f : limit / amax;
+                var scale = amax / limit;
+                for (var i = 0; i < block.Length; i++)
+                {
+                    result[r * columns + start + i] = MathF.Round(block[i] * factor, MidpointRounding.ToEven) * (double)scale;
+                }
+            }
+        }
+        return result;
     }
 
     private static float[] Dequantize(float[] weights, int rows, int columns)

@@ -11,23 +11,10 @@ public sealed class NumberFormatsTests
         var halves = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
         var widened = new float[halves.Length];
         NumberFormats.ToSingle(WeightFormat.F16, MemoryMarshal.AsBytes(halves.AsSpan()), widened);
-        var kernel = new float[halves.Length];
-        unsafe
-        {
-            fixed (ushort* source = halves)
-            fixed (float* destination = kernel)
-            {
-                for (var i = 0; i < halves.Length; i += 16)
-                {
-                    System.Runtime.Intrinsics.Vector512.Store(F16Element.Load16((byte*)(source + i)), destination + i);
-                }
-            }
-        }
         for (var i = 0; i < halves.Length; i++)
         {
             var expected = (float)BitConverter.UInt16BitsToHalf(halves[i]);
             Assert.True(expected.Equals(widened[i]), $"0x{i:X4}: {widened[i]} vs {expected}");
-            Assert.True(expected.Equals(kernel[i]), $"kernel 0x{i:X4}: {kernel[i]} vs {expected}");
         }
     }
 
@@ -44,6 +31,7 @@ public sealed class NumberFormatsTests
     [Fact]
     public void BFloat16ToSingle_WidensByShifting()
     {
+        // Long enough for a whole vector on every path, plus a tail.
         ushort[] source = [0x3F80, 0xC020, 0x0000, 0x7F80, 0x3F81, 0x4049, 0x3F80, 0xC020, 0x0000, 0x7F80, 0x3F81, 0x4049, 0x3F80, 0xC020, 0x0000, 0x7F80, 0x1234];
         var destination = new float[source.Length];
         NumberFormats.BFloat16ToSingle(source, destination);

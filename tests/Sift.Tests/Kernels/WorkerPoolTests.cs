@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Sift.Kernels;
 
 namespace Sift.Tests.Kernels;
@@ -13,18 +14,106 @@ public sealed class WorkerPoolTests
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var state = new LoopState();
-        var blocking = new BlockingBody(state, entered, release);
-        var first = Task.Run(() => pool.For(2, ref blocking), TestContext.Current.CancellationToken);
+        // Each body is a local of the thread that runs its loop: the pool may not keep a pointer
+        // to a body that lives on the heap (see For_BodyInsideAHeapObject_...).
+        var first = Task.Run(() =>
+        {
+            var blocking = new BlockingBody(state, entered, release);
+            pool.For(2, ref blocking);
+        }, TestContext.Current.CancellationToken);
         Assert.True(entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the first loop never started");
 
-        var recording = new RecordingBody(state);
-        var second = Task.Run(() => pool.For(1, ref recording), TestContext.Current.CancellationToken);
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Thread? secondThread = null;
+        var second = Task.Run(() =>
+        {
+            secondThread = Thread.CurrentThread;
+            var recording = new RecordingBody(state);
+            pool.For(1, ref recording);
+        }, TestContext.Current.CancellationToken);
+        // Release the first loop only once the second caller is blocked on the pool (or, if the
+        // pool wrongly let it through, once it has finished).
+        SpinWait.SpinUntil(() => second.IsCompleted
+            || (Volatile.Read(ref secondThread) is { } thread && (thread.ThreadState & ThreadState.WaitSleepJoin) != 0));
         release.Set();
         await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, state.SecondLoopRuns);
         Assert.False(state.SecondRanDuringFirst, "the one-item loop ran while the other loop held the workers");
+    }
+
+    [Fact]
+    public unsafe void For_BodyInsideAHeapObjectThatTheCollectorMoves_RunsEveryItemOnTheCallersBody()
+    {
+        // The body is a field of a heap object, passed by ref. Item 0 makes the collector move that
+        // object, then allocates until the old address is overwritten. Every later item must still
+        // see the body's values, not what the old address holds.
+        using var pool = new WorkerPool(2);
+        const int items = 2000;
+        MovingBody.Seen = new long[items];
+        MovingBody.Reset();
+        var holder = new BodyHolder { Body = new MovingBody(MovingBody.Magic) };
+        MovingBody.OldAddress = (nint)Unsafe.AsPointer(ref holder.Body);
+        pool.For(items, ref holder.Body);
+
+        Assert.True(MovingBody.OldAddress != (nint)Unsafe.AsPointer(ref holder.Body), "the collector did not move the body, so this run proves nothing");
+        var wrong = MovingBody.Seen.Count(value => value != MovingBody.Magic);
+        Assert.True(wrong == 0, $"{wrong} of {items} items read a stale body");
+    }
+
+    private sealed class BodyHolder
+    {
+        public MovingBody Body;
+    }
+
+    /// <summary>Holds only a value (a stale copy must not hold a reference the test would follow).</summary>
+    private readonly unsafe struct MovingBody(long magic) : IParallelBody
+    {
+        public const long Magic = 0x5EED_CAFE_F00D_BEEF;
+
+        public static long[] Seen = [];
+
+        public static nint OldAddress;
+
+        private static bool s_moved;
+
+        public void Execute(int index, int worker)
+        {
+            if (index == 0)
+            {
+                MoveAndOverwrite();
+                Volatile.Write(ref s_moved, true);
+            }
+            else
+            {
+                SpinWait.SpinUntil(() => Volatile.Read(ref s_moved));
+            }
+            Seen[index] = magic;
+        }
+
+        public static void Reset() => Volatile.Write(ref s_moved, false);
+
+        private static void MoveAndOverwrite()
+        {
+            // Garbage around the holder, so that its region is compacted rather than promoted in place.
+            for (var i = 0; i < 4000; i++)
+            {
+                _ = new byte[1024];
+            }
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: true);
+            var keep = new List<long[]>();
+            for (var allocated = 0L; allocated < 512L << 20; allocated += 8 * 1024 * 8)
+            {
+                var filler = new long[1024];
+                Array.Fill(filler, -1L);
+                keep.Add(filler);
+                var start = (nint)Unsafe.AsPointer(ref filler[0]);
+                if (OldAddress >= start && OldAddress < start + 8 * 1024)
+                {
+                    break;
+                }
+            }
+            GC.KeepAlive(keep);
+        }
     }
 
     private sealed class LoopState

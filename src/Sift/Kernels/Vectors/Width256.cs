@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sift.Kernels.Vectors;
+
+/// <summary>AVX2 + FMA: 8 fp32 lanes in 16 ymm registers; int8 through AVX-VNNI where the CPU has it.</summary>
+internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8Width<Vector256<int>, Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    /// <summary>6 rows × 2 vectors = 12 accumulators, plus 2 weight vectors and a broadcast, of 16 registers.</summary>
+    public static int TileRows => 6;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    public static string DotBytesInstructions => AvxVnni.IsSupported
+        ? "vpdpbusd (AVX-VNNI, 256-bit)"
+        : "vpmaddubsw + vpmaddwd + vpaddd (AVX2)";
+
+    public static string DotPairsInstructions => "vpmovsxbw + vpmaddwd + vpaddd (AVX2)";
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(float* source) => Vector256.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadBFloat16(ushort* source) =>
+        (Vector256.WidenLower(Vector128.Load(source).ToVector256Unsafe()) << 16).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.Min(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Abs(Vector256<float> value) => Vector256.Abs(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LessThan(Vector256<float> left, Vector256<float> right) => Vector256.LessThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> GreaterThan(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) =>
+        Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> y, Vector256<float> n) =>
+        (y.AsInt32() + (Vector256.ConvertToInt32(n) << 23)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector256<float> value) => Width128.MaxAcross(Vector128.Max(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRoundedInt16(Vector256<float> low, Vector256<float> high, short* destination) =>
+        Vector256.Narrow(Vector256.ConvertToInt32(Vector256.Round(low)), Vector256.ConvertToInt32(Vector256.Round(high))).Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreRoundedBytes(Vector256<float> value, int offset, byte* destination)
+    {
+        var words = Vector256.Narrow(Vector256.ConvertToInt32(Vector256.Round(value)) + Vector256.Create(offset), Vector256<int>.Zero);
+        *(ulong*)destination = Vector256.Narrow(words, Vector256<short>.Zero).AsUInt64().ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> LoadInt32(int* source) => Vector256.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> CreateInt32(int value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> LoadBytes(byte* weights) => Vector256.Load((int*)weights);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotBytes(Vector256<int> accumulator, Vector256<int> activations, Vector256<int> weights) => AvxVnni.IsSupported
+        ? AvxVnni.MultiplyWideningAndAdd(accumulator, activations.AsByte(), weights.AsSByte())
+        : accumulator + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(activations.AsByte(), weights.AsSByte()), Vector256.Create((short)1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> LoadPairs(sbyte* weights) => Avx2.ConvertToVector256Int16(Vector128.Load(weights)).AsInt32();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotPairs(Vector256<int> accumulator, Vector256<int> activations, Vector256<int> weights) =>
+        accumulator + Avx2.MultiplyAddAdjacent(activations.AsInt16(), weights.AsInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ConvertToSingle(Vector256<int> value) => Vector256.ConvertToSingle(value);
+}
