@@ -18,6 +18,7 @@ internal sealed class ResilienceFlags
     private readonly Option<int> _queueSize;
     private readonly Option<string?> _webhook;
     private readonly Option<bool> _logTexts;
+    private readonly Option<string> _rerankTimeout;
 
     public ResilienceFlags(ServeCommand.Settings settings)
     {
@@ -34,9 +35,12 @@ internal sealed class ResilienceFlags
             alerts.QueueSize);
         _webhook = settings.Option<string?>("--alert-webhook", "POST each low-confidence alert as JSON to this URL (in the background, with retries).", null);
         _logTexts = settings.Option("--log-texts", "Put query texts in warnings and alerts (default: their hash only).", false);
+        _rerankTimeout = settings.Option("--rerank-timeout",
+            "How long a collection search waits for the reranker before answering in first-stage order (e.g. 500ms, 2s; \"none\": no limit). A request's rerank_timeout_ms overrides it.",
+            "none");
     }
 
-    public IEnumerable<Option> All => [_cache, _cacheSize, _cacheTtl, _maxScore, _minSpread, _queueSize, _webhook, _logTexts];
+    public IEnumerable<Option> All => [_cache, _cacheSize, _cacheTtl, _maxScore, _minSpread, _queueSize, _webhook, _logTexts, _rerankTimeout];
 
     /// <summary>The options with these flags' values, each checked (a bad value is a CLI error naming the flag).</summary>
     public ServerOptions Apply(ParseResult result, ServerOptions options)
@@ -56,6 +60,7 @@ internal sealed class ResilienceFlags
                 Cache = cache,
                 LowConfidence = new LowConfidenceOptions { Rule = rule, QueueSize = queueSize, Webhook = ParseWebhook(result.GetValue(_webhook)) },
                 LogTexts = result.GetValue(_logTexts),
+                RerankTimeout = ParseRerankTimeout(result.GetValue(_rerankTimeout)!),
             };
         }
         catch (ArgumentException e)
@@ -77,6 +82,18 @@ internal sealed class ResilienceFlags
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0 && double.IsFinite(amount)
             ? unit * amount
             : throw new CliException($"{flag} must be a positive duration such as 1h, 30m, 90s or 250ms, got \"{value}\"");
+    }
+
+    private static TimeSpan? ParseRerankTimeout(string value)
+    {
+        if (value.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        var timeout = ParseDuration(value, "--rerank-timeout");
+        return timeout >= TimeSpan.FromMilliseconds(1) && timeout <= Sift.Retrieval.SearchRequest.MaxRerankTimeout
+            ? timeout
+            : throw new CliException($"--rerank-timeout must be from 1ms to {Sift.Retrieval.SearchRequest.MaxRerankTimeout.TotalMinutes}m, got \"{value}\"");
     }
 
     private static Uri? ParseWebhook(string? value) =>

@@ -230,6 +230,9 @@ internal sealed partial class ModelRegistry : IDisposable
 
     public ServedReranker GetReranker(string? name) => Find(_reranker, name, "rerank");
 
+    /// <summary>Whether the options name a reranker (loaded or not yet).</summary>
+    public bool HasReranker => ResolveKinds(_options).Reranker is not null;
+
     public void Dispose()
     {
         lock (_lifecycle)
@@ -248,7 +251,9 @@ internal sealed partial class ModelRegistry : IDisposable
 
     private T Find<T>(T? served, string? name, string kind) where T : class, IServedModel
     {
-        if (!IsReady)
+        // A model serves as soon as it is loaded: the embedding model (loaded first) need not wait for
+        // the reranker, so searches answer, in vector order, while the reranker still loads.
+        if (served is null && !IsReady)
         {
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the models are still loading; retry when /ready answers 200", null, "not_ready");
         }

@@ -39,6 +39,9 @@ internal static class RequestServices
             return new LowConfidenceRerankService(service, provider.GetRequiredService<LowConfidenceMonitor>());
         });
         AddAlerts(services, options);
+        services.AddSingleton(provider => new Retrieval.CollectionSearch(provider.GetRequiredService<Retrieval.RetrievalHost>(),
+            provider.GetRequiredService<ModelRegistry>(), provider.GetRequiredService<ServerMetrics>(), provider.GetRequiredService<LowConfidenceMonitor>(),
+            cache.Enabled ? provider.GetRequiredService<ResultCache>() : null, cache.Enabled ? provider.GetRequiredService<ModelIdentities>() : null));
     }
 
     /// <summary>Maps the routes of these services and starts what should not wait for the first request (the Redis connection).</summary>
@@ -72,7 +75,8 @@ internal static class RequestServices
         }
         services.AddHybridCache(hybrid => hybrid.DefaultEntryOptions = new HybridCacheEntryOptions { Expiration = cache.Ttl, LocalCacheExpiration = cache.Ttl })
             .AddSerializer<CachedEmbedding, CachedEmbeddingSerializer>()
-            .AddSerializer<CachedScore, CachedScoreSerializer>();
+            .AddSerializer<CachedScore, CachedScoreSerializer>()
+            .AddSerializer<CachedSearch, CachedSearchSerializer>();
         services.AddSingleton<ResultCache>();
         services.AddSingleton<ModelIdentities>();
     }

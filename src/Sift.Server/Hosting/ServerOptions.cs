@@ -59,6 +59,12 @@ public sealed record ServerOptions
     /// <summary>The low-confidence check after every ranking (thresholds, analysis queue, --alert-webhook).</summary>
     public Alerts.LowConfidenceOptions LowConfidence { get; init; } = new();
 
+    /// <summary>
+    /// How long a collection search waits for the reranker unless the request sets rerank_timeout_ms
+    /// (--rerank-timeout); past it the search answers in first-stage order ("fallback_reason": "rerank_timeout"). Null: no limit.
+    /// </summary>
+    public TimeSpan? RerankTimeout { get; init; }
+
     /// <summary>Log request texts (queries) in warnings; off by default, so logs hold hashes only.</summary>
     public bool LogTexts { get; init; }
 

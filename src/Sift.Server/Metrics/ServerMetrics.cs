@@ -67,6 +67,10 @@ public sealed class ServerMetrics(SiftTelemetry telemetry)
     public void RecordLowConfidence(string model, string collection) =>
         Telemetry.LowConfidence.Add(1, new TagList { { "model", model }, { "collection", collection } });
 
+    /// <summary>A collection search that answered in first-stage order, and why (sift_search_fallback_total).</summary>
+    public void RecordSearchFallback(string collection, string reason) =>
+        Telemetry.SearchFallback.Add(1, new TagList { { "collection", collection }, { "reason", reason } });
+
     /// <summary>An alert webhook delivery: "sent", "failed" or "dropped" (sift_alert_webhook_total).</summary>
     public void RecordAlertWebhook(string result) => Telemetry.AlertWebhook.Add(1, new KeyValuePair<string, object?>("result", result));
 

@@ -41,7 +41,8 @@ internal static class CollectionRoutes
         app.MapPost("/v1/collections/{name}/search", SearchAsync).WithName("search")
             .WithSummary("Two-stage search: the query embedded as a query, top_k (100) chunks by cosine similarity (filter: metadata equality), "
                 + "with hybrid (the collection's default) also the top_k keyword matches, fused by reciprocal rank fusion (k = 60); "
-                + "reranked, top_n (10) documents with their best chunk and the stage that found it.")
+                + "reranked, top_n (10) documents with their best chunk and the stage that found it. A reranker that fails, is not loaded, is overloaded "
+                + "or misses rerank_timeout_ms leaves the first stage's order, with \"reranked\": false and \"fallback_reason\"; X-Sift-Cache says hit or miss.")
             .Accepts<SearchApiRequest>("application/json").Produces<SearchApiResponse>();
     }
 
@@ -196,7 +197,7 @@ internal static class CollectionRoutes
         WriteDeleted(json, id);
     }
 
-    private static async Task SearchAsync(HttpContext context, string name, RetrievalHost host)
+    private static async Task SearchAsync(HttpContext context, string name, RetrievalHost host, CollectionSearch search, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var request = new SearchRequest
@@ -210,10 +211,11 @@ internal static class CollectionRoutes
             Rerank = body.OptionalBool("rerank") ?? true,
             RerankTop = body.OptionalInt("rerank_top"),
             RerankInstruction = body.OptionalString("rerank_instruction"),
+            RerankTimeout = body.OptionalInt("rerank_timeout_ms") is { } timeoutMs ? TimeSpan.FromMilliseconds(timeoutMs) : options.RerankTimeout,
         };
         request.Validate();
         var collection = await host.GetCollectionAsync(name, context.RequestAborted);
-        var response = await host.PipelineFor(collection).SearchAsync(collection, request, context.RequestAborted);
+        var response = await search.SearchAsync(collection, request, context);
         if (context.Features.Get<RequestStats>() is { } stats)
         {
             stats.Inputs = response.Recalled;
@@ -233,6 +235,10 @@ internal static class CollectionRoutes
         }
         json.WriteEndArray();
         json.WriteBoolean("reranked", response.Reranked);
+        if (response.FallbackReason is { } reason)
+        {
+            json.WriteString("fallback_reason", reason);
+        }
         json.WriteBoolean("hybrid", response.Hybrid);
         json.WriteNumber("recalled", response.Recalled);
         json.WriteStartObject("usage");
@@ -314,7 +320,7 @@ internal sealed record DocumentListResponse(string[] Ids, string? Next);
 internal sealed record DocumentResponse(string Id, string Text, Dictionary<string, JsonElement> Metadata, int Chunks);
 
 internal sealed record SearchApiRequest(string Query, string? Instruction, int? TopK, int? TopN, Dictionary<string, JsonElement>? Filter, bool? Hybrid,
-    bool? Rerank, int? RerankTop, string? RerankInstruction);
+    bool? Rerank, int? RerankTop, string? RerankInstruction, int? RerankTimeoutMs);
 
 internal sealed record SearchApiChunk(int Index, string Text);
 
@@ -324,5 +330,5 @@ internal sealed record SearchApiUsage(int EmbedTokens, int RerankTokens, int Tot
 
 internal sealed record SearchApiTimings(double Embed, double Vector, double Lexical, double Rerank, double Total);
 
-internal sealed record SearchApiResponse(string Collection, SearchApiResult[] Results, bool Reranked, bool Hybrid, int Recalled, SearchApiUsage Usage,
-    SearchApiTimings TimingsMs);
+internal sealed record SearchApiResponse(string Collection, SearchApiResult[] Results, bool Reranked, string? FallbackReason, bool Hybrid, int Recalled,
+    SearchApiUsage Usage, SearchApiTimings TimingsMs);

@@ -33,11 +33,24 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
     /// </summary>
     public DocumentIndexer IndexerFor(CollectionInfo collection) => new(Store, EmbedderFor(collection), options.MaxClientBatchSize);
 
-    /// <summary>The search pipeline for a collection: its embedding model, and the reranker when one is served.</summary>
+    /// <summary>
+    /// Wraps the reranker each search uses (null: as served). A seam for what sits between the
+    /// pipeline and the model: tests put a failing or slow reranker here to see every fallback.
+    /// </summary>
+    internal Func<IPassageReranker, IPassageReranker>? RerankerDecorator { get; set; }
+
+    /// <summary>
+    /// The search pipeline for a collection: its embedding model, and the reranker when the server has
+    /// one (loaded or still loading: a search then falls back with "reranker_not_loaded").
+    /// </summary>
     public SearchPipeline PipelineFor(CollectionInfo collection)
     {
-        var reranker = registry.ServedNames.Any(n => n.Kind == "rerank") ? new ScheduledPassageReranker(registry.GetReranker(null)) : null;
-        return new SearchPipeline(Store, EmbedderFor(collection), reranker);
+        IPassageReranker? reranker = registry.HasReranker ? new ServedPassageReranker(registry) : null;
+        if (reranker is not null && RerankerDecorator is { } decorate)
+        {
+            reranker = decorate(reranker);
+        }
+        return new SearchPipeline(Store, EmbedderFor(collection), reranker, logger);
     }
 
     /// <summary>The served embedder a new collection will use: the named one, or the server's one embedding model.</summary>

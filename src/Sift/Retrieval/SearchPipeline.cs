@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sift.Engine;
 using Sift.Telemetry;
 
@@ -13,9 +15,17 @@ namespace Sift.Retrieval;
 /// </summary>
 /// <param name="store">Where the collection lives.</param>
 /// <param name="embedder">The collection's embedding model.</param>
-/// <param name="reranker">The reranker, or null when none is loaded (results are then in vector order).</param>
-public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder, IPassageReranker? reranker)
+/// <param name="reranker">The reranker, or null when there is none (results are then in first-stage order, <see cref="FallbackReason.NoReranker"/>).</param>
+/// <param name="logger">Where the rerank stage logs a fallback (a failing reranker with its exception); null logs nothing.</param>
+/// <remarks>
+/// The rerank stage never fails a search whose first stage worked: a reranker that throws, is
+/// unavailable (<see cref="RerankerUnavailableException"/>) or misses <see cref="SearchRequest.RerankTimeout"/>
+/// leaves the first stage's order, with <see cref="SearchResponse.FallbackReason"/> saying why.
+/// </remarks>
+public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder, IPassageReranker? reranker, ILogger? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
     /// <summary>Searches the named collection.</summary>
     /// <exception cref="RetrievalException">No such collection (404), another model (409), a bad request (400), the store is down (503).</exception>
     public async Task<SearchResponse> SearchAsync(string collection, SearchRequest request, CancellationToken cancellationToken)
@@ -73,28 +83,100 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         }
 
         clock.Restart();
-        var reranked = request.Rerank && reranker is not null && candidates.Count > 0;
-        if (reranked && request.RerankTop is { } rerankTop && rerankTop < candidates.Count)
-        {
-            candidates = candidates.Take(rerankTop).ToArray();
-        }
+        var recalledCandidates = candidates;
+        var wantsRerank = request.Rerank && candidates.Count > 0;
+        string? fallbackReason = wantsRerank && reranker is null ? Retrieval.FallbackReason.NoReranker : null;
         PassageScores? rerank = null;
-        if (reranked)
+        if (wantsRerank && reranker is not null)
         {
-            using (StageSpan("sift.search.rerank", collection)?.SetTag("sift.search.candidates", candidates.Count))
+            if (request.RerankTop is { } rerankTop && rerankTop < candidates.Count)
             {
-                rerank = await reranker!.ScoreAsync(request.Query, candidates.Select(c => c.Text).ToArray(), request.RerankInstruction, cancellationToken);
+                candidates = candidates.Take(rerankTop).ToArray();
             }
+            using var span = StageSpan("sift.search.rerank", collection)?.SetTag("sift.search.candidates", candidates.Count);
+            (rerank, fallbackReason) = await RerankAsync(reranker, collection, request, candidates, cancellationToken);
+            span?.SetTag("sift.search.fallback_reason", fallbackReason);
         }
-        var rerankMs = reranked ? clock.Elapsed.TotalMilliseconds : 0;
+        var reranked = rerank is not null;
+        if (!reranked)
+        {
+            // The first stage's order, whole: a rerank_top cut only chose what the reranker would read.
+            candidates = recalledCandidates;
+        }
+        var rerankMs = wantsRerank && reranker is not null ? clock.Elapsed.TotalMilliseconds : 0;
 
         var results = Assemble(candidates, rerank?.Scores ?? fusedScores, request.TopN, stages);
         var timings = new SearchTimings(embedMs, vectorMs, rerankMs, total.Elapsed.TotalMilliseconds) { Lexical = lexicalMs };
         return new SearchResponse(results, reranked, candidates.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion)
         {
             Hybrid = hybrid,
+            FallbackReason = fallbackReason,
         };
     }
+
+    /// <summary>
+    /// The rerank stage, which never fails a search whose first stage worked: the scores, or null and
+    /// the <see cref="Retrieval.FallbackReason"/> when the reranker failed, is unavailable, or missed the
+    /// request's deadline. Only the request's own cancellation propagates.
+    /// </summary>
+    private async Task<(PassageScores? Scores, string? FallbackReason)> RerankAsync(IPassageReranker reranker, CollectionInfo collection, SearchRequest request,
+        IReadOnlyList<ChunkMatch> candidates, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timeout = request.RerankTimeout ?? Timeout.InfiniteTimeSpan;
+        deadline.CancelAfter(timeout);
+        try
+        {
+            // WaitAsync keeps the deadline even with a reranker that does not watch its token; the
+            // token still tells a scheduled reranker to drop the work.
+            var scores = await reranker.ScoreAsync(request.Query, candidates.Select(c => c.Text).ToArray(), request.RerankInstruction, deadline.Token)
+                .WaitAsync(timeout, cancellationToken);
+            return (scores, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && deadline.IsCancellationRequested))
+        {
+            LogFallback(collection.Name, Retrieval.FallbackReason.RerankTimeout, $"no answer within {timeout.TotalMilliseconds} ms", null);
+            return (null, Retrieval.FallbackReason.RerankTimeout);
+        }
+        catch (RerankerUnavailableException e)
+        {
+            LogFallback(collection.Name, e.Reason, e.Message, null);
+            return (null, e.Reason);
+        }
+        catch (OutOfMemoryException e)
+        {
+            LogFallback(collection.Name, Retrieval.FallbackReason.RerankerOverloaded, e.Message, null);
+            return (null, Retrieval.FallbackReason.RerankerOverloaded);
+        }
+        catch (Exception e)
+        {
+            // A fault in the reranker: the search still answers, and the log keeps the exception for whoever fixes it.
+            LogFallback(collection.Name, Retrieval.FallbackReason.RerankerFailed, e.Message, e);
+            return (null, Retrieval.FallbackReason.RerankerFailed);
+        }
+    }
+
+    private void LogFallback(string collection, string reason, string detail, Exception? exception)
+    {
+        if (exception is null)
+        {
+            LogFellBack(_logger, collection, reason, detail);
+        }
+        else
+        {
+            LogRerankerFailed(_logger, exception, collection, reason, detail);
+        }
+    }
+
+    [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "search in {Collection} answered in first-stage order: {Reason} ({Detail})")]
+    private static partial void LogFellBack(ILogger logger, string collection, string reason, string detail);
+
+    [LoggerMessage(EventId = 81, Level = LogLevel.Error, Message = "search in {Collection} answered in first-stage order: {Reason} ({Detail})")]
+    private static partial void LogRerankerFailed(ILogger logger, Exception exception, string collection, string reason, string detail);
 
     /// <summary>
     /// Reciprocal rank fusion (k = 60) of the vector and lexical lists, keyed by chunk, cut to

@@ -42,6 +42,12 @@ public sealed record SearchRequest
     /// <summary>The reranker's task; null means its default.</summary>
     public string? RerankInstruction { get; init; }
 
+    /// <summary>The most this search waits for the reranker (1 ms..<see cref="MaxRerankTimeout"/>); past it the search answers in first-stage order. Null waits for it.</summary>
+    public TimeSpan? RerankTimeout { get; init; }
+
+    /// <summary>The longest <see cref="RerankTimeout"/> a request may set: ten minutes.</summary>
+    public static readonly TimeSpan MaxRerankTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>Checks the request against its limits.</summary>
     /// <exception cref="RetrievalException">An empty query or a count out of range (400).</exception>
     public void Validate()
@@ -61,6 +67,12 @@ public sealed record SearchRequest
         if (RerankTop is { } rerankTop && (rerankTop < 1 || rerankTop > TopK))
         {
             throw RetrievalException.BadRequest($"'rerank_top' {rerankTop} is outside 1..{TopK} (the reranker scores recalled chunks)", "rerank_top");
+        }
+        if (RerankTimeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > MaxRerankTimeout))
+        {
+            throw RetrievalException.BadRequest(
+                $"'rerank_timeout_ms' {timeout.TotalMilliseconds} is outside 1..{MaxRerankTimeout.TotalMilliseconds} (milliseconds the search waits for the reranker)",
+                "rerank_timeout_ms");
         }
         foreach (var key in Filter.Keys)
         {

@@ -2,7 +2,7 @@ namespace Sift.Retrieval;
 
 /// <summary>What a search found and what it did.</summary>
 /// <param name="Results">The best documents, best first.</param>
-/// <param name="Reranked">Whether the reranker ordered them (false: vector order).</param>
+/// <param name="Reranked">Whether the reranker ordered them (false: vector or, in a hybrid search, fused order).</param>
 /// <param name="Recalled">Chunks recall returned: the vector stage's, or in a hybrid search the fused list's (at most top_k).</param>
 /// <param name="EmbedTokens">Tokens of the query embedding.</param>
 /// <param name="RerankTokens">Tokens the reranker read.</param>
@@ -13,4 +13,10 @@ public sealed record SearchResponse(IReadOnlyList<SearchHit> Results, bool Reran
 {
     /// <summary>Whether lexical recall ran and was fused with the vector stage.</summary>
     public bool Hybrid { get; init; }
+
+    /// <summary>
+    /// Why the search was asked to rerank and did not (a <see cref="Retrieval.FallbackReason"/> value); null when it
+    /// reranked, was asked not to, or recalled nothing.
+    /// </summary>
+    public string? FallbackReason { get; init; }
 }

@@ -58,6 +58,8 @@ public sealed class SiftTelemetry : IDisposable
             "The SIMD kernel path of this process (always 1; the labels say which).");
         LowConfidence = Meter.CreateCounter<long>("sift.low_confidence", "{ranking}", "Rankings the low-confidence rule flagged, by model and collection.");
         AlertWebhook = Meter.CreateCounter<long>("sift.alert.webhook", "{alert}", "Low-confidence alerts posted to the webhook, by outcome.");
+        SearchFallback = Meter.CreateCounter<long>("sift.search.fallback", "{search}",
+            "Collection searches answered in first-stage order though reranking was asked, by collection and reason.");
     }
 
     /// <summary>The telemetry of in-process engine users (no host, no meter factory).</summary>
@@ -123,6 +125,9 @@ public sealed class SiftTelemetry : IDisposable
 
     /// <summary>Alert webhook deliveries; tag <c>result</c> (sent, failed, dropped).</summary>
     public Counter<long> AlertWebhook { get; }
+
+    /// <summary>Searches that fell back to first-stage order; tags <c>collection</c>, <c>reason</c> (see Sift.Retrieval.FallbackReason).</summary>
+    public Counter<long> SearchFallback { get; }
 
     /// <inheritdoc />
     public void Dispose() => Meter.Dispose();
