@@ -139,6 +139,7 @@ public sealed class SiftCollections : IDisposable
             WriteOptional(writer, "top_k", options?.TopK);
             WriteOptional(writer, "top_n", options?.TopN);
             WriteOptional(writer, "rerank_top", options?.RerankTop);
+            WriteOptional(writer, "rerank_timeout_ms", options?.RerankTimeout is { } timeout ? (int)Math.Ceiling(timeout.TotalMilliseconds) : null);
             if (options?.Hybrid is { } hybrid)
             {
                 writer.WriteBoolean("hybrid", hybrid);
@@ -173,6 +174,7 @@ public sealed class SiftCollections : IDisposable
         return new SiftSearchResponse(results, root.GetProperty("reranked").GetBoolean(), root.GetProperty("usage").GetProperty("total_tokens").GetInt32(), timings)
         {
             Hybrid = root.GetProperty("hybrid").GetBoolean(),
+            FallbackReason = root.TryGetProperty("fallback_reason", out var reason) ? reason.GetString() : null,
         };
     }
 

@@ -26,4 +26,7 @@ public sealed record SiftSearchOptions
 
     /// <summary>The reranker's task (default: web search).</summary>
     public string? RerankInstruction { get; init; }
+
+    /// <summary>The most the server waits for the reranker before answering in first-stage order (<see cref="SiftSearchResponse.FallbackReason"/> "rerank_timeout"); null: the server's default.</summary>
+    public TimeSpan? RerankTimeout { get; init; }
 }

@@ -9,4 +9,10 @@ public sealed record SiftSearchResponse(IReadOnlyList<SiftSearchResult> Results,
 {
     /// <summary>Whether keyword recall was fused with the vector stage.</summary>
     public bool Hybrid { get; init; }
+
+    /// <summary>
+    /// Why the results are in first-stage order though reranking was asked: "reranker_failed", "reranker_not_loaded",
+    /// "reranker_overloaded", "rerank_timeout" or "no_reranker"; null when they were reranked, or reranking was not asked.
+    /// </summary>
+    public string? FallbackReason { get; init; }
 }

@@ -9,7 +9,7 @@ namespace Sift.Server.Retrieval;
 /// needs it, scored through its scheduler (<see cref="ScheduledPassageReranker"/>). What makes it
 /// unavailable is said as a <see cref="RerankerUnavailableException"/>, so the search falls back
 /// with the reason instead of failing: still loading or shutting down is "reranker_not_loaded",
-/// a refusal for capacity (429) "reranker_overloaded". Any other failure is the pipeline's "reranker_failed".
+/// a refusal for capacity (429, or a pass out of memory) "reranker_overloaded". Any other failure is the pipeline's "reranker_failed".
 /// </summary>
 internal sealed class ServedPassageReranker(ModelRegistry registry) : IPassageReranker
 {
@@ -23,13 +23,13 @@ internal sealed class ServedPassageReranker(ModelRegistry registry) : IPassageRe
             var model = registry.GetReranker(null);
             return await new ScheduledPassageReranker(model).ScoreAsync(query, passages, instruction, cancellationToken);
         }
+        catch (ApiException e) when (e.Status == StatusCodes.Status429TooManyRequests || e.Code == Scheduling.ForwardScheduler.OverloadedCode)
+        {
+            throw new RerankerUnavailableException(FallbackReason.RerankerOverloaded, e.Message, e);
+        }
         catch (ApiException e) when (e.Status == StatusCodes.Status503ServiceUnavailable)
         {
             throw new RerankerUnavailableException(FallbackReason.RerankerNotLoaded, e.Message, e);
-        }
-        catch (ApiException e) when (e.Status == StatusCodes.Status429TooManyRequests)
-        {
-            throw new RerankerUnavailableException(FallbackReason.RerankerOverloaded, e.Message, e);
         }
     }
 }

@@ -18,6 +18,9 @@ namespace Sift.Server.Scheduling;
 /// </summary>
 internal sealed class ForwardScheduler : IDisposable
 {
+    /// <summary>The error code of a pass that ran out of memory (503): capacity, not a fault.</summary>
+    public const string OverloadedCode = "overloaded";
+
     /// <summary>How long Dispose waits for the thread: a pass stops within a layer once aborted.</summary>
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 
@@ -203,6 +206,18 @@ internal sealed class ForwardScheduler : IDisposable
             foreach (var item in batch)
             {
                 item.Completion.TrySetException(_abortReason ?? ShuttingDown());
+            }
+        }
+        catch (OutOfMemoryException e)
+        {
+            // Not a fault of the request or the model: this pass did not fit now. Its requests are told
+            // to come back (503, Retry-After), and a search falls back ("reranker_overloaded").
+            spans?.Fail(e);
+            var overloaded = new ApiException(StatusCodes.Status503ServiceUnavailable,
+                $"{_model} ran out of memory for a pass of {batch.Count} sequences ({e.Message}); retry shortly, or send fewer or shorter inputs", null, OverloadedCode);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(overloaded);
             }
         }
         catch (Exception e)

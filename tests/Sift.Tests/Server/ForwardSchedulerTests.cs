@@ -138,4 +138,29 @@ public sealed class ForwardSchedulerTests : IDisposable
         Assert.Equal(503, error.Status);
         Assert.Equal(0, Volatile.Read(ref _queueDepth));
     }
+
+    [Fact]
+    public async Task PassOutOfMemory_Is503Overloaded_AndTheNextPassServes()
+    {
+        var passes = 0;
+        using var scheduler = new ForwardScheduler("m", 100, _metrics, (batch, _) =>
+            Interlocked.Increment(ref passes) == 1 ? throw new OutOfMemoryException("no room for the activations") : batch.Select(s => new[] { 1f }).ToArray());
+
+        var error = await Assert.ThrowsAsync<ApiException>(() => scheduler.SubmitAsync(Sequences(0, 2, 10), CancellationToken.None));
+        var served = await scheduler.SubmitAsync(Sequences(5, 1, 10), CancellationToken.None);
+
+        Assert.Equal((503, ForwardScheduler.OverloadedCode), (error.Status, error.Code));
+        Assert.Contains("out of memory", error.Message, StringComparison.Ordinal);
+        Assert.Single(served.Vectors);
+    }
+
+    [Fact]
+    public async Task PassThatThrows_PropagatesTheFault_ItIsNotCalledAnAvailabilityProblem()
+    {
+        using var scheduler = new ForwardScheduler("m", 100, _metrics, (_, _) => throw new InvalidOperationException("a bug in the pass"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => scheduler.SubmitAsync(Sequences(0, 1, 10), CancellationToken.None));
+
+        Assert.Equal("a bug in the pass", error.Message);
+    }
 }
