@@ -139,6 +139,8 @@ public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder 
         }
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
+            // WaitAsync's timer may fire before the token's: cancel it here, or a scheduled reranker would compute for nobody.
+            await deadline.CancelAsync();
             LogFallback(collection.Name, Retrieval.FallbackReason.RerankTimeout, $"no answer within {timeout.TotalMilliseconds} ms", null);
             return (null, Retrieval.FallbackReason.RerankTimeout);
         }

@@ -68,13 +68,13 @@ public sealed class SearchFallbackTests
         await using var server = await TestServer.StartAsync(NoCache);
         var name = await SearchServer.NewCollectionAsync(server);
         var vectorOrder = await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 4, rerank = false });
-        var slow = default(GatedReranker);
-        Host(server).RerankerDecorator = inner => slow = new GatedReranker(inner);
+        var slow = new GatedReranker();
+        Host(server).RerankerDecorator = slow.Wrap;
 
         var clock = Stopwatch.StartNew();
         var fallback = await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 4, rerank_timeout_ms = 200 });
         var elapsed = clock.Elapsed;
-        slow!.Open();
+        slow.Open();
 
         Assert.Equal("rerank_timeout", fallback.Json.GetProperty("fallback_reason").GetString());
         Assert.Equal(JsonText(vectorOrder.Json.GetProperty("results")), JsonText(fallback.Json.GetProperty("results")));
@@ -92,11 +92,11 @@ public sealed class SearchFallbackTests
     {
         await using var server = await TestServer.StartAsync(NoCache with { RerankTimeout = TimeSpan.FromMilliseconds(100) });
         var name = await SearchServer.NewCollectionAsync(server);
-        var slow = default(GatedReranker);
-        Host(server).RerankerDecorator = inner => slow = new GatedReranker(inner);
+        var slow = new GatedReranker();
+        Host(server).RerankerDecorator = slow.Wrap;
 
         var fallback = await SearchServer.SearchAsync(server, name, Body);
-        slow!.Open();
+        slow.Open();
 
         Assert.Equal("rerank_timeout", fallback.Json.GetProperty("fallback_reason").GetString());
         Assert.Equal(1, await Metrics.ReadAsync(server, "sift_search_fallback_total{reason=\"rerank_timeout\"}"));
@@ -159,12 +159,12 @@ public sealed class SearchFallbackTests
     {
         await using var server = await TestServer.StartAsync(NoCache);
         var name = await SearchServer.NewCollectionAsync(server);
-        var slow = default(GatedReranker);
-        Host(server).RerankerDecorator = inner => slow = new GatedReranker(inner);
+        var slow = new GatedReranker();
+        Host(server).RerankerDecorator = slow.Wrap;
         using var sdk = new SiftCollections(new SiftClientOptions { Endpoint = server.Address });
 
         var found = await sdk.SearchAsync(name, Query, new SiftSearchOptions { RerankTimeout = TimeSpan.FromMilliseconds(50) }, TestContext.Current.CancellationToken);
-        slow!.Open();
+        slow.Open();
 
         Assert.False(found.Reranked);
         Assert.Equal("rerank_timeout", found.FallbackReason);
