@@ -91,7 +91,7 @@ internal static class RequestServices
         }
         else
         {
-            services.AddSingleton<ILowConfidenceStore, MemoryLowConfidenceStore>();
+            services.AddSingleton<ILowConfidenceStore, DataStoreLowConfidenceStore>();
         }
         if (alerts.Webhook is not null)
         {

@@ -13,7 +13,7 @@ using Sift.Tests.Support;
 
 namespace Sift.Tests.Server;
 
-/// <summary>The low-confidence check after every rerank: flagged or not, counted, kept for analysis, posted to a webhook.</summary>
+/// <summary>The low-confidence check after every rerank and reranked search: flagged or not, counted, kept for analysis, posted to a webhook.</summary>
 public sealed class LowConfidenceTests
 {
     private const string Query = "What is the capital of China?";
@@ -206,6 +206,59 @@ public sealed class LowConfidenceTests
         Assert.Matches("warn: .*\\[70\\] low-confidence ranking: model=qwen3-tiny-reranker collection= query_hash=[0-9a-f]{16} results=3 max=[\\d.]+ min=[\\d.]+ spread=[\\d.]+ std=[\\d.]+",
             server.Log);
         Assert.DoesNotContain(secret, server.Log);
+    }
+
+    [Fact]
+    public async Task Search_Reranked_IsChecked_AndLabelledWithItsCollection_AFallbackIsNot()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions
+        {
+            Cache = new CacheOptions { Backend = CacheBackend.None },
+            LowConfidence = new LowConfidenceOptions { Rule = Always },
+        });
+        var name = await SearchServer.NewCollectionAsync(server);
+
+        var (_, _, json) = await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3 });
+        var host = (Sift.Server.Retrieval.RetrievalHost)server.Services.GetService(typeof(Sift.Server.Retrieval.RetrievalHost))!;
+        host.RerankerDecorator = inner => new FaultyReranker(inner, new InvalidOperationException("broken"));
+        await SearchServer.SearchAsync(server, name, new { query = "not checked: vector scores are no reranker's confidence", top_k = 10, top_n = 3 });
+        using var list = await ListAsync(server, "");
+
+        var entry = Assert.Single(list.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(name, entry.GetProperty("collection").GetString());
+        Assert.Equal(Query, entry.GetProperty("query").GetString());
+        var results = json.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(results.Select(r => r.GetProperty("score").GetSingle()), entry.GetProperty("scores").EnumerateArray().Select(s => (float)s.GetDouble()));
+        Assert.Equal(results.Select(r => r.GetProperty("id").GetString()), entry.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+        Assert.Equal(1, await Metrics.ReadAsync(server, $"sift_low_confidence_total{{model=\"{TestServer.RerankerName}\",collection=\"{name}\"}}"));
+    }
+
+    [Fact]
+    public async Task Queue_InTheDataStore_OutlivesARestart()
+    {
+        var data = Directory.CreateTempSubdirectory("sift-alerts-").FullName;
+        try
+        {
+            var options = new ServerOptions { Data = data, LowConfidence = new LowConfidenceOptions { Rule = Always, QueueSize = 2 } };
+            await using (var first = await TestServer.StartAsync(options))
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    using var _ = await PostAsync(first, $"question {i}", Unrelated);
+                }
+            }
+
+            await using var restarted = await TestServer.StartAsync(options);
+            using var list = await ListAsync(restarted, "?limit=10");
+
+            var entries = list.RootElement.GetProperty("data").EnumerateArray().ToArray();
+            Assert.Equal(["question 2", "question 1"], entries.Select(e => e.GetProperty("query").GetString()));
+            Assert.All(entries, e => Assert.Matches("^\\d+-\\d+$", e.GetProperty("id").GetString()));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     private static async Task<JsonDocument> PostAsync(TestServer server, string query, string[] documents)

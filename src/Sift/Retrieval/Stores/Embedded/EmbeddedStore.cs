@@ -79,6 +79,7 @@ public sealed partial class EmbeddedStore : IRetrievalStore
                 Execute(writer, $"PRAGMA max_page_count = {Math.Max(1, maxBytes / pageSize)}");
             }
             Execute(writer, Schema);
+            Execute(writer, AnalysisQueueSchema);
             EnsureHybridColumn(writer);
             var store = new EmbeddedStore(options, logger, lockFile, connectionString, writer);
             store.LoadCollections();

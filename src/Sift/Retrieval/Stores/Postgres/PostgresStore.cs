@@ -70,6 +70,10 @@ public sealed partial class PostgresStore : IRetrievalStore
                     await create.ExecuteNonQueryAsync(cancellationToken);
                 }
                 await UpgradeLexicalAsync(connection, cancellationToken);
+                await using (var queue = new NpgsqlCommand(AnalysisQueueSchema, connection))
+                {
+                    await queue.ExecuteNonQueryAsync(cancellationToken);
+                }
                 await using var query = new NpgsqlCommand("SELECT extversion FROM pg_extension WHERE extname = 'vector'", connection);
                 return (string?)await query.ExecuteScalarAsync(cancellationToken) ?? "0";
             }, description);
