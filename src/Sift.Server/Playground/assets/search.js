@@ -184,11 +184,11 @@ function draw(answer, query) {
   summary.replaceChildren(
     answer.reranked
       ? el("span", { class: "badge good", id: "search-reranked" }, "reranked")
-      : el("span", { class: "badge warn", id: "search-reranked" }, answer.fallback_reason ? `not reranked: ${answer.fallback_reason}` : "not reranked (vector order)"),
+      : notReranked(answer),
     el("span", {}, `${results.length} result${results.length === 1 ? "" : "s"}`
       + (typeof answer.recalled === "number" ? ` of ${answer.recalled} recalled` : "")),
     answer.usage?.total_tokens !== undefined ? el("span", { class: "note" }, `${answer.usage.total_tokens} tokens`) : null,
-    timings(answer.timings_ms));
+    timings(answer.timings_ms, answer.hybrid === false ? ["lexical"] : []));
 
   // Where each result stood in the vector stage's order (its rank among these results by vector score).
   // A result found by the lexical stage alone has no vector score: it comes after every vector-found one.
@@ -211,18 +211,36 @@ function draw(answer, query) {
   result.hidden = false;
 }
 
-/** Which recall stage found the result (hybrid search: "vector", "lexical" or "both"), when the server says. */
-function stage(hit) {
-  const found = hit.stage ?? hit.found_by;
-  if (found === undefined || found === null) return null;
-  const text = Array.isArray(found) ? found.join(" + ") : found === "both" ? "vector + lexical" : String(found);
-  return el("span", { class: "badge stage", title: "the recall stage that found it", dataset: { stage: String(found) } }, `found by ${text}`);
+/** What the server's fallback_reason values mean, for the badge's tooltip. */
+const fallbackReasons = {
+  reranker_failed: "the reranker failed (the server log has why)",
+  reranker_not_loaded: "the reranker is still loading, or the server is shutting down",
+  reranker_overloaded: "the reranker had no capacity for this search",
+  rerank_timeout: "the reranker did not answer within the rerank timeout",
+  no_reranker: "the server has no reranker",
+};
+
+/** Results in the first stage's order: asked for (rerank off), or a fallback the server names in fallback_reason. */
+function notReranked(answer) {
+  const order = answer.hybrid ? "fused order" : "vector order";
+  const reason = answer.fallback_reason;
+  if (!reason) return el("span", { class: "badge warn", id: "search-reranked" }, `not reranked (${order})`);
+  return el("span", { class: "badge warn", id: "search-reranked", title: `${fallbackReasons[reason] ?? reason}; results in ${order}`, dataset: { fallbackReason: reason } },
+    `not reranked: ${reason} (${order})`);
 }
 
-/** The stages' times as one bar (each stage its share of the total) and a legend; "total" is the whole, not a stage. */
-function timings(stages) {
+/** Which recall stage found the result: the hit's "stage", "vector", "lexical" or "both" (hybrid search). */
+function stage(hit) {
+  const found = hit.stage;
+  if (typeof found !== "string") return null;
+  const text = found === "both" ? "vector + lexical" : found;
+  return el("span", { class: "badge stage", title: "the recall stage that found it", dataset: { stage: found } }, `found by ${text}`);
+}
+
+/** The stages' times as one bar (each stage its share of the total) and a legend; "total" is the whole, not a stage; stages that did not run are left out. */
+function timings(stages, notRun) {
   if (!stages || typeof stages !== "object") return null;
-  const entries = Object.entries(stages).filter(([name, ms]) => name !== "total" && typeof ms === "number");
+  const entries = Object.entries(stages).filter(([name, ms]) => name !== "total" && !notRun.includes(name) && typeof ms === "number");
   const total = typeof stages.total === "number" ? stages.total : entries.reduce((sum, [, ms]) => sum + ms, 0);
   return el("span", { class: "timing-block", style: { display: "contents" } },
     el("span", { class: "timings", role: "img", "aria-label": entries.map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(", ") },
