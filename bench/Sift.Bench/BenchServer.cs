@@ -9,13 +9,15 @@ internal sealed class BenchServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RedisProcess? _redis;
+    private readonly string _data;
 
-    private BenchServer(string mode, WebApplication app, RedisProcess? redis, HttpClient http)
+    private BenchServer(string mode, WebApplication app, RedisProcess? redis, HttpClient http, string data)
     {
         Mode = mode;
         _app = app;
         _redis = redis;
         Http = http;
+        _data = data;
     }
 
     public string Mode { get; }
@@ -33,7 +35,12 @@ internal sealed class BenchServer : IAsyncDisposable
             "memory" => new CacheOptions(),
             _ => CacheOptions.Parse($"redis://127.0.0.1:{redis!.Port}", new CacheOptions().Size, TimeSpan.FromHours(1)),
         };
-        var options = new ServerOptions { Model = BenchPaths.Tokenizer, Reranker = Path.Combine(BenchPaths.Fixtures, "qwen3-tiny-reranker"), Port = 0, Cache = cache };
+        // Each server its own data directory: servers of the same run would contend for one embedded store.
+        var data = Directory.CreateTempSubdirectory("sift-bench-data-").FullName;
+        var options = new ServerOptions
+        {
+            Model = BenchPaths.Tokenizer, Reranker = Path.Combine(BenchPaths.Fixtures, "qwen3-tiny-reranker"), Port = 0, Cache = cache, Data = data,
+        };
         var app = SiftServer.Build(options, ["--Logging:LogLevel:Default=Warning"]);
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = SiftServer.ListeningAddress(app), Timeout = TimeSpan.FromMinutes(10) };
@@ -41,7 +48,7 @@ internal sealed class BenchServer : IAsyncDisposable
         {
             await Task.Delay(50);
         }
-        return new BenchServer(mode, app, redis, http);
+        return new BenchServer(mode, app, redis, http, data);
     }
 
     public async ValueTask DisposeAsync()
@@ -50,5 +57,6 @@ internal sealed class BenchServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _redis?.Dispose();
+        Directory.Delete(_data, recursive: true);
     }
 }

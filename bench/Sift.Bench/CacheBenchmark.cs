@@ -24,7 +24,7 @@ internal static class CacheBenchmark
     private const int TokensPerPassage = 100;
     private const double ZipfExponent = 1.1;
     private const int Concurrency = 8;
-    private static readonly string[] Modes = ["none", "memory", "redis"];
+    internal static readonly string[] Modes = ["none", "memory", "redis"];
 
     public static async Task RunAsync(BenchOptions options)
     {
@@ -160,7 +160,7 @@ internal static class CacheBenchmark
         }
     }
 
-    private static async Task<(double Seconds, List<double> Latencies, int Hits)> RunAsync(HttpClient http, object[] bodies, int concurrency)
+    internal static async Task<(double Seconds, List<double> Latencies, int Hits)> RunAsync(HttpClient http, object[] bodies, int concurrency, string path = "/v1/rerank")
     {
         var next = -1;
         var hits = 0;
@@ -172,7 +172,7 @@ internal static class CacheBenchmark
             while ((index = Interlocked.Increment(ref next)) < bodies.Length)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.PostAsJsonAsync("/v1/rerank", bodies[index]);
+                using var response = await http.PostAsJsonAsync(path, bodies[index]);
                 response.EnsureSuccessStatusCode();
                 await response.Content.ReadAsByteArrayAsync();
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -188,7 +188,7 @@ internal static class CacheBenchmark
     }
 
     /// <summary><paramref name="count"/> ranks in 0..n-1 with P(k) ∝ 1/(k+1)^s.</summary>
-    private static int[] Zipf(Random random, int n, double s, int count)
+    internal static int[] Zipf(Random random, int n, double s, int count)
     {
         var weights = Enumerable.Range(1, n).Select(k => 1 / Math.Pow(k, s)).ToArray();
         var total = weights.Sum();

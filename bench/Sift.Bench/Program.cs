@@ -27,6 +27,9 @@ switch (options.Workload)
     case "cache":
         await CacheBenchmark.RunAsync(options);
         break;
+    case "search-cache":
+        await SearchCacheBenchmark.RunAsync(options);
+        break;
     case "attention":
         AttentionBenchmark.Run(options);
         break;
