@@ -21,7 +21,6 @@ internal static class SearchCacheBenchmark
     private const int DistinctQueries = 100;
     private const int TopK = 20;
     private const double ZipfExponent = 1.1;
-    private const int Concurrency = 8;
     private const string Collection = "bench";
     private const string SearchPath = $"/v1/collections/{Collection}/search";
 
@@ -38,30 +37,10 @@ internal static class SearchCacheBenchmark
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             workload = "search-cache", documents = Documents, requests = Requests, distinct_queries = DistinctQueries,
-            distinct_in_sample = zipf.Distinct().Count(), top_k = TopK, zipf_s = ZipfExponent, concurrency = Concurrency,
+            distinct_in_sample = zipf.Distinct().Count(), top_k = TopK, zipf_s = ZipfExponent, concurrency = CacheBenchmark.Concurrency,
         }));
 
-        foreach (var mode in CacheBenchmark.Modes)
-        {
-            var (best, bestLatencies, hits) = (double.MaxValue, new List<double>(), 0);
-            for (var round = 0; round < options.Rounds; round++)
-            {
-                await using var server = await StartAsync(mode, corpus);
-                await CacheBenchmark.RunAsync(server.Http, warmUp, Concurrency, SearchPath);
-                var run = await CacheBenchmark.RunAsync(server.Http, workload, Concurrency, SearchPath);
-                if (run.Seconds < best)
-                {
-                    (best, bestLatencies, hits) = (run.Seconds, run.Latencies, run.Hits);
-                }
-            }
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                mode, searches_per_s = Math.Round(Requests / best, 1),
-                p50_ms = Math.Round(ServerLoadBenchmark.Percentile(bestLatencies, 0.50), 2),
-                p99_ms = Math.Round(ServerLoadBenchmark.Percentile(bestLatencies, 0.99), 2),
-                hit_requests = hits,
-            }));
-        }
+        await CacheBenchmark.RunModesAsync(warmUp, workload, SearchPath, mode => StartAsync(mode, corpus), options.Rounds);
         await MeasureMissCostAsync(text, corpus);
     }
 

@@ -48,14 +48,7 @@ internal sealed class CachedSearchSerializer : IHybridCacheSerializer<CachedSear
         using var json = new Utf8JsonWriter(target);
         var response = value.Response;
         json.WriteStartObject();
-        json.WriteStartArray("results");
-        foreach (var hit in response.Results)
-        {
-            json.WriteStartObject();
-            hit.WriteProperties(json);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
+        WriteResults(json, response.Results);
         json.WriteBoolean("reranked", response.Reranked);
         json.WriteBoolean("hybrid", response.Hybrid);
         json.WriteNumber("recalled", response.Recalled);
@@ -63,6 +56,19 @@ internal sealed class CachedSearchSerializer : IHybridCacheSerializer<CachedSear
         json.WriteNumber("rerank_tokens", response.RerankTokens);
         json.WriteNumber("write_version", response.WriteVersion);
         json.WriteEndObject();
+    }
+
+    /// <summary>"results": the hits in the API's shape, as the search route writes them too.</summary>
+    public static void WriteResults(Utf8JsonWriter json, IReadOnlyList<SearchHit> results)
+    {
+        json.WriteStartArray("results");
+        foreach (var hit in results)
+        {
+            json.WriteStartObject();
+            hit.WriteProperties(json);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static SearchHit ReadHit(JsonElement hit)

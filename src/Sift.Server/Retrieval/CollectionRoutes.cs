@@ -226,14 +226,7 @@ internal static class CollectionRoutes
         await using var json = JsonResponse.Start(context);
         json.WriteStartObject();
         json.WriteString("collection", name);
-        json.WriteStartArray("results");
-        foreach (var hit in response.Results)
-        {
-            json.WriteStartObject();
-            hit.WriteProperties(json);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
+        Caching.CachedSearchSerializer.WriteResults(json, response.Results);
         json.WriteBoolean("reranked", response.Reranked);
         if (response.FallbackReason is { } reason)
         {

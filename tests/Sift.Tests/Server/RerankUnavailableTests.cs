@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -14,52 +13,31 @@ public sealed class RerankUnavailableTests
     [Fact]
     public async Task Rerank_WhileTheRerankerLoads_Is503WithRetryAfter_ThenServes()
     {
-        // The reranker's config.json is a FIFO: loading blocks on it until the test writes the real file through it.
-        var directory = Directory.CreateTempSubdirectory("sift-loading-").FullName;
-        try
+        using var loading = await LoadingReranker.CreateAsync();
+        var app = SiftServer.Build(new ServerOptions
         {
-            foreach (var file in Directory.GetFiles(Fixtures.RerankerModel))
-            {
-                File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
-            }
-            var config = Path.Combine(directory, "config.json");
-            var content = await File.ReadAllBytesAsync(config, TestContext.Current.CancellationToken);
-            File.Delete(config);
-            var mkfifo = RequiredService.FindExecutable("mkfifo", "/usr/bin/mkfifo");
-            RequiredService.Require(mkfifo is not null, "mkfifo", "apt-get install coreutils");
-            using (var make = Process.Start(mkfifo!, [config]))
-            {
-                await make.WaitForExitAsync(TestContext.Current.CancellationToken);
-            }
-            var app = SiftServer.Build(new ServerOptions
-            {
-                Reranker = directory,
-                Data = Path.Combine(directory, "sift-data"),
-                Host = "127.0.0.1",
-                Port = 0,
-                Cache = new CacheOptions { Backend = CacheBackend.None },
-            });
-            await app.StartAsync(TestContext.Current.CancellationToken);
-            await using var _ = app;
-            using var http = new HttpClient { BaseAddress = SiftServer.ListeningAddress(app) };
-            var body = new { query = "q", documents = new[] { "a", "b" } };
+            Reranker = loading.Directory,
+            Data = Path.Combine(loading.Directory, "sift-data"),
+            Host = "127.0.0.1",
+            Port = 0,
+            Cache = new CacheOptions { Backend = CacheBackend.None },
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = SiftServer.ListeningAddress(app) };
+        var body = new { query = "q", documents = new[] { "a", "b" } };
 
-            using var loading = await http.PostAsJsonAsync("/v1/rerank", body, TestContext.Current.CancellationToken);
-            using var error = JsonDocument.Parse(await loading.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        using var whileLoading = await http.PostAsJsonAsync("/v1/rerank", body, TestContext.Current.CancellationToken);
+        using var error = JsonDocument.Parse(await whileLoading.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, loading.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(1), loading.Headers.RetryAfter?.Delta);
-            Assert.Equal("not_ready", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, whileLoading.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), whileLoading.Headers.RetryAfter?.Delta);
+        Assert.Equal("not_ready", error.RootElement.GetProperty("error").GetProperty("code").GetString());
 
-            await File.WriteAllBytesAsync(config, content, TestContext.Current.CancellationToken);
-            await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode, seconds: 60);
-            using var served = await http.PostAsJsonAsync("/v1/rerank", body, TestContext.Current.CancellationToken);
-            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
-            await app.StopAsync(TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        await loading.FinishLoadingAsync();
+        await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode, seconds: 60);
+        using var served = await http.PostAsJsonAsync("/v1/rerank", body, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        await app.StopAsync(TestContext.Current.CancellationToken);
     }
 }

@@ -174,63 +174,43 @@ public sealed class SearchFallbackTests
     [Fact]
     public async Task RerankerStillLoading_SearchAnswersInVectorOrder_ThenReranksOnceLoaded()
     {
-        // The reranker's config.json is a FIFO: its load blocks there while the embedding model (loaded first) serves.
-        var directory = Directory.CreateTempSubdirectory("sift-reranker-loading-").FullName;
-        try
+        // The reranker's load blocks on its config.json (a FIFO) while the embedding model (loaded first) serves.
+        using var loading = await LoadingReranker.CreateAsync();
+        var app = SiftServer.Build(new ServerOptions
         {
-            foreach (var file in Directory.GetFiles(Fixtures.RerankerModel))
-            {
-                File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
-            }
-            var config = Path.Combine(directory, "config.json");
-            var content = await File.ReadAllBytesAsync(config, TestContext.Current.CancellationToken);
-            File.Delete(config);
-            var mkfifo = RequiredService.FindExecutable("mkfifo", "/usr/bin/mkfifo");
-            RequiredService.Require(mkfifo is not null, "mkfifo", "apt-get install coreutils");
-            using (var make = Process.Start(mkfifo!, [config]))
-            {
-                await make.WaitForExitAsync(TestContext.Current.CancellationToken);
-            }
-            var app = SiftServer.Build(new ServerOptions
-            {
-                Model = Fixtures.EmbeddingModel,
-                Reranker = directory,
-                Data = Path.Combine(directory, "sift-data"),
-                Host = "127.0.0.1",
-                Port = 0,
-                Cache = NoCache.Cache,
-            });
-            await app.StartAsync(TestContext.Current.CancellationToken);
-            await using var owned = app;
-            using var http = new HttpClient { BaseAddress = SiftServer.ListeningAddress(app) };
-            // The embedding model serves before /ready (which waits for both).
-            await CacheTests.Eventually(async () => (await http.PostAsync("/v1/collections",
-                JsonContent.Create(new { name = "docs", dimensions = 48 }), TestContext.Current.CancellationToken)).StatusCode == HttpStatusCode.Created, seconds: 60);
-            using (var upsert = await http.PostAsync("/v1/collections/docs/documents", JsonContent.Create(new { documents = SearchServer.Corpus.Select(d => new { id = d.Id, text = d.Text }) }),
-                TestContext.Current.CancellationToken))
-            {
-                Assert.Equal(HttpStatusCode.OK, upsert.StatusCode);
-            }
-
-            using var loading = await http.PostAsync("/v1/collections/docs/search", JsonContent.Create(Body), TestContext.Current.CancellationToken);
-            var whileLoading = JsonDocument.Parse(await loading.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-            Assert.Equal(HttpStatusCode.OK, loading.StatusCode);
-            Assert.False(whileLoading.GetProperty("reranked").GetBoolean());
-            Assert.Equal("reranker_not_loaded", whileLoading.GetProperty("fallback_reason").GetString());
-            Assert.False((await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode);
-
-            await File.WriteAllBytesAsync(config, content, TestContext.Current.CancellationToken);
-            await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode, seconds: 60);
-            using var loaded = await http.PostAsync("/v1/collections/docs/search", JsonContent.Create(Body), TestContext.Current.CancellationToken);
-            var afterLoad = JsonDocument.Parse(await loaded.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-            Assert.True(afterLoad.GetProperty("reranked").GetBoolean());
-            Assert.False(afterLoad.TryGetProperty("fallback_reason", out _));
-            await app.StopAsync(TestContext.Current.CancellationToken);
-        }
-        finally
+            Model = Fixtures.EmbeddingModel,
+            Reranker = loading.Directory,
+            Data = Path.Combine(loading.Directory, "sift-data"),
+            Host = "127.0.0.1",
+            Port = 0,
+            Cache = NoCache.Cache,
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using var owned = app;
+        using var http = new HttpClient { BaseAddress = SiftServer.ListeningAddress(app) };
+        // The embedding model serves before /ready (which waits for both).
+        await CacheTests.Eventually(async () => (await http.PostAsync("/v1/collections",
+            JsonContent.Create(new { name = "docs", dimensions = 48 }), TestContext.Current.CancellationToken)).StatusCode == HttpStatusCode.Created, seconds: 60);
+        using (var upsert = await http.PostAsync("/v1/collections/docs/documents", JsonContent.Create(new { documents = SearchServer.Corpus.Select(d => new { id = d.Id, text = d.Text }) }),
+            TestContext.Current.CancellationToken))
         {
-            Directory.Delete(directory, recursive: true);
+            Assert.Equal(HttpStatusCode.OK, upsert.StatusCode);
         }
+
+        using var whileLoading = await http.PostAsync("/v1/collections/docs/search", JsonContent.Create(Body), TestContext.Current.CancellationToken);
+        var fallback = JsonDocument.Parse(await whileLoading.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal(HttpStatusCode.OK, whileLoading.StatusCode);
+        Assert.False(fallback.GetProperty("reranked").GetBoolean());
+        Assert.Equal("reranker_not_loaded", fallback.GetProperty("fallback_reason").GetString());
+        Assert.False((await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode);
+
+        await loading.FinishLoadingAsync();
+        await CacheTests.Eventually(async () => (await http.GetAsync("/ready", TestContext.Current.CancellationToken)).IsSuccessStatusCode, seconds: 60);
+        using var loaded = await http.PostAsync("/v1/collections/docs/search", JsonContent.Create(Body), TestContext.Current.CancellationToken);
+        var afterLoad = JsonDocument.Parse(await loaded.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.True(afterLoad.GetProperty("reranked").GetBoolean());
+        Assert.False(afterLoad.TryGetProperty("fallback_reason", out _));
+        await app.StopAsync(TestContext.Current.CancellationToken);
     }
 
     private static string JsonText(JsonElement element) => element.GetRawText();
