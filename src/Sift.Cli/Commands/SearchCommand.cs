@@ -65,7 +65,7 @@ internal static class SearchCommand
             }
             await streams.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"sift: {response.Results.Count} results from {response.Recalled} chunks ({(response.Reranked ? "reranked" : response.Hybrid ? "fused order" : "vector order")}"
-                + $"{(response.Hybrid ? ", hybrid" : "")}); embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, "
+                + $"{(response.Hybrid ? ", hybrid" : "")}{(response.FallbackReason is { } reason ? $", not reranked: {reason}" : "")}); embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, "
                 + $"{(response.Hybrid ? $"lexical {response.Timings.Lexical:F1} ms, " : "")}rerank {response.Timings.Rerank:F1} ms"));
             return SiftCli.Success;
         });

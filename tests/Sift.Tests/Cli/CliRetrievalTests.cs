@@ -63,6 +63,7 @@ public sealed class CliRetrievalTests : IDisposable
         Assert.Equal(["beijing", "paris", "shanghai"], lines.Select(l => l.GetProperty("id").GetString()).Order());
         Assert.All(lines, l => Assert.False(l.GetProperty("reranked").GetBoolean()));
         Assert.All(lines, l => Assert.Equal(l.GetProperty("vector_score").GetSingle(), l.GetProperty("score").GetSingle()));
+        Assert.Contains("(vector order, not reranked: no_reranker)", error);
     }
 
     [Fact]
