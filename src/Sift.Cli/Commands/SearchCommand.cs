@@ -50,8 +50,9 @@ internal static class SearchCommand
             request.Validate();
             using var models = await RetrievalModels.LoadAsync(result.GetRequiredValue(model), result.GetValue(reranker), result.GetValue(quantize),
                 result.GetValue(hub), streams, cancellationToken);
-            await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, new TextWriterLogger(streams.Error), cancellationToken);
-            var pipeline = new SearchPipeline(store, models.TextEmbedder, models.PassageReranker);
+            var log = new TextWriterLogger(streams.Error);
+            await using var store = await RetrievalStores.OpenAsync(result.GetRequiredValue(data), null, log, cancellationToken);
+            var pipeline = new SearchPipeline(store, models.TextEmbedder, models.PassageReranker, log);
             var response = await pipeline.SearchAsync(result.GetRequiredValue(collection), request, cancellationToken);
             foreach (var hit in response.Results)
             {
@@ -65,7 +66,7 @@ internal static class SearchCommand
             }
             await streams.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"sift: {response.Results.Count} results from {response.Recalled} chunks ({(response.Reranked ? "reranked" : response.Hybrid ? "fused order" : "vector order")}"
-                + $"{(response.Hybrid ? ", hybrid" : "")}{(response.FallbackReason is { } reason ? $", not reranked: {reason}" : "")}); embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, "
+                + $"{(response.Hybrid ? ", hybrid" : "")}{(response.FallbackReason is { } reason and not FallbackReason.NoReranker ? $", not reranked: {reason}" : "")}); embed {response.Timings.Embed:F1} ms, vector {response.Timings.Vector:F1} ms, "
                 + $"{(response.Hybrid ? $"lexical {response.Timings.Lexical:F1} ms, " : "")}rerank {response.Timings.Rerank:F1} ms"));
             return SiftCli.Success;
         });

@@ -70,6 +70,10 @@ public sealed class RetrievalEvaluator(IRetrievalStore store, ITextEmbedder embe
                 };
                 var clock = Stopwatch.StartNew();
                 var response = await pipeline.SearchAsync(info, request, cancellationToken);
+                if (mode.Rerank)
+                {
+                    response.RequireReranked();
+                }
                 latencies.Add(clock.Elapsed.TotalMilliseconds);
                 rankings[queryId] = RetrievalMetrics.RankByScore(response.Results.Select(h => (h.DocumentId, (double)h.Score)));
             }

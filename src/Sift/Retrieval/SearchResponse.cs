@@ -19,4 +19,13 @@ public sealed record SearchResponse(IReadOnlyList<SearchHit> Results, bool Reran
     /// reranked, was asked not to, or recalled nothing.
     /// </summary>
     public string? FallbackReason { get; init; }
+
+    /// <summary>
+    /// This response, when it is not a fallback. For callers whose numbers mean rerank scores (an
+    /// evaluation, a training export), a reranker that failed must stop them, not turn into cosines.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Reranking was asked and did not happen; the message names why.</exception>
+    public SearchResponse RequireReranked() => FallbackReason is { } reason
+        ? throw new InvalidOperationException($"the search was not reranked ({reason}; the log has the reranker's failure)")
+        : this;
 }

@@ -55,7 +55,7 @@ public sealed class HardNegativeExporter(IRetrievalStore store, ITextEmbedder em
                 withoutPositive++;
                 continue;
             }
-            var response = await pipeline.SearchAsync(info, new SearchRequest
+            var response = (await pipeline.SearchAsync(info, new SearchRequest
             {
                 Query = query,
                 Instruction = instruction,
@@ -63,7 +63,7 @@ public sealed class HardNegativeExporter(IRetrievalStore store, ITextEmbedder em
                 TopN = topK,
                 Hybrid = false,
                 Rerank = true,
-            }, cancellationToken);
+            }, cancellationToken)).RequireReranked();
             // The vector stage's order: the cosine of each document's chunk, highest first.
             var candidates = response.Results.OrderByDescending(h => h.VectorScore)
                 .Select(h => (h.DocumentId, h.Score))

@@ -88,6 +88,28 @@ public sealed class HybridSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FailingReranker_FusedOrderWithTheReason_AndRequireRerankedStopsCallersThatNeedScores()
+    {
+        var failing = new Sift.Tests.Server.FaultyReranker(new EnginePassageReranker(ModelFixtures.Reranker.Value), new InvalidOperationException("broken"));
+        var logger = new Sift.Tests.Support.ListLogger();
+        var request = new SearchRequest { Query = "北京", TopK = 5, TopN = 5, Hybrid = true, RerankTop = 2 };
+
+        var fallback = await new SearchPipeline(_store, _embedder, failing, logger).SearchAsync(_collection, request, Cancel);
+        var fused = await new SearchPipeline(_store, _embedder, null).SearchAsync(_collection, request with { Rerank = false }, Cancel);
+
+        Assert.False(fallback.Reranked);
+        Assert.Equal(FallbackReason.RerankerFailed, fallback.FallbackReason);
+        Assert.Null(fused.FallbackReason);
+        // The whole fused list, not the two rerank_top would have sent the reranker.
+        Assert.Equal(fused.Results.Select(h => (h.DocumentId, h.Score, h.Stage)), fallback.Results.Select(h => (h.DocumentId, h.Score, h.Stage)));
+        Assert.Equal(5, fallback.Results.Count);
+        var error = Assert.Throws<InvalidOperationException>(() => fallback.RequireReranked());
+        Assert.Contains("reranker_failed", error.Message, StringComparison.Ordinal);
+        Assert.Same(fused, fused.RequireReranked());
+        Assert.Contains(logger.Lines, line => line.Contains("first-stage order: reranker_failed (broken)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Hybrid_CollectionDefault_AppliesUnlessTheRequestSaysOtherwise()
     {
         var hybridByDefault = _collection with { Settings = _collection.Settings with { Hybrid = true } };
