@@ -19,10 +19,7 @@ public sealed partial class EmbeddedStore
         ArgumentNullException.ThrowIfNull(queryVector);
         ArgumentNullException.ThrowIfNull(filter);
         var state = Find(collection) ?? throw RetrievalException.CollectionNotFound(collection);
-        if (queryVector.Length != state.Settings.Dimensions)
-        {
-            throw new ArgumentException($"the query has {queryVector.Length} dimensions; collection '{collection}' has {state.Settings.Dimensions}", nameof(queryVector));
-        }
+        CollectionModel.RequireDimensions(state.Settings, queryVector.Length);
         return Task.FromResult<IReadOnlyList<ChunkMatch>>(Read(connection =>
         {
             var allowed = filter.Count == 0 ? null : FilteredKeys(connection, state.Id, filter);
