@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Numerics.Tensors;
@@ -270,6 +271,25 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Search_QueryLongerThanTheModelReads_Is400NamingTheQueryAndTheLimit()
+    {
+        var name = await NewCollectionAsync();
+        var models = JsonDocument.Parse(await Server.Http.GetStringAsync("/v1/models", Cancel)).RootElement.GetProperty("data");
+        var limit = models.EnumerateArray().First(m => m.GetProperty("kind").GetString() == "embedding").GetProperty("max_model_len").GetInt32();
+
+        var response = await Server.PostJsonAsync($"/v1/collections/{name}/search", new { query = string.Concat(Enumerable.Repeat("word ", limit + 10)) });
+
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("query", "query_too_long"), (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains(limit.ToString(CultureInfo.InvariantCulture), message);
+        // The search route has no truncation to ask for: the embeddings route's advice would mislead.
+        Assert.DoesNotContain("truncat", message);
+        Assert.Equal(HttpStatusCode.OK, (await Server.PostJsonAsync($"/v1/collections/{name}/search", new { query = "word" })).StatusCode);
     }
 
     [Fact]
