@@ -50,6 +50,8 @@ internal static class EngineWorkloads
             ["source_weights_mb"] = checkpoint.SourceBytes / 1048576,
             ["load_seconds"] = Math.Round(loadSeconds, 1),
             ["threads"] = options.Threads,
+            ["kernel_path"] = KernelPath.Current.Name,
+            ["kernel_int8"] = KernelPath.Current.Int8,
         };
         foreach (var (key, value) in extra)
         {
