@@ -10,6 +10,9 @@
 #   TOOLS:   ../shared/bench
 #   SIFT:    a built Sift.Bench.dll (default: bench/Sift.Bench/bin/Release/net10.0/Sift.Bench.dll, built here)
 #   ROUNDS:  rounds (default 2);  WORKLOADS: default "W2 W1 W3"
+#   LLAMA_ROUNDS: llama.cpp runs only in the first LLAMA_ROUNDS rounds (default: all); LLAMA_TIMEOUT: seconds a
+#            llama.cpp run may take before it is stopped and recorded as timed out (default 1200). Its thread
+#            pool spins and waits for every thread, so on an oversubscribed machine it slows far more than the others.
 #   DEADLINE: optional, seconds since the epoch: no run starts after it (the rounds done so far stand)
 #   ENGINES: default "sift-avx512-int8 sift-avx2-int8 ort-int8 llama-q8_0 sift-avx512-bf16 sift-avx2-bf16 ort-fp32 llama-f16"
 #            (also sift-avx512-int8-managed: the avx512 int8 path with the emitted kernels switched off)
@@ -38,7 +41,7 @@ ort() {
 # no waiting for a quiet machine and no discarded runs, so that it sees the same load as the others.
 llama() {
   local w=${1/W1/a}; w=${w/W2/b}; w=${w/W3/c}
-  node "$TOOLS/llama_baseline.mjs" bench --base "$PEERS" --label "$2" --only "$w" --runs 1 --threads 2 \
+  timeout "${LLAMA_TIMEOUT:-1200}" node "$TOOLS/llama_baseline.mjs" bench --base "$PEERS" --label "$2" --only "$w" --runs 1 --threads 2 \
       --quiet-wait 0 --max-other 1000 \
       --emb "$PEERS/gguf/rand-embedding-0.6b-$3.gguf" --rr "$PEERS/gguf/rand-reranker-0.6b-$3.gguf" \
     | grep -P "^$2\t${w}_" | tail -1 | sed -e 's/"/\\"/g' -e 's/\t/ /g' -e 's/^/{"line":"/' -e 's/$/"}/'
@@ -67,8 +70,10 @@ for round in $(seq 1 "$rounds"); do
   for w in $workloads; do
     for engine in $order; do
       if [ -n "${DEADLINE:-}" ] && [ "$(date +%s)" -ge "$DEADLINE" ]; then echo "{\"stopped\":\"deadline\",\"round\":$round}"; break 3; fi
+      if [[ $engine == llama-* ]] && [ "$round" -gt "${LLAMA_ROUNDS:-$rounds}" ]; then continue; fi
       before=$(load); started=$(date +%s.%N)
       line=$(run "$engine" "$w")
+      if [ -z "$line" ] && [[ $engine == llama-* ]]; then line='{"timed_out":true}'; fi
       [ -z "$line" ] && continue
       wall=$(echo "$(date +%s.%N) - $started" | bc)
       echo "$line" | sed -e "s/^{/{\"round\":$round,\"engine_run\":\"$engine\",\"w\":\"$w\",\"load_before\":$before,\"load_after\":$(load),\"process_s\":$wall,/"
