@@ -25,17 +25,23 @@ internal unsafe struct TileArguments
 /// exact int32 block sums, the same fp32 operations in the same order, so the same bits), with each
 /// u8×s8 step one vpdpbusd zmm (64 multiply-adds) instead of vpmaddubsw + vpmaddwd + vpaddd, which
 /// .NET 10 cannot emit (its AvxVnni is the 256-bit VEX form). Uses only registers that are volatile
-/// or saved here on both the System V and the Windows x64 conventions (no xmm6-15).
+/// or saved here on both the System V and the Windows x64 conventions (xmm6-15 only on System V).
 /// </summary>
 internal static class VnniTileEmitter
 {
     private const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, Rsi = 6, Rdi = 7, R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13;
 
-    private const int Weights0 = 16, Weights1 = 17, Broadcast = 18, Corrections0 = 19, Corrections1 = 20;
+    private const int Weights0 = 16, Weights1 = 17, Broadcast = 18;
     private const int WeightScales0 = 21, WeightScales1 = 22, Product = 23, Total = 24;
 
     /// <summary>zmm25-31 and zmm0: the int32 block sums of up to four rows × two vectors.</summary>
     private static readonly int[] Sums = [25, 26, 27, 28, 29, 30, 31, 0];
+
+    /// <summary>
+    /// zmm1-8: the fp32 totals, held in registers for the whole tile on System V, where every vector
+    /// register is volatile. On Windows xmm6-15 are callee-saved, so there the totals stay in memory.
+    /// </summary>
+    private static readonly int[] Totals = [1, 2, 3, 4, 5, 6, 7, 8];
 
     private static readonly int[] RowRegisters = [R8, R9, R10, R11];
     private static readonly int[] ScaleRegisters = [Rbx, Rsi, Rdi, R12];
@@ -64,19 +70,26 @@ internal static class VnniTileEmitter
         code.Load(Rdx, Rax, 64);
         code.Load(Rcx, Rax, 72);
         code.Load(R13, Rax, 80);
+        var totalsInRegisters = !windows;
         code.Xor(Product, Product, Product);
         for (var v = 0; v < 2 * rows; v++)
         {
-            code.StoreFloats(R13, 64 * v, Product);
+            if (totalsInRegisters)
+            {
+                code.Xor(Totals[v], Totals[v], Totals[v]);
+            }
+            else
+            {
+                code.StoreFloats(R13, 64 * v, Product);
+            }
         }
 
         var loop = code.Position;
-        code.LoadInt32s(Corrections0, Rdx, CorrectionsOffset);
-        code.LoadInt32s(Corrections1, Rdx, CorrectionsOffset + 64);
+        // Each block's sums start from the panel's correction terms (−64·Σw), loaded straight into them.
         for (var r = 0; r < rows; r++)
         {
-            code.CopyVector(Sums[2 * r], Corrections0);
-            code.CopyVector(Sums[2 * r + 1], Corrections1);
+            code.LoadInt32s(Sums[2 * r], Rdx, CorrectionsOffset);
+            code.LoadInt32s(Sums[2 * r + 1], Rdx, CorrectionsOffset + 64);
         }
         for (var s = 0; s < Steps; s++)
         {
@@ -96,12 +109,19 @@ internal static class VnniTileEmitter
         {
             for (var half = 0; half < 2; half++)
             {
-                var offset = 64 * (2 * r + half);
-                code.ConvertInt32ToFloat(Product, Sums[2 * r + half]);
+                var v = 2 * r + half;
+                code.ConvertInt32ToFloat(Product, Sums[v]);
                 code.MultiplyFloats(Product, Product, half == 0 ? WeightScales0 : WeightScales1);
-                code.LoadFloats(Total, R13, offset);
-                code.FusedMultiplyAddBroadcast(Total, Product, ScaleRegisters[r], 0);
-                code.StoreFloats(R13, offset, Total);
+                if (totalsInRegisters)
+                {
+                    code.FusedMultiplyAddBroadcast(Totals[v], Product, ScaleRegisters[r], 0);
+                }
+                else
+                {
+                    code.LoadFloats(Total, R13, 64 * v);
+                    code.FusedMultiplyAddBroadcast(Total, Product, ScaleRegisters[r], 0);
+                    code.StoreFloats(R13, 64 * v, Total);
+                }
             }
         }
         for (var r = 0; r < rows; r++)
@@ -113,6 +133,13 @@ internal static class VnniTileEmitter
         code.Decrement(Rcx);
         code.JumpIfNotZero(loop);
 
+        if (totalsInRegisters)
+        {
+            for (var v = 0; v < 2 * rows; v++)
+            {
+                code.StoreFloats(R13, 64 * v, Totals[v]);
+            }
+        }
         code.ZeroUpper();
         for (var i = Saved.Length - 1; i >= 0; i--)
         {

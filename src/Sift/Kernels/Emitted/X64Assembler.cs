@@ -107,9 +107,6 @@ internal sealed class X64Assembler
     public void DotBytes(int destination, int unsignedBytes, int signedBytes) =>
         VectorRegisters(Map0F38, Prefix66, destination, unsignedBytes, signedBytes, 0x50);
 
-    /// <summary>vmovdqa32 zmm, zmm.</summary>
-    public void CopyVector(int destination, int source) => VectorRegisters(Map0F, Prefix66, destination, 0, source, 0x6F);
-
     /// <summary>vcvtdq2ps zmm, zmm.</summary>
     public void ConvertInt32ToFloat(int destination, int source) => VectorRegisters(Map0F, PrefixNone, destination, 0, source, 0x5B);
 
