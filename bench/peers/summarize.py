@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Medians and same-round ratios of bench/peers/interleaved.sh's JSON lines, as Markdown tables.
 
-usage: python3 bench/peers/summarize.py results.jsonl
+usage: python3 bench/peers/summarize.py results.jsonl [more.jsonl ...]
+Several files (runs one after another) are read as consecutive rounds: round r of file f is round
+100·f + r. A Sift avx512 int8 run is labelled by what it ran (its kernel_int8 field): the managed tile
+unless the emitted one was in use.
 W1 and W3 are tokens/s (higher is better), W2 the median latency of one 32-token query in ms
 (lower is better). A ratio is Sift over the peer, computed within each round (the same load) and
 then the median over the rounds: > 1 means Sift is faster for W1/W3; < 1 means faster for W2.
@@ -47,11 +50,22 @@ def value(run):
     return run["median_ms"] if w == "W2" else run["tokens_per_s"]
 
 
-def main(path):
-    runs = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
+def main(paths):
+    runs = []
+    for f, path in enumerate(paths):
+        for line in open(path):
+            if line.strip().startswith("{"):
+                run = json.loads(line)
+                if "round" in run:
+                    run["round"] += 100 * f
+                runs.append(run)
     header = next((r for r in runs if "start" in r), {})
-    end = next((r for r in runs if "end" in r or "stopped" in r), {})
+    end = [r for r in runs if "end" in r or "stopped" in r]
+    end = end[-1] if end else {}
     runs = [r for r in runs if "engine_run" in r]
+    for r in runs:
+        if r["engine_run"] == "sift-avx512-int8" and "emitted" not in r.get("kernel_int8", "emitted"):
+            r["engine_run"] = "sift-avx512-int8-managed"
     table = {}
     loads = []
     for r in runs:
@@ -91,4 +105,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
