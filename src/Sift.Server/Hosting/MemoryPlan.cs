@@ -67,7 +67,8 @@ public sealed record MemoryPlan
         var weights = models.Sum(m => m.Weights.ResidentBytes) + models.Max(m => m.Weights.LargestStoredLayerBytes);
         var hidden = models.Max(m => m.Config.HiddenSize);
         // A request's body parsed (the document, its strings, the token ids: about 4× the body), its vectors and their JSON (3× 4 bytes a value).
-        var perRequest = 4 * options.PayloadLimit + (long)options.MaxClientBatchSize * hidden * 3 * sizeof(float);
+        // A body larger than the whole budget cannot fit whatever the rest takes; capping it there keeps 4× from overflowing.
+        var perRequest = 4 * Math.Min(options.PayloadLimit, budget) + (long)options.MaxClientBatchSize * hidden * 3 * sizeof(float);
         long Passes(int tokens) => models.Sum(m => m.PassBytes(tokens, Math.Min(tokens, m.MaxLength))) + ModelFootprint.KernelScratchBytes(models, tokens, threads);
 
         var fixedBytes = runtime + weights;

@@ -43,4 +43,13 @@ public sealed class MemoryPlanTests
         var error = Assert.Throws<MemoryBudgetException>(() => MemoryPlan.Create(100L << 20, Models, new ServerOptions(), threads: 2));
         Assert.Matches("--max-memory 100 MiB is too small: .*the weights \\d+ MiB.*at least \\d+ MiB is needed", error.Message);
     }
+
+    [Fact]
+    public void PayloadLimitAboveTheBudget_IsRefused_NotOverflowedIntoAPlan()
+    {
+        // 4 × a payload limit near long.MaxValue once wrapped negative and the plan admitted a pass that could not fit.
+        var options = new ServerOptions { PayloadLimit = long.MaxValue / 2 };
+        var error = Assert.Throws<MemoryBudgetException>(() => MemoryPlan.Create(8L << 30, Models, options, threads: 2));
+        Assert.Contains("is too small", error.Message);
+    }
 }
