@@ -124,7 +124,7 @@ internal static class ServeCommand
         return ParseSize(value, "--max-memory", "a size such as 8GB or 1500MB, or a fraction of the machine's memory such as 0.8");
     }
 
-    /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
+    /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number: at least one byte, and few enough to count in a long.</summary>
     internal static long ParseSize(string value, string flag, string expected = "a size such as 2MB, 512KB or 1048576")
     {
         var text = value.Trim().ToUpperInvariant();
@@ -133,9 +133,10 @@ internal static class ServeCommand
             : text.EndsWith("KB", StringComparison.Ordinal) ? (text[..^2], 1L << 10)
             : text.EndsWith('B') ? (text[..^1], 1L)
             : (text, 1L);
-        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
+        // "0.5" (half a byte) once became a 0-byte limit and "Infinity" or "1e300GB" a saturated long.MaxValue.
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount * unit is >= 1 and < long.MaxValue
             ? (long)(amount * unit)
-            : throw new CliException($"{flag} must be {expected}, got \"{value}\"");
+            : throw new CliException($"{flag} must be {expected} (at least 1 byte, below 8 EiB), got \"{value}\"");
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>

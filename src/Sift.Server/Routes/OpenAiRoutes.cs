@@ -123,7 +123,8 @@ internal static class OpenAiRoutes
 
     /// <summary>
     /// The OpenAI list, each model with what an operator checks: its kind, longest input
-    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, batch and memory
+    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, the kernel path
+    /// (instruction set) the passes run on, batch and memory
     /// limits, resident weight bytes, and its exact identity (hub revision, SHA-256 of each weight file).
     /// </summary>
     private static async Task ListModels(HttpContext context, ModelRegistry registry, ServerOptions options, ServerClock clock)
@@ -151,6 +152,8 @@ internal static class OpenAiRoutes
                 json.WriteString("dtype", model.Model.WeightFormat.ToString().ToLowerInvariant());
                 json.WriteString("embedding_dtype", model.Model.EmbeddingType.ToString().ToLowerInvariant());
                 json.WriteNumber("threads", Kernels.WorkerPool.Shared.ThreadCount);
+                json.WriteString("kernel_path", Kernels.KernelPath.Current.Name);
+                json.WriteString("kernel_instruction_set", Kernels.KernelPath.Current.InstructionSet);
                 json.WriteNumber("max_batch_tokens", options.MaxBatchTokens);
                 if (registry.Memory is { } memory)
                 {
@@ -185,6 +188,6 @@ internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
 internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
 
 internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int? Dimensions, int MaxModelLen, string Dtype, string EmbeddingDtype,
-    int Threads, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
+    int Threads, string KernelPath, string KernelInstructionSet, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
 
 internal sealed record OpenAiModelFile(string Name, long Bytes, string? Sha256);

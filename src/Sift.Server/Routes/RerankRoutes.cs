@@ -48,7 +48,13 @@ internal static class RerankRoutes
         var model = registry.GetReranker(body.OptionalString("model"));
         var query = NonEmptyQuery(body);
         // SGLang and the deployment guides that follow it send "passages" for Cohere's "documents".
-        var field = !body.TryGet("documents", out _) && body.TryGet("passages", out _) ? "passages" : "documents";
+        var hasDocuments = body.TryGet("documents", out _);
+        var hasPassages = body.TryGet("passages", out _);
+        if (hasDocuments && hasPassages)
+        {
+            throw ApiException.BadRequest("give either 'documents' or 'passages' (its SGLang name), not both", "passages");
+        }
+        var field = hasPassages ? "passages" : "documents";
         var documents = ReadDocuments(body.Required(field), field);
         var topN = body.OptionalInt("top_n");
         if (topN is < 1)
