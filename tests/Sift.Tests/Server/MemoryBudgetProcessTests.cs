@@ -9,15 +9,15 @@ namespace Sift.Tests.Server;
 /// <summary>`sift serve --max-memory` as a process: the plan it logs, the refusals it makes, and its peak resident memory under load.</summary>
 public sealed class MemoryBudgetProcessTests
 {
-    private const long Budget = 376L << 20;
+    private const long Budget = 340L << 20;
 
     [Fact]
     public async Task SmallBudget_SizesTheLimits_RefusesWhatCannotFit_AndPeakRssStaysUnderIt()
     {
         await using var sift = SiftProcess.Start(["serve", "--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel, "--port", "0",
-            "--max-memory", "376MB", "--payload-limit", "64KB"]);
+            "--max-memory", "340MB", "--payload-limit", "64KB"]);
         using var http = await sift.WaitReadyAsync();
-        var plan = Regex.Match(sift.Output, "memory budget 376 MiB: .* -> --max-batch-tokens (\\d+), longest embedding input (\\d+) tokens, longest rerank prompt (\\d+) tokens");
+        var plan = Regex.Match(sift.Output, "memory budget 340 MiB: .* -> --max-batch-tokens (\\d+), longest embedding input (\\d+) tokens, longest rerank prompt (\\d+) tokens");
         Assert.True(plan.Success, sift.Output);
         var tokens = int.Parse(plan.Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.InRange(tokens, 256, 16383);

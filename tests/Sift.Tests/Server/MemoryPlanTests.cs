@@ -38,7 +38,7 @@ public sealed class MemoryPlanTests
         var options = new ServerOptions { PayloadLimit = 64 << 10 };
         const long budget = 340L << 20;
         var plan = MemoryPlan.Create(budget, Models, options, threads: 2);
-        var cacheAtItsBound = options.Cache.Size * (64L * sizeof(float) + 488);
+        var cacheAtItsBound = plan.CacheEntries * (64L * sizeof(float) + 488);
         var total = plan.RuntimeAndTokenizerBytes + plan.WeightBytes + plan.RequestBytes + cacheAtItsBound
             + Models.Sum(m => m.PassBytes(plan.MaxBatchTokens, Math.Min(plan.MaxBatchTokens, m.MaxLength)))
             + ModelFootprint.KernelScratchBytes(Models, plan.MaxBatchTokens, 2);
@@ -48,6 +48,26 @@ public sealed class MemoryPlanTests
         var withoutCache = MemoryPlan.Create(budget, Models, options with { Cache = new Sift.Server.Caching.CacheOptions { Backend = Sift.Server.Caching.CacheBackend.None } }, threads: 2);
         Assert.Equal(0, withoutCache.CacheBytes);
         Assert.True(withoutCache.MaxBatchTokens > plan.MaxBatchTokens, $"{withoutCache.MaxBatchTokens} tokens without the cache, {plan.MaxBatchTokens} with it");
+    }
+
+    [Fact]
+    public void ResultCache_LargerThanAnEighthOfWhatTheWeightsLeave_ShrinksToFitInsteadOfRefusingTheBudget()
+    {
+        // At the 0.6B shape the default 50,000 entries (~223 MiB) did not fit 1600 MB beside the weights, and
+        // the budget was refused; here 2,000,000 entries of the fixtures' width play that part: the cache
+        // gets an eighth of what the runtime and weights leave, and the plan still stands.
+        var options = new ServerOptions { PayloadLimit = 64 << 10, Cache = new Sift.Server.Caching.CacheOptions { Size = 50_000 } };
+        const long budget = 340L << 20;
+        var wide = MemoryPlan.Create(budget, Models, options with { Cache = options.Cache with { Size = 2_000_000 } }, threads: 2);
+        var entryBytes = 64L * sizeof(float) + MemoryPlan.CacheEntryOverheadBytes;
+        var share = (budget - wide.RuntimeAndTokenizerBytes - wide.WeightBytes) / 8;
+        Assert.Equal(share / entryBytes, wide.CacheEntries);
+        Assert.True(wide.CacheBytes <= share, $"cache {wide.CacheBytes} over its share {share}");
+        Assert.Contains($"result cache {wide.CacheEntries} entries", wide.ToString());
+
+        // A cache that fits keeps the configured size.
+        var small = MemoryPlan.Create(budget, Models, options with { Cache = options.Cache with { Size = 1000 } }, threads: 2);
+        Assert.Equal(1000, small.CacheEntries);
     }
 
     [Fact]
