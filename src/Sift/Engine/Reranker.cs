@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -78,9 +79,61 @@ public sealed class Reranker : IReranker, IDisposable
             throw new SiftRequestException("the document list is empty; give at least one document", "documents");
         }
         options ??= new RerankOptions();
-        var sequences = BuildInputs(query, documents, options);
-        var hidden = ComputeHidden(query, options, sequences);
-        return hidden.Select((h, i) => ScoreHidden(i, h, sequences[i].Length)).ToArray();
+        var batch = Prepare(query, documents, options);
+        return batch.Scores(ComputeHidden(batch.Sequences, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// The prompts of one query's documents as decoder sequences sharing the query's prefix: one
+    /// per document (<see cref="BuildInputs"/>, the body cut to fit), or, when
+    /// <see cref="RerankOptions.Windows"/> is set, one per window of each document's tokens
+    /// (<see cref="WindowPlanner"/> over the room the template, instruction and query leave).
+    /// </summary>
+    /// <exception cref="SiftRequestException">The maximum length is out of range, or in chunk mode leaves no room for a window, or a document needs too many windows.</exception>
+    public RerankBatch Prepare(string query, IReadOnlyList<string> documents, RerankOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Windows is not { } windows)
+        {
+            var whole = BuildInputs(query, documents, options);
+            return new RerankBatch(this, whole, Sequences(query, options, whole), Enumerable.Range(0, whole.Length).ToArray(), new WindowSpan[]?[whole.Length], 0);
+        }
+        var maxLength = CheckedMaxLength(options);
+        var shared = SharedTokens(query, options);
+        var room = maxLength - shared.Length - _suffixIds.Length;
+        if (room < 1)
+        {
+            throw new SiftRequestException(
+                $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for a document window",
+                "query", "input_too_long");
+        }
+        var prefix = new SharedPrefix(shared);
+        var prompts = new List<int[]>(documents.Count);
+        var sequences = new List<ModelSequence>(documents.Count);
+        var first = new int[documents.Count];
+        var spans = new WindowSpan[]?[documents.Count];
+        var content = new List<int>();
+        for (var d = 0; d < documents.Count; d++)
+        {
+            ArgumentNullException.ThrowIfNull(documents[d], nameof(documents));
+            content.Clear();
+            Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
+            var plan = WindowPlanner.Plan(content.Count, room, windows, d);
+            first[d] = prompts.Count;
+            spans[d] = plan;
+            foreach (var span in plan)
+            {
+                var prompt = new int[shared.Length + span.Length + _suffixIds.Length];
+                shared.CopyTo(prompt, 0);
+                content.CopyTo(span.Start, prompt, shared.Length, span.Length);
+                _suffixIds.CopyTo(prompt, shared.Length + span.Length);
+                prompts.Add(prompt);
+                sequences.Add(new ModelSequence(prompt[shared.Length..], prefix));
+            }
+        }
+        return new RerankBatch(this, prompts.ToArray(), sequences.ToArray(), first, spans, shared.Length);
     }
 
     /// <summary>
@@ -151,13 +204,7 @@ public sealed class Reranker : IReranker, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(options);
-        var maxLength = options.MaxLength ?? MaxLength;
-        if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
-        {
-            throw new SiftRequestException(
-                $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
-                "max_length");
-        }
+        var maxLength = CheckedMaxLength(options);
         var shared = SharedTokens(query, options);
         var bodyLimit = maxLength - _suffixIds.Length;
         var prompts = new int[documents.Count][];
@@ -179,6 +226,18 @@ public sealed class Reranker : IReranker, IDisposable
             prompts[i] = ids.ToArray();
         }
         return prompts;
+    }
+
+    private int CheckedMaxLength(RerankOptions options)
+    {
+        var maxLength = options.MaxLength ?? MaxLength;
+        if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new SiftRequestException(
+                $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
+                "max_length");
+        }
+        return maxLength;
     }
 
     /// <summary>Turns a final hidden state into logits and P(yes).</summary>
