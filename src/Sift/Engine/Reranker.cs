@@ -79,23 +79,31 @@ public sealed class Reranker : IReranker, IDisposable
             throw new SiftRequestException("the document list is empty; give at least one document", "documents");
         }
         options ??= new RerankOptions();
-        var batch = Prepare(query, documents, options);
+        var batch = Prepare(query, documents, null, options);
         return batch.Scores(ComputeHidden(batch.Sequences, CancellationToken.None));
     }
 
     /// <summary>
     /// The prompts of one query's documents as decoder sequences sharing the query's prefix: one
-    /// per document (<see cref="BuildInputs"/>, the body cut to fit), or, when
+    /// per document (<see cref="BuildInputs"/>, the body cut to fit, or a document that does not
+    /// fit refused when <see cref="RerankOptions.Truncate"/> is off), or, when
     /// <see cref="RerankOptions.Windows"/> is set, one per window of each document's tokens
     /// (<see cref="WindowPlanner"/> over the room the template, instruction and query leave).
     /// </summary>
-    /// <exception cref="SiftRequestException">The maximum length is out of range, or in chunk mode leaves no room for a window, or a document needs too many windows.</exception>
-    public RerankBatch Prepare(string query, IReadOnlyList<string> documents, RerankOptions options)
+    /// <param name="query">The query.</param>
+    /// <param name="documents">The documents.</param>
+    /// <param name="positions">Each document's position in the request, for error messages (null: their order here).</param>
+    /// <param name="options">Instruction, maximum length, truncation, windows.</param>
+    /// <exception cref="SiftRequestException">
+    /// The maximum length is out of range; a document does not fit and truncation is off; in chunk
+    /// mode no room is left for a window, or a document needs too many windows.
+    /// </exception>
+    public RerankBatch Prepare(string query, IReadOnlyList<string> documents, IReadOnlyList<int>? positions, RerankOptions options)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Windows is not { } windows)
+        if (options.Windows is null && options.Truncate)
         {
             var whole = BuildInputs(query, documents, options);
             return new RerankBatch(this, whole, Sequences(query, options, whole), Enumerable.Range(0, whole.Length).ToArray(), new WindowSpan[]?[whole.Length], 0);
@@ -106,7 +114,7 @@ public sealed class Reranker : IReranker, IDisposable
         if (room < 1)
         {
             throw new SiftRequestException(
-                $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for a document window",
+                $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for the document",
                 "query", "input_too_long");
         }
         var prefix = new SharedPrefix(shared);
@@ -120,9 +128,16 @@ public sealed class Reranker : IReranker, IDisposable
             ArgumentNullException.ThrowIfNull(documents[d], nameof(documents));
             content.Clear();
             Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
-            var plan = WindowPlanner.Plan(content.Count, room, windows, d);
+            var position = positions?[d] ?? d;
+            if (options.Windows is not { } windows && content.Count > room)
+            {
+                throw new SiftRequestException(
+                    $"document {position} makes a prompt of {shared.Length + content.Count + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
+                    "documents", "input_too_long");
+            }
+            WindowSpan[] plan = options.Windows is { } chunk ? WindowPlanner.Plan(content.Count, room, chunk, position) : [new WindowSpan(0, content.Count)];
             first[d] = prompts.Count;
-            spans[d] = plan;
+            spans[d] = options.Windows is null ? null : plan;
             foreach (var span in plan)
             {
                 var prompt = new int[shared.Length + span.Length + _suffixIds.Length];
