@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 
 namespace Sift.Cli.Commands;

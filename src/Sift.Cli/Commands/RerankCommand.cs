@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 
 namespace Sift.Cli.Commands;
@@ -62,8 +63,8 @@ internal static class RerankCommand
                     if (windows is { ReturnWindows: true } && score.Window is { } window)
                     {
                         json.WriteNumber("window", window.Index);
-                        json.WriteNumber("start", window.Span.Start);
-                        json.WriteNumber("end", window.Span.End);
+                        json.WriteNumber("start", window.Start);
+                        json.WriteNumber("end", window.End);
                         json.WriteNumber("windows", window.Count);
                     }
                     json.WriteEndObject();

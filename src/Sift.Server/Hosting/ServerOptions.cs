@@ -43,7 +43,7 @@ public sealed record ServerOptions
     /// (long_document_strategy); null: each route's own default (embeddings refuse unless asked to
     /// truncate, Cohere rerank truncates).
     /// </summary>
-    public Sift.Engine.LongDocuments.LongDocumentStrategy? LongDocuments { get; init; }
+    public Sift.Abstractions.LongDocumentStrategy? LongDocuments { get; init; }
 
     /// <summary>Tokens consecutive windows share in chunk mode (per request: window_overlap).</summary>
     public int WindowOverlap { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap;

@@ -1,4 +1,5 @@
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 
 namespace Sift.Server.Routes;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;
@@ -131,8 +132,8 @@ internal static class RerankRoutes
         {
             json.WriteNumber("window", window.Index);
             json.WriteStartObject("window_span");
-            json.WriteNumber("start", window.Span.Start);
-            json.WriteNumber("end", window.Span.End);
+            json.WriteNumber("start", window.Start);
+            json.WriteNumber("end", window.End);
             json.WriteEndObject();
             json.WriteNumber("windows", window.Count);
         }

@@ -1,4 +1,5 @@
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;

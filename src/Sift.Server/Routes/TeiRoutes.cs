@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Sift.Engine;
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;

@@ -62,7 +62,7 @@ public sealed class RerankBatch
                     (best, bestWindow) = (score, k);
                 }
             }
-            scores[d] = best! with { TokenCount = tokens, Window = new RerankWindow(bestWindow, spans[bestWindow], spans.Length) };
+            scores[d] = best! with { TokenCount = tokens, Window = new Abstractions.DocumentWindow(bestWindow, spans[bestWindow].Start, spans[bestWindow].End, spans.Length) };
         }
         return scores;
     }

@@ -1,3 +1,4 @@
+using Sift.Abstractions;
 using Sift.Engine.LongDocuments;
 
 namespace Sift.Engine;

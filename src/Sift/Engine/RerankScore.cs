@@ -10,7 +10,7 @@ namespace Sift.Engine;
 /// (template, instruction, query) once plus every window's own tokens.
 /// </param>
 /// <param name="Window">In chunk mode, the window whose score this is (the best); null otherwise.</param>
-public sealed record RerankScore(int Index, float Score, float LogitYes, float LogitNo, int TokenCount, RerankWindow? Window = null)
+public sealed record RerankScore(int Index, float Score, float LogitYes, float LogitNo, int TokenCount, Abstractions.DocumentWindow? Window = null)
 {
     /// <summary>
     /// logit_yes − logit_no, whose sigmoid is <see cref="Score"/>; ranking uses it because the float

@@ -279,10 +279,26 @@ public sealed class Reranker : IReranker, IDisposable
         {
             throw new SiftRequestException($"top_n must be at least 1, got {options.TopN}", "top_n");
         }
-        var scores = Score(query, documents, new RerankOptions { Instruction = options?.Instruction });
+        var strategy = options?.LongDocuments ?? LongDocumentStrategy.Truncate;
+        if (strategy != LongDocumentStrategy.Chunk && (options?.WindowOverlap is not null || options?.ReturnWindows == true))
+        {
+            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}", "long_document_strategy");
+        }
+        var windows = strategy == LongDocumentStrategy.Chunk
+            ? new WindowOptions { Overlap = options?.WindowOverlap ?? WindowOptions.DefaultOverlap, ReturnWindows = options?.ReturnWindows == true }.Validate()
+            : null;
+        var scores = Score(query, documents, new RerankOptions
+        {
+            Instruction = options?.Instruction,
+            Truncate = strategy == LongDocumentStrategy.Truncate,
+            Windows = windows,
+        });
         IReadOnlyList<RerankResult> ranked = Rank(scores)
             .Take(options?.TopN ?? int.MaxValue)
-            .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null))
+            .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null)
+            {
+                Window = windows is { ReturnWindows: true } ? s.Window : null,
+            })
             .ToArray();
         return Task.FromResult(ranked);
     }

@@ -1,3 +1,4 @@
+using Sift.Abstractions;
 namespace Sift.Engine.LongDocuments;
 
 /// <summary>The names of <see cref="LongDocumentStrategy"/> as requests and flags write them.</summary>

@@ -1,3 +1,4 @@
+using Sift.Abstractions;
 namespace Sift.Engine.LongDocuments;
 
 /// <summary>
