@@ -36,7 +36,7 @@ internal static class EngineWorkloads
             "W4" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 8192, options.Rounds),
             "W5" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 32768, rounds: 1),
             "R1" => LongQueryRerank(new Reranker(loaded), text),
-            "W6" => WindowedDocument(new Embedder(loaded), text, options.Rounds),
+            "W6" => WindowedDocument(new Embedder(loaded), text, options),
             _ => throw new ArgumentException($"unknown workload {options.Workload}"),
         };
         var result = new Dictionary<string, object>
@@ -81,12 +81,19 @@ internal static class EngineWorkloads
     /// 1280-token overlap), against W4 (one 8192-token document) in the same process: W4 runs before
     /// every W6 round and once after the last, so both see the same machine load. The rate counts
     /// every token read (windows overlap, so the document's own tokens/s is given too).
+    /// --document-tokens, --window and --window-overlap scale it down (the single-window reference
+    /// is then one window-long document, not W4's 8192 tokens).
     /// </summary>
-    private static (long, double, Dictionary<string, object>) WindowedDocument(Embedder embedder, TextGenerator text, int rounds)
+    private static (long, double, Dictionary<string, object>) WindowedDocument(Embedder embedder, TextGenerator text, BenchOptions bench)
     {
-        const int documentTokens = 100_000;
-        const int window = 8192;
-        var options = new EmbedOptions { MaxLength = window, Windows = new Sift.Engine.LongDocuments.WindowOptions() };
+        var rounds = bench.Rounds;
+        var documentTokens = bench.DocumentTokens;
+        var window = bench.WindowTokens;
+        var options = new EmbedOptions
+        {
+            MaxLength = window,
+            Windows = new Sift.Engine.LongDocuments.WindowOptions { Overlap = bench.WindowOverlap, MaxWindows = int.MaxValue },
+        };
         var document = new[] { EmbeddingInput.Tokens(text.TokenIds(documentTokens)) };
         var single = new[] { EmbeddingInput.Tokens(text.TokenIds(window - 1)) };
         var batch = embedder.Prepare(document, null, options);
@@ -119,6 +126,8 @@ internal static class EngineWorkloads
         return (tokensRead, w6Seconds, new()
         {
             ["document_tokens"] = documentTokens,
+            ["window"] = window,
+            ["overlap"] = bench.WindowOverlap,
             ["windows"] = batch.Sequences.Count,
             ["document_tokens_per_s"] = Math.Round(documentTokens / w6Seconds, 1),
             ["times"] = w6Times.Select(t => Math.Round(t, 3)).ToArray(),
