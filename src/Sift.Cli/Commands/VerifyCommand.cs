@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sift.Checkpoints;
 using Sift.Engine;
 using Sift.Verification;
 
@@ -30,15 +31,27 @@ internal static class VerifyCommand
             var weights = SiftCli.Quantize(result.GetValue(quantize));
             var checks = new List<VerificationCheck>();
             var embedderPath = await ModelLocator.ResolveAsync(result.GetRequiredValue(model), result.GetValue(hub), streams, cancellationToken);
-            using (var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = weights }))
+            try
             {
+                using var embedder = Embedder.Load(new ModelOptions { Model = embedderPath, Quantize = weights });
                 checks.AddRange(EmbedderVerifier.Verify(embedder, result.GetValue(skipOfficial)));
+            }
+            catch (NonFiniteWeightException e)
+            {
+                checks.Add(VerificationCheck.NonFiniteWeights(embedderPath, e));
             }
             if (result.GetValue(reranker) is { } rerankerSpec)
             {
                 var rerankerPath = await ModelLocator.ResolveAsync(rerankerSpec, result.GetValue(hub), streams, cancellationToken);
-                using var loaded = Reranker.Load(new ModelOptions { Model = rerankerPath, Quantize = weights });
-                checks.AddRange(RerankerVerifier.Verify(loaded));
+                try
+                {
+                    using var loaded = Reranker.Load(new ModelOptions { Model = rerankerPath, Quantize = weights });
+                    checks.AddRange(RerankerVerifier.Verify(loaded));
+                }
+                catch (NonFiniteWeightException e)
+                {
+                    checks.Add(VerificationCheck.NonFiniteWeights(rerankerPath, e));
+                }
             }
             if (result.GetValue(json))
             {

@@ -243,7 +243,11 @@ internal static class CollectionRoutes
         json.WriteStartObject("timings_ms");
         json.WriteNumber("embed", Math.Round(response.Timings.Embed, 3));
         json.WriteNumber("vector", Math.Round(response.Timings.Vector, 3));
-        json.WriteNumber("lexical", Math.Round(response.Timings.Lexical, 3));
+        if (response.Hybrid)
+        {
+            // Only a hybrid search has a keyword stage; a zero here would read as a stage that ran.
+            json.WriteNumber("lexical", Math.Round(response.Timings.Lexical, 3));
+        }
         json.WriteNumber("rerank", Math.Round(response.Timings.Rerank, 3));
         json.WriteNumber("total", Math.Round(response.Timings.Total, 3));
         json.WriteEndObject();

@@ -71,7 +71,7 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
         ReadRow(tensor, row, destination);
         if (!IsFinite(destination))
         {
-            throw new CheckpointException($"tensor '{tensor.Name}' row {row} holds NaN or infinity; the checkpoint is corrupt");
+            throw new NonFiniteWeightException(tensor.Name, row);
         }
     }
 

@@ -58,7 +58,8 @@ public sealed class NonFiniteOutputTests
     {
         var spec = new TinyQwen3Spec { Edit = (name, values) => { if (name == "layers.1.mlp.down_proj.weight") { values[3 * 72 + 1] = float.NaN; } } };
         using var checkpoint = TinyQwen3Checkpoint.Create(spec);
-        var error = Assert.Throws<CheckpointException>(() => Qwen3Model.Load(Qwen3Config.Load(checkpoint.Directory), SafetensorsCheckpoint.Open(checkpoint.Directory)));
+        var error = Assert.Throws<NonFiniteWeightException>(() => Qwen3Model.Load(Qwen3Config.Load(checkpoint.Directory), SafetensorsCheckpoint.Open(checkpoint.Directory)));
+        Assert.Equal(("layers.1.mlp.down_proj.weight", 3), (error.Tensor, error.Row));
         Assert.Contains("layers.1.mlp.down_proj.weight", error.Message);
         Assert.Contains("row 3", error.Message);
     }
