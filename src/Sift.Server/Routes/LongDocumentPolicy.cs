@@ -9,9 +9,6 @@ namespace Sift.Server.Routes;
 /// <param name="Windows">Overlap, most windows, whether to answer them; used in chunk mode only.</param>
 internal sealed record LongDocumentPolicy(LongDocumentStrategy Strategy, WindowOptions Windows)
 {
-    /// <summary>The policy of a request that cuts (or, with <paramref name="truncate"/> false, refuses) and never windows.</summary>
-    public static LongDocumentPolicy Plain(bool truncate) => new(truncate ? LongDocumentStrategy.Truncate : LongDocumentStrategy.Error, new WindowOptions());
-
     /// <summary>The windows when the strategy is chunk; null otherwise.</summary>
     public WindowOptions? ChunkWindows => Strategy == LongDocumentStrategy.Chunk ? Windows : null;
 

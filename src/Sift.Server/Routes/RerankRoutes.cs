@@ -185,4 +185,4 @@ internal sealed record CohereUsage(int TotalTokens);
 internal sealed record TeiRerankRequest(string Query, string[] Texts, bool? ReturnText, bool? RawScores, bool? Truncate, string? TruncationDirection,
     string? LongDocumentStrategy, int? WindowOverlap, bool? ReturnWindows);
 
-internal sealed record TeiRank(int Index, float Score, string? Text);
+internal sealed record TeiRank(int Index, float Score, string? Text, int? Window, CohereWindowSpan? WindowSpan, int? Windows);

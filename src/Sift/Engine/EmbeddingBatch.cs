@@ -26,14 +26,6 @@ public sealed class EmbeddingBatch
     /// <summary>How many inputs the batch holds.</summary>
     public int InputCount => _first.Length;
 
-    /// <summary>The input a sequence belongs to (for error messages about one sequence).</summary>
-    public int InputOf(int sequence)
-    {
-        var index = Array.BinarySearch(_first, sequence);
-        // First sequence of an input: exact hit. Else the complement points past the owning input.
-        return index >= 0 ? index : ~index - 1;
-    }
-
     /// <summary>
     /// One result per input from the pooled state of each sequence (in <see cref="Sequences"/> order).
     /// A single-sequence input is finished exactly as a plain embedding; a windowed one is the
