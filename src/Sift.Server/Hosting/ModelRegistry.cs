@@ -65,11 +65,11 @@ internal sealed partial class ModelRegistry : IDisposable
             {
                 var embedder = Load(embeddingDirectory, "embedding", _memory?.EmbeddingMaxLength, _options.ServedModelNames, Embedder.Load, e => e.Name,
                     (names, embedder) => new ServedEmbedder(names, embedder, new EmbeddingScheduler(embedder, names[0], _options.MaxBatchTokens, _metrics)));
-                Routes.LongDocumentPolicy.CheckServerWindows(_options, embedder.Embedder.MaxLength);
                 if (!Publish(() => _embedder = embedder, embedder))
                 {
                     return;
                 }
+                Routes.LongDocumentPolicy.CheckServerWindows(_options, embedder.Embedder.MaxLength);
                 _descriptions.Add(new ServedModelDescription(embedder.Names, "embedding", embeddingDirectory, embedder.Embedder.Model, embedder.Embedder.MaxLength));
             }
             if (rerankerDirectory is not null)

@@ -227,3 +227,22 @@ public sealed class LongDocumentRouteTests(LongDocumentServerFixture fixture) : 
         return JsonDocument.Parse(text);
     }
 }
+
+/// <summary>A server told to chunk with an overlap its embedding window cannot hold refuses to start.</summary>
+public sealed class LongDocumentStartupTests
+{
+    [Fact]
+    public void Load_ChunkWithOverlapNotSmallerThanTheWindow_FailsNamingBoth()
+    {
+        using var telemetry = new Sift.Telemetry.SiftTelemetry();
+        using var registry = new ModelRegistry(
+            new ServerOptions { Model = Fixtures.EmbeddingModel, MaxInputLength = 100, LongDocuments = Sift.Abstractions.LongDocumentStrategy.Chunk, WindowOverlap = 99 },
+            new Sift.Server.Metrics.ServerMetrics(telemetry), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelRegistry>.Instance);
+
+        var error = Assert.Throws<ArgumentException>(registry.Load);
+
+        Assert.StartsWith("--window-overlap 99 must be smaller than the embedding window of 99 tokens (--max-input-length 100", error.Message);
+        Assert.True(registry.Loaded.IsFaulted);
+        Assert.False(registry.IsReady);
+    }
+}
