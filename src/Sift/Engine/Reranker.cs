@@ -111,7 +111,7 @@ public sealed class Reranker : IReranker, IDisposable
         var maxLength = CheckedMaxLength(options);
         var shared = SharedTokens(query, options);
         var room = maxLength - shared.Length - _suffixIds.Length;
-        if (room < 1)
+        if (room < 1 && options.Windows is not null)
         {
             throw new SiftRequestException(
                 $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for the document",
