@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.CommandLine.Parsing;
 using Sift.Checkpoints;
 using Sift.Cli.Commands;
@@ -118,11 +119,32 @@ internal static class SiftCli
         var option = new Option<int?>(name) { Description = description };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is <= 0 and var value)
+            if (GivenInt(result, name, "a positive integer") is <= 0 and var value)
             {
                 result.AddError($"{name} must be a positive integer, got {value}");
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// In an option's validator: the integer it was given, or null when it was not given or is not an
+    /// integer (then with the error added). Reading the value of a token that does not convert throws,
+    /// which would surface as an internal error instead of a usage error.
+    /// </summary>
+    public static int? GivenInt(OptionResult result, string name, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+        var text = result.Tokens[^1].Value;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+        result.AddError($"{name} must be {expected}, got \"{text}\"");
+        return null;
     }
 }

@@ -215,8 +215,19 @@ public sealed class SiftCollections : IDisposable
             {
                 case string text: writer.WriteStringValue(text); break;
                 case bool boolean: writer.WriteBooleanValue(boolean); break;
-                case IConvertible number when value is byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal:
-                    writer.WriteNumberValue(number.ToDouble(CultureInfo.InvariantCulture));
+                // Integers go as written: the server keeps numbers as doubles and refuses an integer one cannot hold exactly
+                // (beyond ±2^53) instead of storing it altered, which it could not see in 1.2345678901234568E+18.
+                case long or int or short or sbyte:
+                    writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                    break;
+                case ulong or uint or ushort or byte:
+                    writer.WriteNumberValue(Convert.ToUInt64(value, CultureInfo.InvariantCulture));
+                    break;
+                case decimal number:
+                    writer.WriteNumberValue(number);
+                    break;
+                case float or double:
+                    writer.WriteNumberValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
                     break;
                 default:
                     throw new ArgumentException($"metadata value of '{key}' is a {value?.GetType().Name ?? "null"}; use a string, a number or a bool", nameof(values));

@@ -36,7 +36,14 @@ internal static class EvalCommand
             var wall = Stopwatch.StartNew();
             var dataset = BeirDataset.Load(result.GetRequiredValue(beir), result.GetRequiredValue(split));
             var name = result.GetValue(collection) ?? dataset.Name;
-            CollectionSettings.CheckName(name, "--collection");
+            try
+            {
+                CollectionSettings.CheckName(name, "--collection");
+            }
+            catch (RetrievalException e) when (result.GetValue(collection) is null)
+            {
+                throw new CliException($"the folder's name \"{name}\" cannot name a collection ({e.Message}); give one with --collection NAME");
+            }
             var depth = result.GetValue(topK) ?? MetricSummary.RecallCutoff;
             if (depth > SearchRequest.MaxTopK)
             {

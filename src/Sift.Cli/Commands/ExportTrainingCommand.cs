@@ -30,8 +30,7 @@ internal static class ExportTrainingCommand
         var negatives = new Option<int>("--negatives") { Description = $"Hard negatives per example, at most (default {DefaultNegatives}).", DefaultValueFactory = _ => DefaultNegatives };
         negatives.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<int>();
-            if (value is < 0 or > SearchRequest.MaxTopK)
+            if (SiftCli.GivenInt(r, "--negatives", "an integer") is (< 0 or > SearchRequest.MaxTopK) and var value)
             {
                 r.AddError($"--negatives must be between 0 and {SearchRequest.MaxTopK}, got {value}");
             }

@@ -20,8 +20,8 @@ public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedde
 {
     /// <summary>
     /// Upserts <paramref name="documents"/> into <paramref name="collection"/>; durable when the task
-    /// completes. With <paramref name="skipUnchanged"/>, documents whose stored text is the same are
-    /// left as they are (their metadata too), which makes re-running an import cheap.
+    /// completes. With <paramref name="skipUnchanged"/>, documents whose stored text and metadata are the
+    /// same are left as they are, which makes re-running an import cheap.
     /// </summary>
     public async Task<IndexReport> UpsertAsync(CollectionInfo collection, IReadOnlyList<DocumentInput> documents, bool skipUnchanged,
         CancellationToken cancellationToken)
@@ -38,7 +38,7 @@ public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedde
                 "chunk_tokens", "chunk_too_long");
         }
 
-        var hashes = documents.Select(d => SHA256.HashData(Encoding.UTF8.GetBytes(d.Text))).ToArray();
+        var hashes = documents.Select(ContentHash).ToArray();
         var pending = Enumerable.Range(0, documents.Count).ToList();
         if (skipUnchanged)
         {
@@ -75,6 +75,15 @@ public sealed class DocumentIndexer(IRetrievalStore store, ITextEmbedder embedde
         var version = await store.UpsertAsync(settings, indexed, cancellationToken);
         return new IndexReport(pending.Count, documents.Count - pending.Count, inputs.Length, embedded.TokenCount, version);
     }
+
+    /// <summary>
+    /// What decides whether a re-indexed document is unchanged: SHA-256 of its text, then (when it has
+    /// metadata) U+0000 and its canonical metadata JSON, so a document whose metadata alone changed is
+    /// written again. Text cannot hold U+0000, so the two parts cannot run into each other; documents
+    /// without metadata keep the text-only hash that stores written before metadata counted hold.
+    /// </summary>
+    internal static byte[] ContentHash(DocumentInput document) => SHA256.HashData(Encoding.UTF8.GetBytes(
+        document.Metadata.Count == 0 ? document.Text : $"{document.Text}\0{DocumentMetadata.ToJson(document.Metadata)}"));
 
     private static void Validate(IReadOnlyList<DocumentInput> documents)
     {

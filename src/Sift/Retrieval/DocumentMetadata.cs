@@ -16,6 +16,9 @@ public static class DocumentMetadata
     /// <summary>Most keys one document's metadata may have.</summary>
     public const int MaxKeys = 64;
 
+    /// <summary>2^53: the largest magnitude up to which a double holds every integer exactly.</summary>
+    private const long MaxExactInteger = 9007199254740992;
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>An empty metadata object.</summary>
@@ -23,7 +26,15 @@ public static class DocumentMetadata
 
     /// <summary>Reads a flat JSON object; <paramref name="field"/> names it in errors (e.g. "documents[3].metadata").</summary>
     /// <exception cref="RetrievalException">Not an object, nested values, nulls, or bad keys (400).</exception>
-    public static IReadOnlyDictionary<string, MetadataValue> FromJson(JsonElement value, string field)
+    public static IReadOnlyDictionary<string, MetadataValue> FromJson(JsonElement value, string field) => FromJson(value, field, exactIntegers: true);
+
+    /// <param name="value">The JSON object.</param>
+    /// <param name="field">Its name in errors.</param>
+    /// <param name="exactIntegers">
+    /// Refuse integers a double cannot hold exactly (request input); stored metadata, written before
+    /// that rule, is read as it is.
+    /// </param>
+    private static IReadOnlyDictionary<string, MetadataValue> FromJson(JsonElement value, string field, bool exactIntegers)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -34,7 +45,7 @@ public static class DocumentMetadata
         {
             var key = KeyOf(property, field);
             CheckKey(key, field);
-            if (!metadata.TryAdd(key, ReadValue(property.Value, $"{field}.{key}")))
+            if (!metadata.TryAdd(key, ReadValue(property.Value, $"{field}.{key}", exactIntegers)))
             {
                 throw RetrievalException.BadRequest($"'{field}' has the key '{key}' twice", field, "invalid_metadata");
             }
@@ -50,7 +61,7 @@ public static class DocumentMetadata
     public static IReadOnlyDictionary<string, MetadataValue> Parse(string json)
     {
         using var document = JsonDocument.Parse(json);
-        return FromJson(document.RootElement, "metadata");
+        return FromJson(document.RootElement, "metadata", exactIntegers: false);
     }
 
     /// <summary>The metadata as canonical JSON text: keys in ordinal order, numbers as doubles.</summary>
@@ -103,7 +114,9 @@ public static class DocumentMetadata
     }
 
     /// <summary>Reads one value: a string, a finite number or a boolean.</summary>
-    public static MetadataValue ReadValue(JsonElement value, string field)
+    public static MetadataValue ReadValue(JsonElement value, string field) => ReadValue(value, field, exactIntegers: true);
+
+    private static MetadataValue ReadValue(JsonElement value, string field, bool exactIntegers)
     {
         switch (value.ValueKind)
         {
@@ -123,6 +136,12 @@ public static class DocumentMetadata
                 }
                 return MetadataValue.Of(text);
             case JsonValueKind.Number when value.TryGetDouble(out var number) && double.IsFinite(number):
+                if (exactIntegers && IsIntegerLiteral(value.GetRawText()) && !(value.TryGetInt64(out var whole) && whole is >= -MaxExactInteger and <= MaxExactInteger))
+                {
+                    throw RetrievalException.BadRequest(
+                        $"'{field}' is the integer {value.GetRawText()}, beyond ±{MaxExactInteger}: numbers are kept as doubles, which hold integers exactly "
+                        + "only up to there, so it would come back altered and match its neighbours; send it as a string", field, "invalid_metadata");
+                }
                 return MetadataValue.Of(number);
             case JsonValueKind.True:
                 return MetadataValue.Of(true);
@@ -133,6 +152,9 @@ public static class DocumentMetadata
                     $"'{field}' must be a string, a number or a boolean (metadata is flat), got {Describe(value)}", field, "invalid_metadata");
         }
     }
+
+    /// <summary>Whether a JSON number is written as an integer (no fraction, no exponent): a count or an id, not a measurement.</summary>
+    private static bool IsIntegerLiteral(string raw) => raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
 
     /// <summary>A property's name; an escaped lone surrogate in it cannot become a .NET string, and is the request's fault.</summary>
     private static string KeyOf(JsonProperty property, string field)

@@ -116,8 +116,22 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
     private static Activity? StageSpan(string name, CollectionInfo collection) =>
         SiftTelemetry.ActivitySource.StartActivity(name)?.SetTag("sift.collection", collection.Name);
 
-    private Task<TextEmbeddings> EmbedQueryAsync(CollectionInfo collection, SearchRequest request, CancellationToken cancellationToken) =>
-        embedder.EmbedAsync([EmbeddingInput.Query(request.Query, request.Instruction)], collection.Settings.Dimensions, cancellationToken);
+    private async Task<TextEmbeddings> EmbedQueryAsync(CollectionInfo collection, SearchRequest request, CancellationToken cancellationToken)
+    {
+        var query = EmbeddingInput.Query(request.Query, request.Instruction);
+        try
+        {
+            return await embedder.EmbedAsync([query], collection.Settings.Dimensions, cancellationToken);
+        }
+        catch (SiftRequestException e) when (e.Code == "input_too_long")
+        {
+            // The engine names "input 0" and suggests truncation, which a search cannot ask for: name the query instead.
+            var tokens = embedder.Tokenizer.CountTokens(query.PromptText!, addSpecialTokens: false) + 1;
+            throw RetrievalException.BadRequest(
+                $"'query' makes {tokens} tokens with its instruction and <|endoftext|>; '{embedder.ModelName}' reads at most {embedder.MaxLength}: shorten it",
+                "query", "query_too_long");
+        }
+    }
 
     /// <summary>
     /// One result per document: its best chunk (highest score: the rerank score when reranked, the

@@ -102,6 +102,24 @@ public sealed class CliEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task Eval_FolderWhoseNameCannotNameACollection_SaysToGiveOneWithCollection()
+    {
+        var folder = Path.Combine(_data, "my set 数据");
+        Directory.CreateDirectory(Path.Combine(folder, "qrels"));
+        foreach (var file in new[] { "corpus.jsonl", "queries.jsonl", Path.Combine("qrels", "test.tsv") })
+        {
+            File.Copy(Path.Combine(EvaluationData.SyntheticBeir, file), Path.Combine(folder, file));
+        }
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("", "eval", "--beir", folder, "--data", _data, "--model", Fixtures.EmbeddingModel);
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith("sift: error: the folder's name \"my set 数据\" cannot name a collection", error);
+        Assert.Contains("--collection", error);
+    }
+
+    [Fact]
     public async Task Eval_CollectionOfAnotherModel_IsRefusedNamingBoth()
     {
         await EvalAsync("--collection", "other", "--json");

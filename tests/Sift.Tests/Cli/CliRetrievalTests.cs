@@ -52,6 +52,25 @@ public sealed class CliRetrievalTests : IDisposable
     }
 
     [Fact]
+    public async Task Index_RunTwice_ReindexesADocumentWhoseMetadataAloneChanged()
+    {
+        await IndexAsync(CorpusLines());
+        var lines = CorpusLines().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0] = lines[0].Replace("\"topic\":\"geo\"", "\"topic\":\"capitals\"", StringComparison.Ordinal);
+        Assert.Contains("\"id\":\"beijing\"", lines[0]);
+        Assert.Contains("capitals", lines[0]);
+
+        var (exitCode, output, error) = await IndexAsync(CliRunner.Lines(lines));
+
+        Assert.True(exitCode == 0, error);
+        var ack = JsonDocument.Parse(output.Trim()).RootElement;
+        Assert.Equal((1, 4), (ack.GetProperty("upserted").GetInt32(), ack.GetProperty("unchanged").GetInt32()));
+        var search = await SearchAsync("--query", "city", "--filter", "topic=capitals");
+        Assert.True(search.ExitCode == 0, search.Error);
+        Assert.Equal("beijing", JsonDocument.Parse(search.Output.Trim()).RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task Search_FilterAndNoReranker_ReturnsVectorOrderOfMatchingDocuments()
     {
         await IndexAsync(CorpusLines());

@@ -92,5 +92,10 @@ public sealed class SiftCollectionsTests(ServerFixture fixture) : IClassFixture<
         var badMetadata = Assert.Throws<ArgumentException>(() =>
             collections.UpsertAsync(name, [new SiftDocument("x", "t", new Dictionary<string, object> { ["when"] = DateTime.UnixEpoch })], Cancel).GetAwaiter().GetResult());
         Assert.Contains("'when'", badMetadata.Message);
+        // A 64-bit id reaches the server as the integer it is, which refuses it rather than store it altered.
+        var wideId = await Assert.ThrowsAsync<SiftApiException>(() =>
+            collections.UpsertAsync(name, [new SiftDocument("x", "t", new Dictionary<string, object> { ["user"] = 1234567890123456789L })], Cancel));
+        Assert.Equal((400, "invalid_metadata"), (wideId.Status, wideId.Code));
+        Assert.Contains("1234567890123456789", wideId.Message);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Numerics.Tensors;
@@ -222,6 +223,8 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"nested\": {\"x\": 1}}}]}", "invalid_metadata", "documents[0].metadata.nested")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": [1, 2]}]}", "invalid_metadata", "documents[0].metadata")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"k\": null}}]}", "invalid_metadata", "documents[0].metadata.k")]
+    [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"user\": 1234567890123456789}}]}", "invalid_metadata", "documents[0].metadata.user")]
+    [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"user\": -9007199254740993}}]}", "invalid_metadata", "documents[0].metadata.user")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\", \"metadata\": {\"\\ud800\": \"x\"}}]}", "invalid_metadata", "documents[0].metadata")]
     [InlineData("{\"documents\": [{\"id\": \"a\", \"text\": \"b\"}, {\"id\": \"a\", \"text\": \"c\"}]}", "duplicate_id", "documents[1].id")]
     [InlineData("{\"documents\": []}", null, "documents")]
@@ -240,6 +243,28 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
         var info = JsonDocument.Parse(await Server.Http.GetStringAsync($"/v1/collections/{name}", Cancel)).RootElement;
         Assert.Equal(0, info.GetProperty("documents").GetInt64());
         Assert.Equal(0, info.GetProperty("write_version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Metadata_IntegersUpToTwoToThe53_AndFractionsComeBackExactly_LargerIntegersAreRefusedNamingTheLimit()
+    {
+        var name = await NewCollectionAsync();
+        const string metadata = "{\"big\":9007199254740992,\"negative\":-9007199254740992,\"ratio\":0.1,\"tiny\":1e-300,\"huge\":1e300}";
+        var stored = await Server.PostRawAsync($"/v1/collections/{name}/documents", $"{{\"documents\": [{{\"id\": \"a\", \"text\": \"b\", \"metadata\": {metadata}}}]}}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        var document = JsonDocument.Parse(await Server.Http.GetStringAsync($"/v1/collections/{name}/documents/a", Cancel)).RootElement.GetProperty("metadata");
+        Assert.Equal(9007199254740992L, document.GetProperty("big").GetInt64());
+        Assert.Equal(-9007199254740992L, document.GetProperty("negative").GetInt64());
+        Assert.Equal(0.1, document.GetProperty("ratio").GetDouble());
+        Assert.Equal(1e300, document.GetProperty("huge").GetDouble());
+
+        // A 64-bit id would come back altered (1234567890123456789 is stored as ...800) and match its neighbours in filters.
+        var refused = await Server.PostRawAsync($"/v1/collections/{name}/search", "{\"query\": \"q\", \"filter\": {\"user\": 1234567890123456789}}");
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("filter.user", error.GetProperty("param").GetString());
+        Assert.Contains("1234567890123456789", error.GetProperty("message").GetString());
+        Assert.Contains("9007199254740992", error.GetProperty("message").GetString());
     }
 
     [Fact]
@@ -270,6 +295,25 @@ public sealed class CollectionRoutesTests(ServerFixture fixture) : IClassFixture
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Search_QueryLongerThanTheModelReads_Is400NamingTheQueryAndTheLimit()
+    {
+        var name = await NewCollectionAsync();
+        var models = JsonDocument.Parse(await Server.Http.GetStringAsync("/v1/models", Cancel)).RootElement.GetProperty("data");
+        var limit = models.EnumerateArray().First(m => m.GetProperty("kind").GetString() == "embedding").GetProperty("max_model_len").GetInt32();
+
+        var response = await Server.PostJsonAsync($"/v1/collections/{name}/search", new { query = string.Concat(Enumerable.Repeat("word ", limit + 10)) });
+
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("query", "query_too_long"), (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
+        var message = error.GetProperty("message").GetString()!;
+        Assert.Contains(limit.ToString(CultureInfo.InvariantCulture), message);
+        // The search route has no truncation to ask for: the embeddings route's advice would mislead.
+        Assert.DoesNotContain("truncat", message);
+        Assert.Equal(HttpStatusCode.OK, (await Server.PostJsonAsync($"/v1/collections/{name}/search", new { query = "word" })).StatusCode);
     }
 
     [Fact]

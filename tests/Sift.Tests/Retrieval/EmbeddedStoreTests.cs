@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sift.Retrieval;
+using Sift.Retrieval.Lexical;
 using Sift.Retrieval.Stores.Embedded;
 using Sift.Tests.Support;
 
@@ -23,6 +24,33 @@ public sealed class EmbeddedStoreTests : StoreContractTests, IDisposable
         await using var first = await OpenStoreAsync();
         var second = Assert.Throws<IOException>(() => EmbeddedStore.Open(new EmbeddedStoreOptions { Directory = _directory }, NullLogger.Instance));
         Assert.Contains("in use by another sift process", second.Message);
+    }
+
+    [Fact]
+    public async Task SearchLexical_RacingTheCollectionsDeletion_Is404NotAnInternalError()
+    {
+        await using var store = await OpenStoreAsync();
+        var settings = Settings() with { Hybrid = true };
+        await store.CreateCollectionAsync(settings, Cancel);
+        var vectors = SyntheticVectors.Clustered(1, Dimensions, 1, seed: 23);
+        await store.UpsertAsync(settings, [Document("a", "printer error E4321", vectors)], Cancel);
+        // A hybrid search found the collection, then a delete committed (rows and keyword table gone) before its keyword
+        // read ran. That moment is made here by committing what DeleteCollectionAsync commits, under the store's catalog.
+        await using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "sift.db")};Pooling=False"))
+        {
+            await raw.OpenAsync(Cancel);
+            await using var find = raw.CreateCommand();
+            find.CommandText = "SELECT id FROM collections";
+            var collectionId = (long)(await find.ExecuteScalarAsync(Cancel))!;
+            await using var delete = raw.CreateCommand();
+            delete.CommandText = $"DELETE FROM chunks; DELETE FROM documents; DELETE FROM collections; DROP TABLE {SqliteLexicalIndex.TableName(collectionId)};";
+            await delete.ExecuteNonQueryAsync(Cancel);
+        }
+
+        var search = await Assert.ThrowsAsync<RetrievalException>(
+            () => store.SearchLexicalAsync(settings.Name, "E4321", vectors[0], 5, DocumentMetadata.Empty, Cancel));
+
+        Assert.Equal((404, "collection_not_found"), (search.Status, search.Code));
     }
 
     [Fact]

@@ -112,6 +112,22 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task SearchLexical_OfACollectionRecreatedWithOtherDimensions_Is409NotAnInternalError()
+    {
+        await using var store = await OpenStoreAsync();
+        var settings = Settings();
+        await store.CreateCollectionAsync(settings, Cancel);
+        await store.DeleteCollectionAsync(settings.Name, Cancel);
+        await store.CreateCollectionAsync(settings with { Dimensions = 48 }, Cancel);
+
+        // The hybrid search embedded its query at the dimensions the collection had when it looked it up, as the vector stage does.
+        var conflict = await Assert.ThrowsAsync<RetrievalException>(
+            () => store.SearchLexicalAsync(settings.Name, "text", new float[Dimensions], 5, DocumentMetadata.Empty, Cancel));
+
+        Assert.Equal((409, "collection_changed"), (conflict.Status, conflict.Code));
+    }
+
+    [Fact]
     public async Task Hybrid_IsACollectionSettingTheStoreKeeps()
     {
         await using var store = await OpenStoreAsync();

@@ -19,17 +19,27 @@ public sealed partial class EmbeddedStore
         ArgumentNullException.ThrowIfNull(queryVector);
         ArgumentNullException.ThrowIfNull(filter);
         var state = Find(collection) ?? throw RetrievalException.CollectionNotFound(collection);
-        if (queryVector.Length != state.Settings.Dimensions)
-        {
-            throw new ArgumentException($"the query has {queryVector.Length} dimensions; collection '{collection}' has {state.Settings.Dimensions}", nameof(queryVector));
-        }
+        CollectionModel.RequireDimensions(state.Settings, queryVector.Length);
         return Task.FromResult<IReadOnlyList<ChunkMatch>>(Read(connection =>
         {
+            // One snapshot for every read: a collection deleted after Find (its keyword table dropped in the same
+            // commit) is either still whole in it or gone from its catalog, never half there.
+            using var snapshot = connection.BeginTransaction(deferred: true);
+            if (!CollectionExists(connection, state.Id))
+            {
+                throw RetrievalException.CollectionNotFound(collection);
+            }
             var allowed = filter.Count == 0 ? null : FilteredKeys(connection, state.Id, filter);
-            var hits = SqliteLexicalIndex.Search(connection, null, state.Id, query, topK, allowed);
+            var hits = SqliteLexicalIndex.Search(connection, snapshot, state.Id, query, topK, allowed);
             // Scored like the vector stage (exact cosine from the in-memory vectors), kept in lexical order.
             return LoadMatches(connection, state.Vectors.Score(queryVector, hits.Select(h => h.ChunkId).ToArray()));
         }));
+    }
+
+    private static bool CollectionExists(SqliteConnection connection, long collectionId)
+    {
+        using var command = Command(connection, "SELECT count(*) FROM collections WHERE id = $c", ("$c", collectionId));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>Databases written before hybrid search have no hybrid column: add it (new databases get it here too).</summary>

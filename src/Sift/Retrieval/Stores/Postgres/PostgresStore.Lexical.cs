@@ -22,10 +22,7 @@ public sealed partial class PostgresStore
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             var row = await FindAsync(connection, collection, null, forUpdate: false, cancellationToken) ?? throw RetrievalException.CollectionNotFound(collection);
-            if (queryVector.Length != row.Settings.Dimensions)
-            {
-                throw new ArgumentException($"the query has {queryVector.Length} dimensions; collection '{collection}' has {row.Settings.Dimensions}", nameof(queryVector));
-            }
+            CollectionModel.RequireDimensions(row.Settings, queryVector.Length);
             if (PostgresLexicalIndex.QueryText(query) is not { } terms)
             {
                 return [];
