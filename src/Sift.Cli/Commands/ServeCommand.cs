@@ -37,6 +37,7 @@ internal static class ServeCommand
         var maxClientBatch = settings.Option("--max-client-batch-size", "Most inputs or documents in one request.", defaults.MaxClientBatchSize);
         var maxConcurrent = settings.Option("--max-concurrent-requests", "Requests in flight at once; more get 429.", defaults.MaxConcurrentRequests);
         var maxInputLength = settings.Option<int?>("--max-input-length", "Longest input in tokens (default: the model's limit; 8192 for rerankers).", null);
+        var longDocuments = LongDocumentFlags.ForServe(settings);
         var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
         var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
         var maxMemory = settings.Option<string?>("--max-memory",
@@ -56,7 +57,7 @@ internal static class ServeCommand
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
             payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize, playground,
         };
-        foreach (var option in resilience.All)
+        foreach (var option in resilience.All.Concat(longDocuments.All))
         {
             command.Options.Add(option);
         }
@@ -89,6 +90,9 @@ internal static class ServeCommand
                 Data = result.GetValue(data)!,
                 DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
                 Playground = result.GetValue(playground),
+                LongDocuments = longDocuments.StrategyValue(result),
+                WindowOverlap = longDocuments.Windows(result).Overlap,
+                MaxWindows = longDocuments.Windows(result).MaxWindows,
             };
             var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)
