@@ -21,6 +21,9 @@ internal sealed record BenchOptions
     public int TopK { get; init; } = 100;
     public int? RerankTop { get; init; }
     public int? Columns { get; init; }
+    public int DocumentTokens { get; init; } = 100_000;
+    public int WindowTokens { get; init; } = 8192;
+    public int WindowOverlap { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap;
 
     /// <summary>The weight format --precision asks for: null keeps the checkpoint's (bf16) format.</summary>
     public Kernels.WeightFormat? Quantize => Precision switch
@@ -68,6 +71,9 @@ internal sealed record BenchOptions
             RerankTop = int.TryParse(Value("--rerank-top"), out var rerankTop) ? rerankTop : null,
             Columns = int.TryParse(Value("--columns"), out var columns) ? columns : null,
             MaxMemory = Value("--max-memory") ?? "1600MB",
+            DocumentTokens = int.TryParse(Value("--document-tokens"), out var documentTokens) ? documentTokens : 100_000,
+            WindowTokens = int.TryParse(Value("--window"), out var window) ? window : 8192,
+            WindowOverlap = int.TryParse(Value("--window-overlap"), out var overlap) ? overlap : Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap,
         };
     }
 }

@@ -11,7 +11,8 @@ namespace Sift.Bench;
 /// The end-to-end workloads of the speed issue, on random weights at a real shape, each printing
 /// one JSON line: W1 embed 64 × 256 tokens; W2 one 32-token query (median of 20); W3 rerank one
 /// query × 32 documents of about 200 tokens; W4 one 8192-token document; W5 one 32768-token document;
-/// R1 (issue 11) one ~1,500-token query × 512 short documents, for the memory a shared query prefix takes.
+/// R1 (issue 11) one ~1,500-token query × 512 short documents, for the memory a shared query prefix takes;
+/// W6 (issue 13) one 100,000-token document in chunk mode with 8192-token windows, rounds interleaved with W4's.
 /// </summary>
 internal static class EngineWorkloads
 {
@@ -35,6 +36,7 @@ internal static class EngineWorkloads
             "W4" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 8192, options.Rounds),
             "W5" => EmbedDocuments(new Embedder(loaded), text, documents: 1, tokensEach: 32768, rounds: 1),
             "R1" => LongQueryRerank(new Reranker(loaded), text),
+            "W6" => WindowedDocument(new Embedder(loaded), text, options),
             _ => throw new ArgumentException($"unknown workload {options.Workload}"),
         };
         var result = new Dictionary<string, object>
@@ -50,6 +52,8 @@ internal static class EngineWorkloads
             ["source_weights_mb"] = checkpoint.SourceBytes / 1048576,
             ["load_seconds"] = Math.Round(loadSeconds, 1),
             ["threads"] = options.Threads,
+            ["kernel_path"] = KernelPath.Current.Name,
+            ["kernel_int8"] = KernelPath.Current.Int8,
         };
         foreach (var (key, value) in extra)
         {
@@ -72,6 +76,68 @@ internal static class EngineWorkloads
             times.Add(clock.Elapsed.TotalSeconds);
         }
         return ((long)documents * tokensEach, Median(times), new() { ["times"] = times.Select(t => Math.Round(t, 3)).ToArray() });
+    }
+
+    /// <summary>
+    /// W6: one 100,000-token document embedded in chunk mode with 8192-token windows (the default
+    /// 1280-token overlap), against W4 (one 8192-token document) in the same process: W4 runs before
+    /// every W6 round and once after the last, so both see the same machine load. The rate counts
+    /// every token read (windows overlap, so the document's own tokens/s is given too).
+    /// --document-tokens, --window and --window-overlap scale it down (the single-window reference
+    /// is then one window-long document, not W4's 8192 tokens).
+    /// </summary>
+    private static (long, double, Dictionary<string, object>) WindowedDocument(Embedder embedder, TextGenerator text, BenchOptions bench)
+    {
+        var rounds = bench.Rounds;
+        var documentTokens = bench.DocumentTokens;
+        var window = bench.WindowTokens;
+        var options = new EmbedOptions
+        {
+            MaxLength = window,
+            Windows = new Sift.Engine.LongDocuments.WindowOptions { Overlap = bench.WindowOverlap, MaxWindows = int.MaxValue },
+        };
+        var document = new[] { EmbeddingInput.Tokens(text.TokenIds(documentTokens)) };
+        var single = new[] { EmbeddingInput.Tokens(text.TokenIds(window - 1)) };
+        var batch = embedder.Prepare(document, null, options);
+        var tokensRead = batch.Sequences.Sum(s => (long)s.Length);
+        embedder.Embed([EmbeddingInput.Tokens(text.TokenIds(511))]);
+        var rssBefore = RssMegabytes("VmRSS:");
+        var w4Times = new List<double>();
+        var w6Times = new List<double>();
+        void RunW4()
+        {
+            var clock = Stopwatch.StartNew();
+            embedder.Embed(single);
+            w4Times.Add(clock.Elapsed.TotalSeconds);
+        }
+        for (var round = 0; round < rounds; round++)
+        {
+            RunW4();
+            var clock = Stopwatch.StartNew();
+            var result = embedder.Embed(document, options);
+            w6Times.Add(clock.Elapsed.TotalSeconds);
+            if (result[0].TokenCount != tokensRead)
+            {
+                throw new InvalidOperationException($"W6 read {result[0].TokenCount} tokens, its plan has {tokensRead}");
+            }
+        }
+        RunW4();
+        var w6Seconds = Median(w6Times);
+        var w4Rate = window / Median(w4Times);
+        var w6Rate = tokensRead / w6Seconds;
+        return (tokensRead, w6Seconds, new()
+        {
+            ["document_tokens"] = documentTokens,
+            ["window"] = window,
+            ["overlap"] = bench.WindowOverlap,
+            ["windows"] = batch.Sequences.Count,
+            ["document_tokens_per_s"] = Math.Round(documentTokens / w6Seconds, 1),
+            ["times"] = w6Times.Select(t => Math.Round(t, 3)).ToArray(),
+            ["w4_times"] = w4Times.Select(t => Math.Round(t, 3)).ToArray(),
+            ["w4_tokens_per_s"] = Math.Round(w4Rate, 1),
+            ["rate_vs_w4"] = Math.Round(w6Rate / w4Rate, 3),
+            ["rss_before_mb"] = rssBefore,
+        });
     }
 
     private static (long, double, Dictionary<string, object>) QueryLatency(Embedder embedder, TextGenerator text)

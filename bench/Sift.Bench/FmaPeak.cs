@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Sift.Kernels;
+using Sift.Kernels.Emitted;
 using Sift.Kernels.Vectors;
 
 namespace Sift.Bench;
@@ -25,7 +26,9 @@ internal static class FmaPeak
     public static double MeasureGflops(WorkerPool pool, TimeSpan budget) => Measure<FmaBody>(pool, budget, 2.0 * Lanes);
 
     /// <summary>GOPS (2 per multiply-add) of the path's u8×s8 step.</summary>
-    public static double MeasureInt8Gops(WorkerPool pool, TimeSpan budget) => Measure<BytesBody>(pool, budget, 8.0 * Lanes);
+    public static double MeasureInt8Gops(WorkerPool pool, TimeSpan budget) => EmittedKernels.HasVnniTile
+        ? Measure<EmittedBytesBody>(pool, budget, 8.0 * Lanes)
+        : Measure<BytesBody>(pool, budget, 8.0 * Lanes);
 
     /// <summary>GOPS of the path's s16×s8 step (vpmaddwd + vpaddd).</summary>
     public static double MeasureInt16Gops(WorkerPool pool, TimeSpan budget) => Measure<PairsBody>(pool, budget, 4.0 * Lanes);
@@ -59,6 +62,17 @@ internal static class FmaPeak
     private struct BytesBody : IParallelBody
     {
         public readonly void Execute(int index, int worker) => _sink = Dispatch(1);
+    }
+
+    /// <summary>The emitted tile's vpdpbusd zmm (<see cref="VnniPeakLoop"/>).</summary>
+    private struct EmittedBytesBody : IParallelBody
+    {
+        public readonly unsafe void Execute(int index, int worker)
+        {
+            var data = stackalloc byte[256];
+            new Span<byte>(data, 256).Fill(1);
+            VnniPeakLoop.Run(data, IterationsPerBurst);
+        }
     }
 
     private struct PairsBody : IParallelBody

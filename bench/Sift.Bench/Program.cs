@@ -54,7 +54,7 @@ switch (options.Workload)
     case "vector" or "pgvector" or "search":
         await RetrievalBenchmarks.RunAsync(options, args);
         break;
-    case "W1" or "W2" or "W3" or "W4" or "W5" or "R1":
+    case "W1" or "W2" or "W3" or "W4" or "W5" or "W6" or "R1":
         EngineWorkloads.Run(options);
         break;
     default:

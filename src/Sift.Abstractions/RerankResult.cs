@@ -8,4 +8,7 @@ public sealed record RerankResult(int Index, double RelevanceScore, string? Docu
 {
     /// <summary>True when the reranker could not be reached and the result was ranked by embedding similarity instead.</summary>
     public bool IsFallback { get; init; }
+
+    /// <summary>In chunk mode with <see cref="RerankingOptions.ReturnWindows"/>: the window whose score this is.</summary>
+    public DocumentWindow? Window { get; init; }
 }

@@ -8,7 +8,8 @@ namespace Sift.Client;
 /// An <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> backed by a Sift server's /v1/embeddings
 /// (base64 transport, exact float32). <see cref="EmbeddingGenerationOptions.Dimensions"/> asks for a
 /// Matryoshka size; AdditionalProperties "input_type" ("query" or "document") and "instruction"
-/// format queries as the model expects.
+/// format queries as the model expects; "long_document_strategy" ("truncate", "chunk" or "error")
+/// and "window_overlap" (tokens) say what happens to a document over the server's input limit.
 /// </summary>
 public sealed class SiftEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -56,6 +57,18 @@ public sealed class SiftEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
                 {
                     writer.WriteString(key, text);
                 }
+            }
+            if (options?.AdditionalProperties?.TryGetValue("long_document_strategy", out var strategy) == true)
+            {
+                writer.WriteString("long_document_strategy", strategy switch
+                {
+                    Sift.Abstractions.LongDocumentStrategy value => value.ToString().ToLowerInvariant(),
+                    var other => other?.ToString(),
+                });
+            }
+            if (options?.AdditionalProperties?.TryGetValue("window_overlap", out var overlap) == true && overlap is int tokens)
+            {
+                writer.WriteNumber("window_overlap", tokens);
             }
             writer.WriteString("encoding_format", "base64");
             writer.WriteEndObject();

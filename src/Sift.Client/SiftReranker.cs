@@ -78,12 +78,30 @@ public sealed class SiftReranker : IReranker, IDisposable
                 writer.WriteString("instruction", instruction);
             }
             writer.WriteBoolean("return_documents", options?.ReturnDocuments ?? false);
+            if (options?.LongDocuments is { } strategy)
+            {
+                writer.WriteString("long_document_strategy", strategy.ToString().ToLowerInvariant());
+            }
+            if (options?.WindowOverlap is { } overlap)
+            {
+                writer.WriteNumber("window_overlap", overlap);
+            }
+            if (options?.ReturnWindows == true)
+            {
+                writer.WriteBoolean("return_windows", true);
+            }
             writer.WriteEndObject();
         }, cancellationToken);
         return json.RootElement.GetProperty("results").EnumerateArray().Select(result => new RerankResult(
             result.GetProperty("index").GetInt32(),
             result.GetProperty("relevance_score").GetDouble(),
-            result.TryGetProperty("document", out var document) ? document.GetProperty("text").GetString() : null)).ToArray();
+            result.TryGetProperty("document", out var document) ? document.GetProperty("text").GetString() : null)
+        {
+            Window = result.TryGetProperty("window", out var window)
+                ? new DocumentWindow(window.GetInt32(), result.GetProperty("window_span").GetProperty("start").GetInt32(),
+                    result.GetProperty("window_span").GetProperty("end").GetInt32(), result.GetProperty("windows").GetInt32())
+                : null,
+        }).ToArray();
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ namespace Sift.Cli.Commands;
 /// </summary>
 internal static class ProbeCommand
 {
+    /// <summary>A day: far beyond any health check's patience, well inside what HttpClient accepts.</summary>
+    private const double MaxTimeoutSeconds = 86_400;
+
     public static Command Create(CliStreams streams)
     {
         var url = new Argument<string?>("url")
@@ -25,7 +28,13 @@ internal static class ProbeCommand
             {
                 throw new CliException($"the URL to probe must be an absolute http(s) URL, got \"{given}\"");
             }
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)) };
+            var seconds = result.GetValue(timeout);
+            // HttpClient takes (0, 24.8 days]; 0, negatives, NaN and huge values surfaced as the runtime's TimeSpan errors.
+            if (seconds is not (> 0 and <= MaxTimeoutSeconds))
+            {
+                throw new CliException($"--timeout must be a number of seconds above 0 and at most {MaxTimeoutSeconds}, got {seconds}");
+            }
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) };
             try
             {
                 using var response = await http.GetAsync(target, cancellationToken);

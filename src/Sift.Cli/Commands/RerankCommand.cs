@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sift.Engine;
+using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 
 namespace Sift.Cli.Commands;
 
@@ -13,14 +15,26 @@ internal static class RerankCommand
         var instruction = new Option<string?>("--instruction") { Description = $"The task (default: \"{Prompts.DefaultInstruction}\")." };
         var maxLength = SiftCli.PositiveIntOption("--max-length", $"Maximum tokens per query–document prompt, template included (default {Reranker.DefaultMaxLength}).");
         var topN = SiftCli.PositiveIntOption("--top-n", "Print only the N best documents.");
+        var longDocuments = LongDocumentFlags.ForCommand("truncate");
+        var returnWindows = new Option<bool>("--return-windows") { Description = "With --long-documents chunk: print which window gave each score, its span and the document's window count." };
         var quantize = SiftCli.QuantizeOption();
         var hub = ModelLocator.HubOption();
         var command = new Command("rerank", "Score documents read as JSON lines from stdin (a string, or an object with \"text\") against a query.")
         {
-            model, query, instruction, maxLength, topN, quantize, hub,
+            model, query, instruction, maxLength, topN, quantize, hub, returnWindows,
         };
+        foreach (var option in longDocuments.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (result, cancellationToken) =>
         {
+            var strategy = longDocuments.StrategyValue(result) ?? LongDocumentStrategy.Truncate;
+            var windows = strategy == LongDocumentStrategy.Chunk ? longDocuments.Windows(result, result.GetValue(returnWindows)) : null;
+            if (result.GetValue(returnWindows) && windows is null)
+            {
+                throw new CliException("--return-windows needs --long-documents chunk");
+            }
             var documents = JsonLines.ReadTexts(streams.Input).ToArray();
             if (documents.Length == 0)
             {
@@ -33,7 +47,12 @@ internal static class RerankCommand
                 MaxLength = result.GetValue(maxLength),
                 Quantize = SiftCli.Quantize(result.GetValue(quantize)),
             });
-            var scores = reranker.Score(result.GetRequiredValue(query), documents, new RerankOptions { Instruction = result.GetValue(instruction) });
+            var scores = reranker.Score(result.GetRequiredValue(query), documents, new RerankOptions
+            {
+                Instruction = result.GetValue(instruction),
+                Truncate = strategy == LongDocumentStrategy.Truncate,
+                Windows = windows,
+            });
             foreach (var score in Reranker.Rank(scores).Take(result.GetValue(topN) ?? int.MaxValue))
             {
                 JsonLines.Write(streams.Output, json =>
@@ -41,6 +60,13 @@ internal static class RerankCommand
                     json.WriteStartObject();
                     json.WriteNumber("index", score.Index);
                     json.WriteNumber("score", score.Score);
+                    if (windows is { ReturnWindows: true } && score.Window is { } window)
+                    {
+                        json.WriteNumber("window", window.Index);
+                        json.WriteNumber("start", window.Start);
+                        json.WriteNumber("end", window.End);
+                        json.WriteNumber("windows", window.Count);
+                    }
                     json.WriteEndObject();
                 });
             }

@@ -37,6 +37,7 @@ internal static class ServeCommand
         var maxClientBatch = settings.Option("--max-client-batch-size", "Most inputs or documents in one request.", defaults.MaxClientBatchSize);
         var maxConcurrent = settings.Option("--max-concurrent-requests", "Requests in flight at once; more get 429.", defaults.MaxConcurrentRequests);
         var maxInputLength = settings.Option<int?>("--max-input-length", "Longest input in tokens (default: the model's limit; 8192 for rerankers).", null);
+        var longDocuments = LongDocumentFlags.ForServe(settings);
         var payloadLimit = settings.Option("--payload-limit", "Largest request body (e.g. 2MB, 512KB, 1048576).", "2MB");
         var quantize = settings.Option<string?>("--quantize", "Keep weights as \"int8\" (Q8_0) instead of their stored format.", null);
         var maxMemory = settings.Option<string?>("--max-memory",
@@ -56,7 +57,7 @@ internal static class ServeCommand
             model, reranker, servedName, servedReranker, host, port, apiKey, maxBatchTokens, maxClientBatch, maxConcurrent, maxInputLength,
             payloadLimit, quantize, maxMemory, drainTimeout, hub, data, dataMaxSize, playground,
         };
-        foreach (var option in resilience.All)
+        foreach (var option in resilience.All.Concat(longDocuments.All))
         {
             command.Options.Add(option);
         }
@@ -89,6 +90,9 @@ internal static class ServeCommand
                 Data = result.GetValue(data)!,
                 DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
                 Playground = result.GetValue(playground),
+                LongDocuments = longDocuments.StrategyValue(result),
+                WindowOverlap = longDocuments.Windows(result).Overlap,
+                MaxWindows = longDocuments.Windows(result).MaxWindows,
             };
             var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)
@@ -124,7 +128,7 @@ internal static class ServeCommand
         return ParseSize(value, "--max-memory", "a size such as 8GB or 1500MB, or a fraction of the machine's memory such as 0.8");
     }
 
-    /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number.</summary>
+    /// <summary>Bytes from "2MB", "512KB", "1GB" or a plain number: at least one byte, and few enough to count in a long.</summary>
     internal static long ParseSize(string value, string flag, string expected = "a size such as 2MB, 512KB or 1048576")
     {
         var text = value.Trim().ToUpperInvariant();
@@ -133,9 +137,10 @@ internal static class ServeCommand
             : text.EndsWith("KB", StringComparison.Ordinal) ? (text[..^2], 1L << 10)
             : text.EndsWith('B') ? (text[..^1], 1L)
             : (text, 1L);
-        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0
+        // "0.5" (half a byte) once became a 0-byte limit and "Infinity" or "1e300GB" a saturated long.MaxValue.
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount * unit is >= 1 and < long.MaxValue
             ? (long)(amount * unit)
-            : throw new CliException($"{flag} must be {expected}, got \"{value}\"");
+            : throw new CliException($"{flag} must be {expected} (at least 1 byte, below 8 EiB), got \"{value}\"");
     }
 
     /// <summary>Options whose defaults come from SIFT_* environment variables, then appsettings.json, then the built-in value.</summary>

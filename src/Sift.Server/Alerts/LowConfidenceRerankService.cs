@@ -8,9 +8,9 @@ namespace Sift.Server.Alerts;
 internal sealed class LowConfidenceRerankService(IRerankService inner, LowConfidenceMonitor monitor) : IRerankService
 {
     public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
-        string? instruction, bool truncate, string documentsField, HttpContext context)
+        string? instruction, LongDocumentPolicy policy, string documentsField, HttpContext context)
     {
-        var result = await inner.RerankAsync(model, query, documents, instruction, truncate, documentsField, context);
+        var result = await inner.RerankAsync(model, query, documents, instruction, policy, documentsField, context);
         await monitor.CheckAsync(model.Name, null, query, result.Scores.Select(s => (double)s.Score).ToArray(),
             () => Reranker.Rank(result.Scores).Select(s => new RankedItem(s.Index, null, s.Score, documents[s.Index])), context.RequestAborted);
         return result;

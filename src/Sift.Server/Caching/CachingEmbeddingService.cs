@@ -14,9 +14,14 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
 {
     public const string Kind = "embedding";
 
-    public async Task<(float[][] Vectors, int Tokens)> EmbedAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs, EmbedOptions embedOptions,
+    public async Task<(EmbeddingResult[] Results, int Tokens)> EmbedAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs, EmbedOptions embedOptions,
         string inputField, HttpContext context)
     {
+        if (embedOptions.Windows is { ReturnWindows: true })
+        {
+            // The cache keeps a document's vector, not its windows'.
+            return await inner.EmbedAsync(model, inputs, embedOptions, inputField, context);
+        }
         inner.Validate(model, inputs, embedOptions, inputField);
         var keys = inputs.Select(input => KeyOf(model, input, embedOptions)).ToArray();
         var cached = await cache.GetAsync<CachedEmbedding>(Kind, keys, context.RequestAborted);
@@ -36,15 +41,15 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
         }
         if (misses.Count > 0)
         {
-            var (computed, computedTokens) = await inner.ComputeAsync(model, misses.Select(i => inputs[i]).ToArray(), misses, embedOptions, context);
+            var computed = await inner.ComputeAsync(model, misses.Select(i => inputs[i]).ToArray(), misses, embedOptions, context);
             for (var k = 0; k < misses.Count; k++)
             {
-                (vectors[misses[k]], tokenCounts[misses[k]]) = (computed[k], computedTokens[k]);
+                (vectors[misses[k]], tokenCounts[misses[k]]) = (computed[k].Vector, computed[k].TokenCount);
             }
             await cache.SetAsync(misses.Where(i => keys[i] is not null).Select(i => (keys[i]!, new CachedEmbedding(vectors[i], tokenCounts[i]))));
         }
         CacheStatus.Write(context, inputs.Count - misses.Count, inputs.Count);
-        return (vectors, tokenCounts.Sum());
+        return (vectors.Select((vector, i) => new EmbeddingResult(vector, tokenCounts[i])).ToArray(), tokenCounts.Sum());
     }
 
     /// <summary>Everything the vector depends on besides the model: the text the model reads (query prompt included) and the options.</summary>
@@ -56,6 +61,7 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
         }
         using var key = new CacheKey(Kind);
         return key.Add(models.Embedding).Add(text).Add(options.Dimensions ?? -1).Add(options.Normalize).Add(options.Truncate)
-            .Add(options.TruncateFromStart).Add(options.MaxLength ?? model.Embedder.MaxLength).ToString();
+            .Add(options.TruncateFromStart).Add(options.MaxLength ?? model.Embedder.MaxLength)
+            .Add(options.Windows is { } windows ? $"chunk/{windows.Overlap}/{windows.MaxWindows}" : "").ToString();
     }
 }

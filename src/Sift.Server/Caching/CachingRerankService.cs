@@ -15,10 +15,15 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
     public const string Kind = "rerank";
 
     public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
-        string? instruction, bool truncate, string documentsField, HttpContext context)
+        string? instruction, LongDocumentPolicy policy, string documentsField, HttpContext context)
     {
+        if (policy.ReturnWindows)
+        {
+            // The cache keeps a score, not the window it came from.
+            return await inner.RerankAsync(model, query, documents, instruction, policy, documentsField, context);
+        }
         inner.Validate(documents, documentsField);
-        var keys = documents.Select(document => KeyOf(model, query, document, instruction, truncate)).ToArray();
+        var keys = documents.Select(document => KeyOf(model, query, document, instruction, policy)).ToArray();
         var cached = await cache.GetAsync<CachedScore>(Kind, keys, context.RequestAborted);
         var scores = new RerankScore[documents.Count];
         var misses = new List<int>();
@@ -35,7 +40,7 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
         }
         if (misses.Count > 0)
         {
-            var computed = await inner.ComputeAsync(model, query, misses.Select(i => documents[i]).ToArray(), misses, instruction, truncate, documentsField, context);
+            var computed = await inner.ComputeAsync(model, query, misses.Select(i => documents[i]).ToArray(), misses, instruction, policy, documentsField, context);
             for (var k = 0; k < misses.Count; k++)
             {
                 scores[misses[k]] = computed[k] with { Index = misses[k] };
@@ -43,17 +48,18 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
             await cache.SetAsync(misses.Select(i => (keys[i], new CachedScore(scores[i].Score, scores[i].LogitYes, scores[i].LogitNo, scores[i].TokenCount))));
         }
         CacheStatus.Write(context, documents.Count - misses.Count, documents.Count);
-        return (scores, RerankService.Usage(model, query, instruction, truncate, scores));
+        return (scores, RerankService.Usage(model, query, instruction, policy, scores));
     }
 
     /// <summary>
-    /// The pair, the task and what decides the prompt's length. Truncation is part of it: a
-    /// document cut under truncation must still be refused by a request that forbids cutting.
+    /// The pair, the task and what decides the prompt's length. The long-document policy is part of
+    /// it: a document cut under truncation must still be refused by a request that forbids cutting,
+    /// and scored by its best window in chunk mode.
     /// </summary>
-    private string KeyOf(ServedReranker model, string query, string document, string? instruction, bool truncate)
+    private string KeyOf(ServedReranker model, string query, string document, string? instruction, LongDocumentPolicy policy)
     {
         using var key = new CacheKey(Kind);
-        return key.Add(models.Reranker).Add(instruction ?? Prompts.DefaultInstruction).Add(query).Add(document).Add(truncate)
+        return key.Add(models.Reranker).Add(instruction ?? Prompts.DefaultInstruction).Add(query).Add(document).Add(policy.Key)
             .Add(model.Reranker.MaxLength).ToString();
     }
 }

@@ -18,6 +18,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         try
         {
             await next(context);
+            await DescribeEmptyRoutingErrorAsync(context);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -71,6 +72,30 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             var stats = context.Features.Get<RequestStats>();
             LogRequest(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, stats?.Inputs ?? 0, stats?.Tokens ?? 0,
                 stats?.QueueMilliseconds ?? 0, stats?.ComputeMilliseconds ?? 0, seconds * 1000);
+        }
+    }
+
+    /// <summary>
+    /// Routing's own 404 (no such route) and 405 (the route takes another method) come without a
+    /// body; they get the route's JSON error like every other refusal, naming the method and path.
+    /// </summary>
+    private static async Task DescribeEmptyRoutingErrorAsync(HttpContext context)
+    {
+        var response = context.Response;
+        if (response.HasStarted || response.ContentType is not null || HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+        var request = $"{context.Request.Method} {context.Request.Path}";
+        if (response.StatusCode == StatusCodes.Status404NotFound)
+        {
+            await ErrorShape.WriteAsync(context, StatusCodes.Status404NotFound, $"no route for {request}", null, "route_not_found");
+        }
+        else if (response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+        {
+            var allowed = response.Headers.Allow.ToString();
+            await ErrorShape.WriteAsync(context, StatusCodes.Status405MethodNotAllowed,
+                $"{request}: the route takes {(allowed.Length > 0 ? allowed : "another method")}", null, "method_not_allowed");
         }
     }
 

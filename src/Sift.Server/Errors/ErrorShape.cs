@@ -18,7 +18,12 @@ internal static class ErrorShape
             return;
         }
         // Clear drops every header set so far, so the headers an error status needs are set here, after it.
+        var allow = context.Response.Headers.Allow;
         context.Response.Clear();
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            context.Response.Headers.Allow = allow;
+        }
         context.Response.StatusCode = status;
         // Both mean "not now": a client (the SDK's retries among them) may try again after a second.
         if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)

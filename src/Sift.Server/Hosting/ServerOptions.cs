@@ -38,6 +38,19 @@ public sealed record ServerOptions
     /// <summary>Longest input in tokens (default: the model's own limit; 8192 for rerankers).</summary>
     public int? MaxInputLength { get; init; }
 
+    /// <summary>
+    /// What every route does with an input over the limit unless the request says
+    /// (long_document_strategy); null: each route's own default (embeddings refuse unless asked to
+    /// truncate, Cohere rerank truncates).
+    /// </summary>
+    public Sift.Abstractions.LongDocumentStrategy? LongDocuments { get; init; }
+
+    /// <summary>Tokens consecutive windows share in chunk mode (per request: window_overlap).</summary>
+    public int WindowOverlap { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap;
+
+    /// <summary>The most windows one input may take in chunk mode; longer inputs get 400.</summary>
+    public int MaxWindows { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultMaxWindows;
+
     /// <summary>Largest request body in bytes.</summary>
     public long PayloadLimit { get; init; } = 2 * 1024 * 1024;
 

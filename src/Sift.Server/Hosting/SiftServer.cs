@@ -19,7 +19,12 @@ public static class SiftServer
             : null;
         if (plan is not null)
         {
-            options = options with { MaxBatchTokens = plan.MaxBatchTokens, MaxConcurrentRequests = plan.MaxConcurrentRequests };
+            options = options with
+            {
+                MaxBatchTokens = plan.MaxBatchTokens,
+                MaxConcurrentRequests = plan.MaxConcurrentRequests,
+                Cache = plan.CacheEntries > 0 ? options.Cache with { Size = plan.CacheEntries } : options.Cache,
+            };
         }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -7,12 +7,12 @@ namespace Sift.Server.Routes;
 /// <summary>The embedding request path shared by the OpenAI and TEI routes: limits, tokenization, scheduling, finishing.</summary>
 internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingService
 {
-    public async Task<(float[][] Vectors, int Tokens)> EmbedAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs, EmbedOptions embedOptions,
+    public async Task<(EmbeddingResult[] Results, int Tokens)> EmbedAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs, EmbedOptions embedOptions,
         string inputField, HttpContext context)
     {
         Validate(model, inputs, embedOptions, inputField);
-        var (vectors, tokenCounts) = await ComputeAsync(model, inputs, null, embedOptions, context);
-        return (vectors, tokenCounts.Sum());
+        var results = await ComputeAsync(model, inputs, null, embedOptions, context);
+        return (results, results.Sum(r => r.TokenCount));
     }
 
     /// <summary>The checks on the request as a whole: how many inputs, which dimensions.</summary>
@@ -26,26 +26,26 @@ internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingServic
         model.Embedder.ValidateDimensions(embedOptions.Dimensions);
     }
 
-    /// <summary>Tokenizes, schedules and finishes inputs already validated as a request; returns each one's vector and token count.</summary>
+    /// <summary>
+    /// Tokenizes, schedules and finishes inputs already validated as a request; returns each one's
+    /// vector and token count (every window's tokens for an input read in windows).
+    /// </summary>
     /// <param name="model">The embedding model.</param>
     /// <param name="inputs">The inputs to compute.</param>
     /// <param name="positions">Each input's position in the request, for error messages (null: their order here).</param>
-    /// <param name="embedOptions">Dimensions, normalization, truncation.</param>
+    /// <param name="embedOptions">Dimensions, normalization, truncation, windows.</param>
     /// <param name="context">The request.</param>
-    public async Task<(float[][] Vectors, int[] TokenCounts)> ComputeAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs,
+    public async Task<EmbeddingResult[]> ComputeAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs,
         IReadOnlyList<int>? positions, EmbedOptions embedOptions, HttpContext context)
     {
-        var sequences = new int[inputs.Count][];
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            sequences[i] = model.Embedder.Tokenize(inputs[i], positions?[i] ?? i, embedOptions);
-        }
+        // Windows are ordinary sequences here: the scheduler's token budget bounds each pass, however long the document.
+        var batch = model.Embedder.Prepare(inputs, positions, embedOptions);
+        var sequences = batch.Sequences;
         var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
         NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => model.Embedder.Model.ExplainNonFinite(sequences[i]));
-        var vectors = result.Vectors.Select(v => Embedder.Finish(v, embedOptions.Dimensions, embedOptions.Normalize)).ToArray();
-        var tokenCounts = sequences.Select(s => s.Length).ToArray();
-        Record(context, inputs.Count, tokenCounts.Sum(), result);
-        return (vectors, tokenCounts);
+        var results = batch.Finish(result.Vectors, embedOptions);
+        Record(context, inputs.Count, results.Sum(r => r.TokenCount), result);
+        return results;
     }
 
     public static void Record(HttpContext context, int inputs, int tokens, Scheduling.BatchResult result)

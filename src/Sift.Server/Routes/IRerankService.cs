@@ -11,9 +11,9 @@ internal interface IRerankService
     /// <param name="query">The query.</param>
     /// <param name="documents">The documents.</param>
     /// <param name="instruction">The task, or null for the default.</param>
-    /// <param name="truncate">Cut long prompts (the official behaviour) instead of refusing them.</param>
+    /// <param name="policy">What to do with documents too long for the prompt: cut them (the official behaviour), refuse them, or read them in windows.</param>
     /// <param name="documentsField">The request field holding the documents, for error messages.</param>
     /// <param name="context">The request.</param>
     Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
-        string? instruction, bool truncate, string documentsField, HttpContext context);
+        string? instruction, LongDocumentPolicy policy, string documentsField, HttpContext context);
 }

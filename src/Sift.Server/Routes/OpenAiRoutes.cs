@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sift.Engine;
+using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;
 
@@ -13,7 +15,8 @@ internal static class OpenAiRoutes
     {
         app.MapPost("/v1/embeddings", EmbeddingsAsync)
             .WithName("openai_embeddings")
-            .WithSummary("OpenAI embeddings: input as string, string[], int[] or int[][]; dimensions; encoding_format float or base64.")
+            .WithSummary("OpenAI embeddings: input as string, string[], int[] or int[][]; dimensions; encoding_format float or base64; "
+                + "extensions: long_document_strategy (truncate, chunk, error), window_overlap, return_windows.")
             .Accepts<OpenAiEmbeddingRequest>("application/json")
             .Produces<OpenAiEmbeddingResponse>();
         app.MapGet("/v1/models", ListModels)
@@ -22,7 +25,7 @@ internal static class OpenAiRoutes
             .Produces<OpenAiModelList>();
     }
 
-    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
+    private static async Task EmbeddingsAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service, ServerOptions serverOptions)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var model = registry.GetEmbedder(body.OptionalString("model"));
@@ -40,34 +43,32 @@ internal static class OpenAiRoutes
         }
         var asQuery = instruction is not null || inputType == "query";
         var inputs = ReadInputs(body.Required("input"), asQuery, instruction);
-        var options = new EmbedOptions
-        {
-            Dimensions = body.OptionalInt("dimensions"),
-            Truncate = body.OptionalBool("truncate") ?? false,
-        };
+        var truncate = body.OptionalBool("truncate") ?? false;
+        var policy = LongDocumentPolicy.Read(body, serverOptions, truncate ? LongDocumentStrategy.Truncate : LongDocumentStrategy.Error);
+        var options = policy.Apply(new EmbedOptions { Dimensions = body.OptionalInt("dimensions") }, truncateQueries: truncate);
 
-        var (vectors, tokens) = await service.EmbedAsync(model, inputs, options, "input", context);
+        var (results, tokens) = await service.EmbedAsync(model, inputs, options, "input", context);
 
         await using var json = JsonResponse.Start(context);
         json.WriteStartObject();
         json.WriteString("object", "list");
         json.WriteStartArray("data");
-        for (var i = 0; i < vectors.Length; i++)
+        for (var i = 0; i < results.Length; i++)
         {
             json.WriteStartObject();
             json.WriteString("object", "embedding");
             json.WriteNumber("index", i);
-            if (encoding == "base64")
+            WriteVector(json, "embedding", results[i].Vector, encoding);
+            if (results[i].Windows is { } windows)
             {
-                // Little-endian float32, as OpenAI sends it.
-                json.WriteBase64String("embedding", MemoryMarshal.AsBytes(vectors[i].AsSpan()));
-            }
-            else
-            {
-                json.WriteStartArray("embedding");
-                foreach (var value in vectors[i])
+                json.WriteStartArray("windows");
+                foreach (var window in windows)
                 {
-                    json.WriteNumberValue(value);
+                    json.WriteStartObject();
+                    json.WriteNumber("start", window.Span.Start);
+                    json.WriteNumber("end", window.Span.End);
+                    WriteVector(json, "embedding", window.Vector, encoding);
+                    json.WriteEndObject();
                 }
                 json.WriteEndArray();
             }
@@ -80,6 +81,22 @@ internal static class OpenAiRoutes
         json.WriteNumber("total_tokens", tokens);
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    private static void WriteVector(Utf8JsonWriter json, string name, float[] vector, string encoding)
+    {
+        if (encoding == "base64")
+        {
+            // Little-endian float32, as OpenAI sends it.
+            json.WriteBase64String(name, MemoryMarshal.AsBytes(vector.AsSpan()));
+            return;
+        }
+        json.WriteStartArray(name);
+        foreach (var value in vector)
+        {
+            json.WriteNumberValue(value);
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>string, string[], int[] (one tokenized input) or int[][]; empty strings are refused as OpenAI does.</summary>
@@ -123,7 +140,8 @@ internal static class OpenAiRoutes
 
     /// <summary>
     /// The OpenAI list, each model with what an operator checks: its kind, longest input
-    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, batch and memory
+    /// (max_model_len, as vLLM names it), embedding dimensions, weight format in memory, compute threads, the kernel path
+    /// (instruction set) the passes run on, batch and memory
     /// limits, resident weight bytes, and its exact identity (hub revision, SHA-256 of each weight file).
     /// </summary>
     private static async Task ListModels(HttpContext context, ModelRegistry registry, ServerOptions options, ServerClock clock)
@@ -151,6 +169,8 @@ internal static class OpenAiRoutes
                 json.WriteString("dtype", model.Model.WeightFormat.ToString().ToLowerInvariant());
                 json.WriteString("embedding_dtype", model.Model.EmbeddingType.ToString().ToLowerInvariant());
                 json.WriteNumber("threads", Kernels.WorkerPool.Shared.ThreadCount);
+                json.WriteString("kernel_path", Kernels.KernelPath.Current.Name);
+                json.WriteString("kernel_instruction_set", Kernels.KernelPath.Current.InstructionSet);
                 json.WriteNumber("max_batch_tokens", options.MaxBatchTokens);
                 if (registry.Memory is { } memory)
                 {
@@ -174,17 +194,20 @@ internal static class OpenAiRoutes
 
 /// <summary>The request body of POST /v1/embeddings (documented shape; parsing is by hand for precise errors).</summary>
 internal sealed record OpenAiEmbeddingRequest(JsonElement Input, string? Model, int? Dimensions, string? EncodingFormat, string? User,
-    string? Instruction, string? InputType, bool? Truncate);
+    string? Instruction, string? InputType, bool? Truncate, string? LongDocumentStrategy, int? WindowOverlap, bool? ReturnWindows);
 
 internal sealed record OpenAiEmbeddingResponse(string Object, OpenAiEmbedding[] Data, string Model, OpenAiUsage Usage);
 
-internal sealed record OpenAiEmbedding(string Object, int Index, float[] Embedding);
+internal sealed record OpenAiEmbedding(string Object, int Index, float[] Embedding, OpenAiEmbeddingWindow[]? Windows);
+
+/// <summary>One window of a document embedded in chunk mode, with its content-token span [start, end).</summary>
+internal sealed record OpenAiEmbeddingWindow(int Start, int End, float[] Embedding);
 
 internal sealed record OpenAiUsage(int PromptTokens, int TotalTokens);
 
 internal sealed record OpenAiModelList(string Object, OpenAiModel[] Data);
 
 internal sealed record OpenAiModel(string Id, string Object, long Created, string OwnedBy, string Kind, int? Dimensions, int MaxModelLen, string Dtype, string EmbeddingDtype,
-    int Threads, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
+    int Threads, string KernelPath, string KernelInstructionSet, int MaxBatchTokens, long? MemoryBudget, long WeightsBytes, string? Revision, OpenAiModelFile[] Files);
 
 internal sealed record OpenAiModelFile(string Name, long Bytes, string? Sha256);

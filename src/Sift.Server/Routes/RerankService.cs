@@ -1,4 +1,6 @@
 using Sift.Engine;
+using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;
 
@@ -8,11 +10,11 @@ namespace Sift.Server.Routes;
 internal sealed class RerankService(ServerOptions options) : IRerankService
 {
     public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
-        string? instruction, bool truncate, string documentsField, HttpContext context)
+        string? instruction, LongDocumentPolicy policy, string documentsField, HttpContext context)
     {
         Validate(documents, documentsField);
-        var scores = await ComputeAsync(model, query, documents, null, instruction, truncate, documentsField, context);
-        return (scores, Usage(model, query, instruction, truncate, scores));
+        var scores = await ComputeAsync(model, query, documents, null, instruction, policy, documentsField, context);
+        return (scores, Usage(model, query, instruction, policy, scores));
     }
 
     /// <summary>The checks on the request as a whole: how many documents.</summary>
@@ -28,11 +30,11 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
     /// <summary>
     /// Rerank usage counts what the model reads for a request: the prompts' shared part (template,
     /// instruction, query) once, then each document's own tokens (each prompt whole when the
-    /// query was cut and nothing is shared).
+    /// query was cut and nothing is shared; every window's own tokens for a document read in windows).
     /// </summary>
-    public static int Usage(ServedReranker model, string query, string? instruction, bool truncate, IReadOnlyCollection<RerankScore> scores)
+    public static int Usage(ServedReranker model, string query, string? instruction, LongDocumentPolicy policy, IReadOnlyCollection<RerankScore> scores)
     {
-        var shared = model.Reranker.SharedPrefixLength(query, PromptOptions(model, instruction, truncate));
+        var shared = model.Reranker.SharedPrefixLength(query, PromptOptions(instruction, policy));
         return shared + scores.Sum(s => s.TokenCount - shared);
     }
 
@@ -42,35 +44,29 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
     /// <param name="documents">The documents to score.</param>
     /// <param name="positions">Each document's position in the request, for error messages (null: their order here).</param>
     /// <param name="instruction">The task, or null for the default.</param>
-    /// <param name="truncate">Cut long prompts (the official behaviour) instead of refusing them.</param>
+    /// <param name="policy">Cut long prompts (the official behaviour), refuse them, or read the documents in windows.</param>
     /// <param name="documentsField">The request field holding the documents, for error messages.</param>
     /// <param name="context">The request.</param>
     public async Task<RerankScore[]> ComputeAsync(ServedReranker model, string query, IReadOnlyList<string> documents, IReadOnlyList<int>? positions,
-        string? instruction, bool truncate, string documentsField, HttpContext context)
+        string? instruction, LongDocumentPolicy policy, string documentsField, HttpContext context)
     {
         var reranker = model.Reranker;
-        var rerankOptions = PromptOptions(model, instruction, truncate);
-        var prompts = reranker.BuildInputs(query, documents, rerankOptions);
-        for (var i = 0; i < prompts.Length && !truncate; i++)
-        {
-            if (prompts[i].Length > reranker.MaxLength)
-            {
-                throw ApiException.BadRequest(
-                    $"document {positions?[i] ?? i} makes a prompt of {prompts[i].Length} tokens; the limit is {reranker.MaxLength} (ask for truncation to cut it)",
-                    documentsField, "input_too_long");
-            }
-        }
-        var sequences = reranker.Sequences(query, rerankOptions, prompts);
-        var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
+        var rerankOptions = PromptOptions(instruction, policy);
+        var batch = reranker.Prepare(query, documents, positions, rerankOptions);
+        var prompts = batch.Prompts;
+        // A document's windows are ordinary sequences sharing the query's prefix: the token budget bounds each pass.
+        var result = await model.Scheduler.SubmitAsync(batch.Sequences, context.RequestAborted);
         NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
-        var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length)).ToArray();
-        EmbeddingService.Record(context, documents.Count, (int)BatchPlanner.BatchTokens(sequences), result);
+        var scores = batch.Scores(result.Vectors);
+        EmbeddingService.Record(context, documents.Count, (int)BatchPlanner.BatchTokens(batch.Sequences), result);
         return scores;
     }
 
-    /// <summary>Without truncation the prompts are built whole (up to the model's positions), then checked against the limit.</summary>
-    private static RerankOptions PromptOptions(ServedReranker model, string? instruction, bool truncate) =>
-        truncate
-            ? new RerankOptions { Instruction = instruction }
-            : new RerankOptions { Instruction = instruction, MaxLength = model.Reranker.Model.Config.MaxPositionEmbeddings };
+    /// <summary>Truncation cuts documents to the limit, chunk mode windows them within it, and error refuses those over it.</summary>
+    private static RerankOptions PromptOptions(string? instruction, LongDocumentPolicy policy) => new()
+    {
+        Instruction = instruction,
+        Truncate = policy.Strategy == LongDocumentStrategy.Truncate,
+        Windows = policy.ChunkWindows,
+    };
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Sift.Engine;
+using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 using Sift.Server.Errors;
 using Sift.Server.Hosting;
 
@@ -15,7 +17,8 @@ internal static class TeiRoutes
             .WithSummary("TEI's default route, where Hugging Face's inference clients post: {query, texts} reranks (TEI shape); anything else embeds as /embed does.")
             .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
         app.MapPost("/embed", EmbedAsync).WithName("tei_embed")
-            .WithSummary("TEI embed: inputs (string or string[]), normalize, truncate, truncation_direction, dimensions, prompt_name (\"query\" or \"document\").")
+            .WithSummary("TEI embed: inputs (string or string[]), normalize, truncate, truncation_direction, dimensions, prompt_name (\"query\" or \"document\"); "
+                + "extensions: long_document_strategy (truncate, chunk, error), window_overlap.")
             .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
         app.MapPost("/tokenize", TokenizeAsync).WithName("tei_tokenize")
             .WithSummary("TEI tokenize: inputs, add_special_tokens → per input [{id, text, special, start, stop}] (UTF-8 byte offsets).")
@@ -26,26 +29,26 @@ internal static class TeiRoutes
     }
 
     /// <summary>POST / as TEI answers it: the route of the loaded model, told apart here by the body since Sift serves both kinds.</summary>
-    private static async Task RootAsync(HttpContext context, ModelRegistry registry, IEmbeddingService embeddings, IRerankService reranks)
+    private static async Task RootAsync(HttpContext context, ModelRegistry registry, IEmbeddingService embeddings, IRerankService reranks, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         if (body.TryGet("query", out _) && body.TryGet("texts", out _))
         {
-            await RerankRoutes.TeiAsync(context, body, registry, reranks);
+            await RerankRoutes.TeiAsync(context, body, registry, reranks, options);
         }
         else
         {
-            await AnswerEmbedAsync(context, body, registry, embeddings);
+            await AnswerEmbedAsync(context, body, registry, embeddings, options);
         }
     }
 
-    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service)
+    private static async Task EmbedAsync(HttpContext context, ModelRegistry registry, IEmbeddingService service, ServerOptions options)
     {
         using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        await AnswerEmbedAsync(context, body, registry, service);
+        await AnswerEmbedAsync(context, body, registry, service, options);
     }
 
-    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, IEmbeddingService service)
+    private static async Task AnswerEmbedAsync(HttpContext context, JsonBody body, ModelRegistry registry, IEmbeddingService service, ServerOptions serverOptions)
     {
         var model = registry.GetEmbedder(body.OptionalString("model"));
         var promptName = body.OptionalString("prompt_name");
@@ -60,20 +63,25 @@ internal static class TeiRoutes
         }
         var texts = ReadTexts(body.Required("inputs"), "inputs");
         var inputs = texts.Select(t => promptName == "query" ? EmbeddingInput.Query(t) : EmbeddingInput.Document(t)).ToArray();
-        var options = new EmbedOptions
+        var truncate = body.OptionalBool("truncate") ?? false;
+        var policy = LongDocumentPolicy.Read(body, serverOptions, truncate ? LongDocumentStrategy.Truncate : LongDocumentStrategy.Error);
+        if (policy.ReturnWindows)
+        {
+            throw ApiException.BadRequest("'return_windows' needs a response with room for windows: TEI's /embed answers bare arrays; use /v1/embeddings", "return_windows");
+        }
+        var options = policy.Apply(new EmbedOptions
         {
             Normalize = body.OptionalBool("normalize") ?? true,
-            Truncate = body.OptionalBool("truncate") ?? false,
             TruncateFromStart = direction == "Left",
             Dimensions = body.OptionalInt("dimensions"),
-        };
-        var (vectors, _) = await service.EmbedAsync(model, inputs, options, "inputs", context);
+        }, truncateQueries: truncate);
+        var (results, _) = await service.EmbedAsync(model, inputs, options, "inputs", context);
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();
-        foreach (var vector in vectors)
+        foreach (var result in results)
         {
             json.WriteStartArray();
-            foreach (var value in vector)
+            foreach (var value in result.Vector)
             {
                 json.WriteNumberValue(value);
             }
@@ -177,7 +185,8 @@ internal static class TeiRoutes
     }
 }
 
-internal sealed record TeiEmbedRequest(JsonElement Inputs, bool? Normalize, bool? Truncate, string? TruncationDirection, int? Dimensions, string? PromptName);
+internal sealed record TeiEmbedRequest(JsonElement Inputs, bool? Normalize, bool? Truncate, string? TruncationDirection, int? Dimensions, string? PromptName,
+    string? LongDocumentStrategy, int? WindowOverlap);
 
 internal sealed record TeiTokenizeRequest(JsonElement Inputs, bool? AddSpecialTokens);
 

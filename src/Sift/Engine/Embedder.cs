@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Sift.Engine.LongDocuments;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -56,13 +57,54 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
             throw new SiftRequestException("the input list is empty; give at least one input", "input");
         }
         ValidateDimensions(options.Dimensions);
-        var sequences = new int[inputs.Count][];
+        var batch = Prepare(inputs, null, options);
+        return batch.Finish(ComputePooled(batch.Sequences), options);
+    }
+
+    /// <summary>
+    /// The sequences the model reads for inputs: each input's <see cref="Tokenize"/>d ids, or, when
+    /// <see cref="EmbedOptions.Windows"/> is set, a document over the limit as one sequence per
+    /// window (<see cref="WindowPlanner"/> over its content tokens, each window ending in &lt;|endoftext|&gt;).
+    /// </summary>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="positions">Each input's position in the request, for error messages (null: their order here).</param>
+    /// <param name="options">Length limit, truncation, windows.</param>
+    /// <exception cref="SiftRequestException">An input is too long for the strategy, or the window settings do not fit the limit.</exception>
+    public EmbeddingBatch Prepare(IReadOnlyList<EmbeddingInput> inputs, IReadOnlyList<int>? positions, EmbedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(options);
+        var maxLength = CheckedMaxLength(options);
+        var sequences = new List<int[]>(inputs.Count);
+        var first = new int[inputs.Count];
+        var spans = new WindowSpan[]?[inputs.Count];
         for (var i = 0; i < inputs.Count; i++)
         {
-            sequences[i] = Tokenize(inputs[i], i, options);
+            var index = positions?[i] ?? i;
+            first[i] = sequences.Count;
+            if (options.Windows is not { } windows || inputs[i].IsQuery)
+            {
+                sequences.Add(Tokenize(inputs[i], index, options));
+                continue;
+            }
+            var ids = Ids(inputs[i], index);
+            // Each window holds limit − 1 content tokens, then the <|endoftext|> it is pooled on.
+            var plan = WindowPlanner.Plan(ids.Count - 1, maxLength - 1, windows, index);
+            spans[i] = plan;
+            if (plan.Length == 1)
+            {
+                sequences.Add(ids.ToArray());
+                continue;
+            }
+            foreach (var span in plan)
+            {
+                var window = new int[span.Length + 1];
+                ids.CopyTo(span.Start, window, 0, span.Length);
+                window[^1] = _endOfText;
+                sequences.Add(window);
+            }
         }
-        var pooled = ComputePooled(sequences);
-        return pooled.Select((vector, i) => new EmbeddingResult(Finish(vector, options.Dimensions, options.Normalize), sequences[i].Length)).ToArray();
+        return new EmbeddingBatch(sequences.ToArray(), first, spans);
     }
 
     /// <summary>
@@ -74,11 +116,44 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
+        var maxLength = CheckedMaxLength(options);
+        var ids = Ids(input, index);
+        if (ids.Count > maxLength)
+        {
+            if (!options.Truncate)
+            {
+                throw new SiftRequestException(
+                    $"input {index} has {ids.Count} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
+            }
+            // Keep maxLength - 1 content tokens (from the start, or from the end when asked), then <|endoftext|>.
+            var content = ids.Count - 1;
+            var keep = maxLength - 1;
+            if (options.TruncateFromStart)
+            {
+                ids.RemoveRange(0, content - keep);
+            }
+            else
+            {
+                ids.RemoveRange(keep, content - keep);
+            }
+        }
+        return ids.ToArray();
+    }
+
+    private int CheckedMaxLength(EmbedOptions options)
+    {
         var maxLength = options.MaxLength ?? MaxLength;
         if (maxLength < 2 || maxLength > MaxLength)
         {
             throw new SiftRequestException($"max length {maxLength} is outside 2..{MaxLength}", "max_length");
         }
+        return maxLength;
+    }
+
+    /// <summary>The input's whole ids, ending in exactly one &lt;|endoftext|&gt;.</summary>
+    private List<int> Ids(EmbeddingInput input, int index)
+    {
+        ArgumentNullException.ThrowIfNull(input);
         List<int> ids;
         if (input.TokenIds is { } given)
         {
@@ -103,26 +178,7 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
         {
             ids.Add(_endOfText);
         }
-        if (ids.Count > maxLength)
-        {
-            if (!options.Truncate)
-            {
-                throw new SiftRequestException(
-                    $"input {index} has {ids.Count} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
-            }
-            // Keep maxLength - 1 content tokens (from the start, or from the end when asked), then <|endoftext|>.
-            var content = ids.Count - 1;
-            var keep = maxLength - 1;
-            if (options.TruncateFromStart)
-            {
-                ids.RemoveRange(0, content - keep);
-            }
-            else
-            {
-                ids.RemoveRange(keep, content - keep);
-            }
-        }
-        return ids.ToArray();
+        return ids;
     }
 
     /// <summary>Runs the model and returns each sequence's pooled (final-normalized, not yet L2-normalized) state.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Sift.Abstractions;
+using Sift.Engine.LongDocuments;
 using Sift.Qwen3;
 using Sift.Tokenization;
 
@@ -78,9 +79,76 @@ public sealed class Reranker : IReranker, IDisposable
             throw new SiftRequestException("the document list is empty; give at least one document", "documents");
         }
         options ??= new RerankOptions();
-        var sequences = BuildInputs(query, documents, options);
-        var hidden = ComputeHidden(query, options, sequences);
-        return hidden.Select((h, i) => ScoreHidden(i, h, sequences[i].Length)).ToArray();
+        var batch = Prepare(query, documents, null, options);
+        return batch.Scores(ComputeHidden(batch.Sequences, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// The prompts of one query's documents as decoder sequences sharing the query's prefix: one
+    /// per document (<see cref="BuildInputs"/>, the body cut to fit, or a document that does not
+    /// fit refused when <see cref="RerankOptions.Truncate"/> is off), or, when
+    /// <see cref="RerankOptions.Windows"/> is set, one per window of each document's tokens
+    /// (<see cref="WindowPlanner"/> over the room the template, instruction and query leave).
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <param name="documents">The documents.</param>
+    /// <param name="positions">Each document's position in the request, for error messages (null: their order here).</param>
+    /// <param name="options">Instruction, maximum length, truncation, windows.</param>
+    /// <exception cref="SiftRequestException">
+    /// The maximum length is out of range; a document does not fit and truncation is off; in chunk
+    /// mode no room is left for a window, or a document needs too many windows.
+    /// </exception>
+    public RerankBatch Prepare(string query, IReadOnlyList<string> documents, IReadOnlyList<int>? positions, RerankOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Windows is null && options.Truncate)
+        {
+            var whole = BuildInputs(query, documents, options);
+            return new RerankBatch(this, whole, Sequences(query, options, whole), Enumerable.Range(0, whole.Length).ToArray(), new WindowSpan[]?[whole.Length], 0);
+        }
+        var maxLength = CheckedMaxLength(options);
+        var shared = SharedTokens(query, options);
+        var room = maxLength - shared.Length - _suffixIds.Length;
+        if (room < 1 && options.Windows is not null)
+        {
+            throw new SiftRequestException(
+                $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for the document",
+                "query", "input_too_long");
+        }
+        var prefix = new SharedPrefix(shared);
+        var prompts = new List<int[]>(documents.Count);
+        var sequences = new List<ModelSequence>(documents.Count);
+        var first = new int[documents.Count];
+        var spans = new WindowSpan[]?[documents.Count];
+        var content = new List<int>();
+        for (var d = 0; d < documents.Count; d++)
+        {
+            ArgumentNullException.ThrowIfNull(documents[d], nameof(documents));
+            content.Clear();
+            Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
+            var position = positions?[d] ?? d;
+            if (options.Windows is not { } windows && content.Count > room)
+            {
+                throw new SiftRequestException(
+                    $"document {position} makes a prompt of {shared.Length + content.Count + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
+                    "documents", "input_too_long");
+            }
+            WindowSpan[] plan = options.Windows is { } chunk ? WindowPlanner.Plan(content.Count, room, chunk, position) : [new WindowSpan(0, content.Count)];
+            first[d] = prompts.Count;
+            spans[d] = options.Windows is null ? null : plan;
+            foreach (var span in plan)
+            {
+                var prompt = new int[shared.Length + span.Length + _suffixIds.Length];
+                shared.CopyTo(prompt, 0);
+                content.CopyTo(span.Start, prompt, shared.Length, span.Length);
+                _suffixIds.CopyTo(prompt, shared.Length + span.Length);
+                prompts.Add(prompt);
+                sequences.Add(new ModelSequence(prompt[shared.Length..], prefix));
+            }
+        }
+        return new RerankBatch(this, prompts.ToArray(), sequences.ToArray(), first, spans, shared.Length);
     }
 
     /// <summary>
@@ -151,13 +219,7 @@ public sealed class Reranker : IReranker, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(options);
-        var maxLength = options.MaxLength ?? MaxLength;
-        if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
-        {
-            throw new SiftRequestException(
-                $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
-                "max_length");
-        }
+        var maxLength = CheckedMaxLength(options);
         var shared = SharedTokens(query, options);
         var bodyLimit = maxLength - _suffixIds.Length;
         var prompts = new int[documents.Count][];
@@ -179,6 +241,18 @@ public sealed class Reranker : IReranker, IDisposable
             prompts[i] = ids.ToArray();
         }
         return prompts;
+    }
+
+    private int CheckedMaxLength(RerankOptions options)
+    {
+        var maxLength = options.MaxLength ?? MaxLength;
+        if (maxLength <= TemplateTokenCount || maxLength > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new SiftRequestException(
+                $"max length {maxLength} is outside {TemplateTokenCount + 1}..{Model.Config.MaxPositionEmbeddings} (the template alone takes {TemplateTokenCount} tokens)",
+                "max_length");
+        }
+        return maxLength;
     }
 
     /// <summary>Turns a final hidden state into logits and P(yes).</summary>
@@ -205,10 +279,26 @@ public sealed class Reranker : IReranker, IDisposable
         {
             throw new SiftRequestException($"top_n must be at least 1, got {options.TopN}", "top_n");
         }
-        var scores = Score(query, documents, new RerankOptions { Instruction = options?.Instruction });
+        var strategy = options?.LongDocuments ?? LongDocumentStrategy.Truncate;
+        if (strategy != LongDocumentStrategy.Chunk && (options?.WindowOverlap is not null || options?.ReturnWindows == true))
+        {
+            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}", "long_document_strategy");
+        }
+        var windows = strategy == LongDocumentStrategy.Chunk
+            ? new WindowOptions { Overlap = options?.WindowOverlap ?? WindowOptions.DefaultOverlap, ReturnWindows = options?.ReturnWindows == true }.Validate()
+            : null;
+        var scores = Score(query, documents, new RerankOptions
+        {
+            Instruction = options?.Instruction,
+            Truncate = strategy == LongDocumentStrategy.Truncate,
+            Windows = windows,
+        });
         IReadOnlyList<RerankResult> ranked = Rank(scores)
             .Take(options?.TopN ?? int.MaxValue)
-            .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null))
+            .Select(s => new RerankResult(s.Index, s.Score, options?.ReturnDocuments == true ? documents[s.Index] : null)
+            {
+                Window = windows is { ReturnWindows: true } ? s.Window : null,
+            })
             .ToArray();
         return Task.FromResult(ranked);
     }

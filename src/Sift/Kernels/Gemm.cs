@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Sift.Kernels.Emitted;
 using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
@@ -225,7 +226,12 @@ public static unsafe class Gemm
             for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows)
             {
                 var tileRows = Math.Min(MicroKernel.Int8Rows, endRow - row);
-                if (bytes)
+                if (bytes && typeof(TWidth) == typeof(Width512) && EmittedKernels.HasVnniTile)
+                {
+                    EmittedKernels.RunBytes(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
+                        problem.Weights.Panel(panel), blocks, accumulators);
+                }
+                else if (bytes)
                 {
                     MicroKernel.RunBytes<TWidth, TVector, TInt>(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
                         problem.Weights.Panel(panel), blocks, accumulators);

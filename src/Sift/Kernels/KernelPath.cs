@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using Sift.Kernels.Emitted;
 using Sift.Kernels.Vectors;
 
 namespace Sift.Kernels;
@@ -62,7 +63,10 @@ public sealed record KernelPath
     {
         if (Uses512)
         {
-            return Describe<Width512, Vector512<float>, Vector512<int>>("avx512", "AVX-512F + AVX-512BW", "Vector512");
+            var path = Describe<Width512, Vector512<float>, Vector512<int>>("avx512", "AVX-512F + AVX-512BW", "Vector512");
+            return EmittedKernels.HasVnniTile
+                ? path with { InstructionSet = "AVX-512F + AVX-512BW + AVX-512 VNNI", Int8 = "u8×s8, 7-bit activations per 32-value block: vpdpbusd (AVX-512 VNNI, 512-bit, emitted at run time)" }
+                : path;
         }
         if (Uses256)
         {

@@ -236,6 +236,9 @@ public sealed class CliCommandTests
     {
         { "", ["probe", "nonsense"], "sift: error: the URL to probe must be an absolute http(s) URL, got \"nonsense\"" },
         { "", ["probe", "http://127.0.0.1:1/ready"], "sift: error: http://127.0.0.1:1/ready did not answer" },
+        { "", ["probe", "http://127.0.0.1:1/ready", "--timeout", "0"], "sift: error: --timeout must be a number of seconds above 0 and at most 86400, got 0" },
+        { "", ["probe", "http://127.0.0.1:1/ready", "--timeout", "NaN"], "sift: error: --timeout must be a number of seconds above 0" },
+        { "", ["probe", "http://127.0.0.1:1/ready", "--timeout", "1e300"], "sift: error: --timeout must be a number of seconds above 0" },
         { "\"x\"\n", ["embed", "--model", "/nonexistent/model"], "sift: error: /nonexistent/model: no such model directory or .gguf file" },
         { "{broken\n", ["embed", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 1: not valid JSON" },
         { "\n42\n", ["tokenize", "--model", Fixtures.EmbeddingModel], "sift: error: stdin line 2: expected a JSON string or an object" },

@@ -80,6 +80,36 @@ public sealed class KernelPathTests
     }
 
     [Fact]
+    public async Task EmittedKernelsSwitch_RunsTheManagedTile_WithTheSameInt8EmbeddingsBitwise()
+    {
+        if (!Sift.Kernels.Emitted.EmittedKernels.HasVnniTile)
+        {
+            Assert.Skip($"no emitted int8 tile in this process (kernel path {KernelPath.Current.Name})");
+        }
+        var (infoExit, info, infoError) = await RunCliAsync("SIFT_EMITTED_KERNELS", "", "info", "--model", Fixtures.EmbeddingModel, "--json");
+        Assert.True(infoExit == 0, infoError);
+        using var facts = JsonDocument.Parse(info);
+        Assert.Equal("avx512", facts.RootElement.GetProperty("kernel_path").GetString());
+        Assert.DoesNotContain("emitted", facts.RootElement.GetProperty("kernel_int8").GetString());
+        Assert.Contains("emitted", KernelPath.Current.Int8);
+
+        // The emitted tile computes the managed tile's integer sums and fp32 steps: the same bits end to end.
+        var texts = ReferenceCases.Embedding.Value.Take(4).Select(c => c.Text).ToArray();
+        var stdin = string.Join('\n', texts.Select(t => JsonSerializer.Serialize(t))) + "\n";
+        var (embedExit, embedded, embedError) = await RunCliAsync("SIFT_EMITTED_KERNELS", stdin, "embed", "--model", Fixtures.EmbeddingModel, "--quantize", "int8");
+        Assert.True(embedExit == 0, embedError);
+        using var embedder = Embedder.Load(new ModelOptions { Model = Fixtures.EmbeddingModel, Quantize = WeightFormat.Int8 });
+        var lines = embedded.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(texts.Length, lines.Length);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            using var line = JsonDocument.Parse(lines[i]);
+            var managed = line.RootElement.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.Equal(managed, embedder.Embed([EmbeddingInput.Document(texts[i])])[0].Vector);
+        }
+    }
+
+    [Fact]
     public async Task Metrics_HaveTheKernelPathInfoSeries()
     {
         await using var server = await TestServer.StartAsync();

@@ -19,7 +19,7 @@ public sealed class ModelListTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task EachModel_ReportsKindLimitsDtypeThreadsAndTheSha256OfItsWeightFiles()
+    public async Task EachModel_ReportsKindLimitsDtypeThreadsKernelPathAndTheSha256OfItsWeightFiles()
     {
         // Digests are computed in the background after loading; poll until they are there.
         JsonElement[] models;
@@ -42,6 +42,8 @@ public sealed class ModelListTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal(64, embedding.GetProperty("dimensions").GetInt32());
         Assert.Equal("bf16", embedding.GetProperty("dtype").GetString());
         Assert.Equal(Environment.ProcessorCount, embedding.GetProperty("threads").GetInt32());
+        Assert.Equal(Sift.Kernels.KernelPath.Current.Name, embedding.GetProperty("kernel_path").GetString());
+        Assert.Equal(Sift.Kernels.KernelPath.Current.InstructionSet, embedding.GetProperty("kernel_instruction_set").GetString());
         Assert.Equal(16384, embedding.GetProperty("max_batch_tokens").GetInt32());
         Assert.Equal(JsonValueKind.Null, embedding.GetProperty("memory_budget").ValueKind);
         Assert.Equal(JsonValueKind.Null, embedding.GetProperty("revision").ValueKind);
@@ -54,6 +56,7 @@ public sealed class ModelListTests(ServerFixture fixture) : IClassFixture<Server
         var reranker = models.Single(m => m.GetProperty("id").GetString() == TestServer.RerankerName);
         Assert.Equal("rerank", reranker.GetProperty("kind").GetString());
         Assert.Equal(8192, reranker.GetProperty("max_model_len").GetInt32());
+        Assert.Equal(Sift.Kernels.KernelPath.Current.Name, reranker.GetProperty("kernel_path").GetString());
         Assert.False(reranker.TryGetProperty("dimensions", out _));
         Assert.Equal(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"],
             reranker.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("name").GetString()));

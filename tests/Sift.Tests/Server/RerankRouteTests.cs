@@ -56,6 +56,13 @@ public sealed class RerankRouteTests(ServerFixture fixture) : IClassFixture<Serv
         using var error = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal("passages", error.RootElement.GetProperty("error").GetProperty("param").GetString());
 
+        // Both names at once is ambiguous: one list would be scored and the other silently dropped.
+        var both = await Server.PostJsonAsync("/v1/rerank", new { query = "q", documents = new[] { "a" }, passages = new[] { "b" } });
+        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        using var bothError = JsonDocument.Parse(await both.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("passages", bothError.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.Contains("not both", bothError.RootElement.GetProperty("error").GetProperty("message").GetString());
+
         static string Results(JsonDocument json) => json.RootElement.GetProperty("results").GetRawText();
     }
 

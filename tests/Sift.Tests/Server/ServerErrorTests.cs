@@ -113,10 +113,35 @@ public sealed class ServerErrorTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task UnknownRoute_Is404AndWrongMethodIs405()
+    public async Task UnknownRoute_Is404AndWrongMethodIs405_WithAJsonErrorInTheRoutesShape()
     {
-        Assert.Equal(HttpStatusCode.NotFound, (await Server.PostRawAsync("/v1/chat/completions", "{}")).StatusCode);
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await Server.Http.GetAsync("/v1/embeddings", TestContext.Current.CancellationToken)).StatusCode);
+        var cancel = TestContext.Current.CancellationToken;
+        var notFound = await Server.PostRawAsync("/v1/chat/completions", "{}");
+        Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+        using (var json = JsonDocument.Parse(await notFound.Content.ReadAsStringAsync(cancel)))
+        {
+            var error = json.RootElement.GetProperty("error");
+            Assert.Equal("no route for POST /v1/chat/completions", error.GetProperty("message").GetString());
+            Assert.Equal("not_found_error", error.GetProperty("type").GetString());
+            Assert.Equal("route_not_found", error.GetProperty("code").GetString());
+        }
+
+        var wrongMethod = await Server.Http.GetAsync("/v1/embeddings", cancel);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal(["POST"], wrongMethod.Content.Headers.Allow);
+        using (var json = JsonDocument.Parse(await wrongMethod.Content.ReadAsStringAsync(cancel)))
+        {
+            Assert.Equal("GET /v1/embeddings: the route takes POST", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        }
+
+        // TEI's routes answer in TEI's shape.
+        var teiWrongMethod = await Server.Http.GetAsync("/embed", cancel);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, teiWrongMethod.StatusCode);
+        using (var json = JsonDocument.Parse(await teiWrongMethod.Content.ReadAsStringAsync(cancel)))
+        {
+            Assert.Equal("GET /embed: the route takes POST", json.RootElement.GetProperty("error").GetString());
+        }
+        await AssertStillServingAsync();
     }
 
     private async Task AssertStillServingAsync()

@@ -195,6 +195,10 @@ public sealed class ServerProcessTests
     [InlineData(new[] { "serve", "--reranker", "/nonexistent/r" }, "/nonexistent/r: no such model directory or .gguf file")]
     [InlineData(new[] { "serve", "--model", "not a model" }, "'not a model' is neither a local model directory, a .gguf file, nor a hub id")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--payload-limit", "lots" }, "--payload-limit must be a size")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--payload-limit", "0.5" }, "--payload-limit must be a size")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--payload-limit", "1e300GB" }, "--payload-limit must be a size")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--max-memory", "Infinity" }, "--max-memory must be a size")]
+    [InlineData(new[] { "serve", "--model", "/tmp", "--data-max-size", "-1MB" }, "--data-max-size must be a size")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--quantize", "int4" }, "--quantize must be \"int8\"")]
     [InlineData(new[] { "serve", "--model", "/tmp", "--max-batch-tokens", "0" }, "--max-batch-tokens must be positive")]
     public async Task Serve_BadFlags_FailWithOneClearLine(string[] args, string message)
