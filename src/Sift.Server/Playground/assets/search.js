@@ -130,6 +130,8 @@ async function upsert() {
   }
 }
 
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
 function readFilter() {
   const pairs = lines(form.elements.filter.value);
   if (pairs.length === 0) return undefined;
@@ -139,8 +141,9 @@ function readFilter() {
     if (at <= 0) throw new Error(`Filter line “${pair}” is not key=value.`);
     const key = pair.slice(0, at).trim();
     const raw = pair.slice(at + 1).trim();
-    // Metadata values are strings, numbers or booleans: 3 and true match as such, "3" as text.
-    filter[key] = /^(true|false)$/.test(raw) ? raw === "true" : raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw.replace(/^"(.*)"$/, "$1");
+    // Metadata values are strings, numbers or booleans: 3 and true match as such, "3" as text. Only
+    // JSON's number syntax is a number (as in the CLI): Number() would read 0x10 as 16 and Infinity as null.
+    filter[key] = /^(true|false)$/.test(raw) ? raw === "true" : JSON_NUMBER.test(raw) ? Number(raw) : raw.replace(/^"(.*)"$/, "$1");
   }
   return filter;
 }

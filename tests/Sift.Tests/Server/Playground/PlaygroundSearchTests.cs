@@ -80,6 +80,17 @@ public sealed class PlaygroundSearchTests(PlaygroundFixture fixture)
         await Expect(page.Locator("#search-hits li")).ToHaveCountAsync(1);
         await AssertHitsAsync(page, await SearchAsync(name, new { query = Query, top_n = 4, filter = new { lang = "zh" } }), reranked: true);
 
+        // Only JSON's number syntax is a number: 0x10 and Infinity stay text (Number() made them 16 and null).
+        await form.Locator("[name=filter]").FillAsync("code=0x10\nrank=3\nratio=-1.5e2\nwide=Infinity\nok=true\nquoted=\"7\"");
+        var sent = await page.RunAndWaitForRequestAsync(
+            () => form.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync(),
+            request => request.Url.EndsWith($"/v1/collections/{name}/search", StringComparison.Ordinal));
+        using (var body = JsonDocument.Parse(sent.PostData!))
+        {
+            Assert.Equal("""{"code":"0x10","rank":3,"ratio":-150,"wide":"Infinity","ok":true,"quoted":"7"}""",
+                body.RootElement.GetProperty("filter").GetRawText());
+        }
+
         // A refusal is shown in the server's words.
         await form.Locator("[name=filter]").FillAsync("");
         await form.Locator("[name=top_k]").FillAsync("5000");
