@@ -64,6 +64,8 @@ public sealed class PlaygroundFixture : IAsyncLifetime
             TimezoneId = "UTC",
         });
         context.SetDefaultTimeout(20_000);
+        // Assertions wait for what the server computes (a rerank, a search); 5 s is too little on a loaded CI machine.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var session = new PageSession(context, await context.NewPageAsync(), Server.Address);
         if (withKey)
         {
