@@ -78,7 +78,9 @@ public sealed class SearchFallbackTests
 
         Assert.Equal("rerank_timeout", fallback.Json.GetProperty("fallback_reason").GetString());
         Assert.Equal(JsonText(vectorOrder.Json.GetProperty("results")), JsonText(fallback.Json.GetProperty("results")));
-        Assert.True(fallback.Json.GetProperty("timings_ms").GetProperty("rerank").GetDouble() >= 200);
+        // Timers run on the millisecond tick count, so the deadline can fire a little before 200 ms of Stopwatch time.
+        var waited = fallback.Json.GetProperty("timings_ms").GetProperty("rerank").GetDouble();
+        Assert.True(waited >= 190, $"the rerank stage gave up after {waited} ms, before its 200 ms deadline");
         Assert.True(elapsed < TimeSpan.FromSeconds(30), $"the search took {elapsed.TotalMilliseconds:F0} ms");
         // The deadline also cancels the reranker's token, so a scheduled reranker drops the work.
         await CacheTests.Eventually(() => Task.FromResult(slow.Cancelled == 1));
