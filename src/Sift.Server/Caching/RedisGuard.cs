@@ -47,13 +47,14 @@ internal sealed partial class RedisGuard(RedisConnection connection, CacheOption
             metrics.RecordCacheError(operation, "unavailable");
             return (false, default);
         }
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.RedisTimeout);
             // WaitAsync enforces the deadline even where the client checks its own timeouts only once a heartbeat.
             var value = await call(deadline.Token).WaitAsync(options.RedisTimeout, cancellationToken);
-            Succeeded();
+            Succeeded(started);
             return (true, value);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -85,12 +86,15 @@ internal sealed partial class RedisGuard(RedisConnection connection, CacheOption
         }
     }
 
-    private void Succeeded()
+    /// <summary>A call that began at <paramref name="started"/> succeeded: the outage is over, unless the call began before it.</summary>
+    private void Succeeded(long started)
     {
         long downSince, failures;
         lock (_lock)
         {
-            if (_downSince == 0)
+            // A reply to a call sent before the outage began (say a write answered just before Redis stopped,
+            // its continuation run late) says nothing about Redis now.
+            if (_downSince == 0 || started < _downSince)
             {
                 return;
             }
