@@ -12,6 +12,8 @@ internal sealed class ResilienceFlags
 {
     private readonly Option<string> _cache;
     private readonly Option<int> _cacheSize;
+    private readonly Option<string> _cacheMemory;
+    private readonly Option<string> _cacheMaxEntry;
     private readonly Option<string> _cacheTtl;
     private readonly Option<double> _maxScore;
     private readonly Option<double> _minSpread;
@@ -27,6 +29,10 @@ internal sealed class ResilienceFlags
         _cache = settings.Option("--cache", "Result cache: \"memory\" (bounded, in process), \"redis://HOST:PORT[/DB]\" (shared by replicas) or \"none\".",
             "memory");
         _cacheSize = settings.Option("--cache-size", "Most entries in the in-process cache; least recently used go first.", cache.Size);
+        _cacheMemory = settings.Option("--cache-memory",
+            "Most memory the in-process cache takes (e.g. 256MB); under --max-memory, less when the budget is tight.", "256MB");
+        _cacheMaxEntry = settings.Option("--cache-max-entry",
+            "Largest result cached, serialized (e.g. 256KB): a larger search is answered but not cached (sift_cache_oversize_total).", "256KB");
         _cacheTtl = settings.Option("--cache-ttl", "How long a cached result lives (e.g. 1h, 30m, 90s).", "1h");
         _maxScore = settings.Option("--low-confidence-max-score",
             "A ranking is low-confidence when its best score is below this (0 turns the check off)...", alerts.Rule.MaxScoreBelow);
@@ -40,14 +46,16 @@ internal sealed class ResilienceFlags
             "none");
     }
 
-    public IEnumerable<Option> All => [_cache, _cacheSize, _cacheTtl, _maxScore, _minSpread, _queueSize, _webhook, _logTexts, _rerankTimeout];
+    public IEnumerable<Option> All => [_cache, _cacheSize, _cacheMemory, _cacheMaxEntry, _cacheTtl, _maxScore, _minSpread, _queueSize, _webhook, _logTexts, _rerankTimeout];
 
     /// <summary>The options with these flags' values, each checked (a bad value is a CLI error naming the flag).</summary>
     public ServerOptions Apply(ParseResult result, ServerOptions options)
     {
         try
         {
-            var cache = CacheOptions.Parse(result.GetValue(_cache)!, result.GetValue(_cacheSize), ParseDuration(result.GetValue(_cacheTtl)!, "--cache-ttl"));
+            var cache = CacheOptions.Parse(result.GetValue(_cache)!, result.GetValue(_cacheSize), ParseDuration(result.GetValue(_cacheTtl)!, "--cache-ttl"))
+                .WithBytes(ServeCommand.ParseSize(result.GetValue(_cacheMemory)!, "--cache-memory"),
+                    ServeCommand.ParseSize(result.GetValue(_cacheMaxEntry)!, "--cache-max-entry"));
             var rule = new LowConfidenceRule { MaxScoreBelow = result.GetValue(_maxScore), SpreadBelow = result.GetValue(_minSpread) };
             rule.Validate();
             var queueSize = result.GetValue(_queueSize);

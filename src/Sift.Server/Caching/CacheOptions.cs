@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Sift.Server.Caching;
 
-/// <summary>The server's result cache: --cache, --cache-size, --cache-ttl.</summary>
+/// <summary>The server's result cache: --cache, --cache-size, --cache-memory, --cache-max-entry, --cache-ttl.</summary>
 public sealed record CacheOptions
 {
     /// <summary>Where results are kept.</summary>
@@ -25,6 +25,19 @@ public sealed record CacheOptions
 
     /// <summary>Most entries held in process; past it the least recently used go first.</summary>
     public int Size { get; init; } = 50_000;
+
+    /// <summary>
+    /// Most bytes the in-process entries take (a search entry can be thousands of times an
+    /// embedding's size, so entries alone do not bound memory). Under --max-memory, the plan's share
+    /// when that is smaller.
+    /// </summary>
+    public long MaxBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// The largest result kept, serialized (HybridCache's MaximumPayloadBytes): a larger one (a search
+    /// with many long chunks) is answered but not cached, and counted in sift_cache_oversize_total.
+    /// </summary>
+    public long MaxEntryBytes { get; init; } = 256L << 10;
 
     /// <summary>How long an entry lives, in process and in Redis.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromHours(1);
@@ -88,6 +101,23 @@ public sealed record CacheOptions
         };
     }
 
+    /// <summary>The options with the byte bounds set, each checked: the largest entry must fit the in-process cache.</summary>
+    public CacheOptions WithBytes(long maxBytes, long maxEntryBytes)
+    {
+        if (maxEntryBytes < 1 || maxEntryBytes > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxEntryBytes), maxEntryBytes,
+                $"--cache-max-entry must be between 1 byte and {int.MaxValue} bytes, got {maxEntryBytes}");
+        }
+        var largest = ByteBoundedMemoryCache.Charge(Retrieval.CollectionSearch.Kind, maxEntryBytes);
+        if (maxBytes < largest)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes,
+                $"--cache-memory {maxBytes} bytes cannot hold one entry at --cache-max-entry {maxEntryBytes} bytes (a search that size takes {largest} bytes in memory)");
+        }
+        return this with { MaxBytes = maxBytes, MaxEntryBytes = maxEntryBytes };
+    }
+
     /// <summary>The spec with any credentials blanked, for messages.</summary>
     private static string WithoutPassword(string spec) =>
         spec.IndexOf('@', StringComparison.Ordinal) is var at and > 0 && spec.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 && scheme < at
@@ -98,7 +128,10 @@ public sealed record CacheOptions
     public override string ToString() => Backend switch
     {
         CacheBackend.None => "none",
-        CacheBackend.Memory => $"memory ({Size} entries, ttl {Ttl})",
-        _ => $"{(RedisTls ? "rediss" : "redis")}://{RedisEndpoint}/{RedisDatabase} (in process {Size} entries, ttl {Ttl}, timeout {RedisTimeout.TotalMilliseconds} ms)",
+        CacheBackend.Memory => $"memory ({Size} entries, {Mib(MaxBytes)}, entries up to {MaxEntryBytes / 1024} KiB, ttl {Ttl})",
+        _ => $"{(RedisTls ? "rediss" : "redis")}://{RedisEndpoint}/{RedisDatabase} (in process {Size} entries, {Mib(MaxBytes)}, entries up to {MaxEntryBytes / 1024} KiB, "
+            + $"ttl {Ttl}, timeout {RedisTimeout.TotalMilliseconds} ms)",
     };
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:F0} MiB";
 }

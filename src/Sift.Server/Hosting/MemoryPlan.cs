@@ -33,7 +33,7 @@ public sealed record MemoryPlan
     /// <summary>At most this share of what the weights leave goes to the in-process result cache.</summary>
     private const double CacheShare = 0.125;
 
-    /// <summary>Fewer entries than this are not worth trimming to: they cost well under a megabyte.</summary>
+    /// <summary>Room for fewer embeddings than this is not worth trimming to: it costs well under a megabyte.</summary>
     private const int MinCacheEntries = 100;
 
     /// <summary>At most this share of what the weights leave goes to requests in flight.</summary>
@@ -61,12 +61,15 @@ public sealed record MemoryPlan
     public required long WeightBytes { get; init; }
 
     /// <summary>
-    /// Entries the in-process result cache may hold: --cache-size, or fewer when that many would take
-    /// more than an eighth of what the runtime and weights leave; 0 with --cache none.
+    /// Entries the in-process result cache may hold: --cache-size, or fewer when that many of the
+    /// widest model's embeddings would not fit <see cref="CacheBytes"/>; 0 with --cache none.
     /// </summary>
     public required int CacheEntries { get; init; }
 
-    /// <summary>The in-process result cache full (<see cref="CacheEntries"/> entries, each the widest model's embedding).</summary>
+    /// <summary>
+    /// The in-process result cache's bound in bytes: --cache-memory, or less when that would take more
+    /// than an eighth of what the runtime and weights leave, but at least its largest admitted entry.
+    /// </summary>
     public required long CacheBytes { get; init; }
 
     /// <summary>Forward passes at <see cref="MaxBatchTokens"/>: workspace, keys and values (shared prefixes among them), kernel scratch.</summary>
@@ -92,12 +95,15 @@ public sealed record MemoryPlan
         var perRequest = 4 * Math.Min(options.PayloadLimit, budget) + (long)options.MaxClientBatchSize * hidden * 3 * sizeof(float);
         long Passes(int tokens) => models.Sum(m => m.PassBytes(tokens, Math.Min(tokens, m.MaxLength))) + ModelFootprint.KernelScratchBytes(models, tokens, threads);
 
-        // The cache (in process with either backend) holds up to --cache-size entries, an embedding being the
-        // largest entry; like the pass size, the entry count shrinks to fit the budget rather than refuse it.
+        // The cache (in process with either backend) is bounded in bytes: --cache-memory, or an eighth of what the runtime and
+        // weights leave when that is less, but never less than its largest entry (a search at --cache-max-entry) or
+        // MinCacheEntries embeddings; like the pass size, it shrinks to fit the budget rather than refuse it. Its entry
+        // count (--cache-size) is bounded too, by what the bytes hold of the widest model's embeddings at most.
         var entryBytes = hidden * sizeof(float) + CacheEntryOverheadBytes;
-        var cacheEntries = options.Cache.Backend == Caching.CacheBackend.None ? 0
-            : (int)Math.Min(options.Cache.Size, Math.Max(MinCacheEntries, (long)(CacheShare * Math.Max(0, budget - runtime - weights)) / entryBytes));
-        var cache = cacheEntries * entryBytes;
+        var smallestCache = Math.Max(MinCacheEntries * entryBytes, Caching.ByteBoundedMemoryCache.Charge(Retrieval.CollectionSearch.Kind, options.Cache.MaxEntryBytes));
+        var cache = options.Cache.Backend == Caching.CacheBackend.None ? 0
+            : Math.Min(options.Cache.MaxBytes, Math.Max(smallestCache, (long)(CacheShare * Math.Max(0, budget - runtime - weights))));
+        var cacheEntries = (int)Math.Min(options.Cache.Size, cache / entryBytes);
         var fixedBytes = runtime + weights + cache;
         var smallest = fixedBytes + perRequest + Passes(MinBatchTokens);
         if (budget < smallest)

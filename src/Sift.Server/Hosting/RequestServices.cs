@@ -49,16 +49,16 @@ internal static class RequestServices
     {
         LowConfidenceRoutes.Map(app);
         app.Services.GetService<RedisConnection>();
-        if (app.Services.GetService<IMemoryCache>() is EntryCountedMemoryCache memory)
+        if (app.Services.GetService<IMemoryCache>() is ByteBoundedMemoryCache memory)
         {
-            app.Services.GetRequiredService<ServerMetrics>().ObserveCacheEntries(() => memory.Count);
+            app.Services.GetRequiredService<ServerMetrics>().ObserveCache(() => memory.Count, () => memory.Bytes);
         }
     }
 
     private static void AddCache(IServiceCollection services, CacheOptions cache)
     {
         services.AddSingleton(cache);
-        services.AddSingleton<IMemoryCache>(_ => new EntryCountedMemoryCache(cache.Size));
+        services.AddSingleton<IMemoryCache>(provider => new ByteBoundedMemoryCache(cache, provider.GetRequiredService<ServerMetrics>().RecordCacheOversize));
         if (cache.Backend == CacheBackend.Redis)
         {
             services.AddSingleton<RedisConnection>();
@@ -73,7 +73,12 @@ internal static class RequestServices
                 return new GuardedDistributedCache(redis, provider.GetRequiredService<RedisGuard>());
             });
         }
-        services.AddHybridCache(hybrid => hybrid.DefaultEntryOptions = new HybridCacheEntryOptions { Expiration = cache.Ttl, LocalCacheExpiration = cache.Ttl })
+        services.AddHybridCache(hybrid =>
+            {
+                hybrid.DefaultEntryOptions = new HybridCacheEntryOptions { Expiration = cache.Ttl, LocalCacheExpiration = cache.Ttl };
+                // A result that serializes to more is neither written to Redis nor sized, so the memory cache refuses it.
+                hybrid.MaximumPayloadBytes = cache.MaxEntryBytes;
+            })
             .AddSerializer<CachedEmbedding, CachedEmbeddingSerializer>()
             .AddSerializer<CachedScore, CachedScoreSerializer>()
             .AddSerializer<CachedSearch, CachedSearchSerializer>();

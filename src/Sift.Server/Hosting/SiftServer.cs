@@ -23,7 +23,7 @@ public static class SiftServer
             {
                 MaxBatchTokens = plan.MaxBatchTokens,
                 MaxConcurrentRequests = plan.MaxConcurrentRequests,
-                Cache = plan.CacheEntries > 0 ? options.Cache with { Size = plan.CacheEntries } : options.Cache,
+                Cache = plan.CacheBytes > 0 ? options.Cache with { Size = Math.Max(1, plan.CacheEntries), MaxBytes = plan.CacheBytes } : options.Cache,
             };
         }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });

@@ -60,8 +60,15 @@ public sealed class ServerMetrics(SiftTelemetry telemetry)
     public void RecordCacheError(string operation, string kind) =>
         Telemetry.CacheErrors.Add(1, new TagList { { "operation", operation }, { "kind", kind } });
 
-    /// <summary>Where the in-process cache's entry count is read from (sift_cache_entries).</summary>
-    public void ObserveCacheEntries(Func<long> entries) => Telemetry.CacheEntries = entries;
+    /// <summary>Where the in-process cache's entry count and bytes are read from (sift_cache_entries, sift_cache_bytes).</summary>
+    public void ObserveCache(Func<long> entries, Func<long> bytes)
+    {
+        Telemetry.CacheEntries = entries;
+        Telemetry.CacheBytes = bytes;
+    }
+
+    /// <summary>A result answered but not cached: larger than --cache-max-entry (sift_cache_oversize_total).</summary>
+    public void RecordCacheOversize(string kind) => Telemetry.CacheOversize.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>A ranking the low-confidence rule flagged; <paramref name="collection"/> is empty for a plain rerank request (sift_low_confidence_total).</summary>
     public void RecordLowConfidence(string model, string collection) =>

@@ -48,6 +48,9 @@ public sealed class SiftTelemetry : IDisposable
         CacheErrors = Meter.CreateCounter<long>("sift.cache.errors", "{error}", "Cache calls that failed (the request computed instead), by operation and kind.");
         Meter.CreateObservableGauge("sift.cache.entries", () => CacheEntries is { } entries ? [new Measurement<long>(entries())] : Array.Empty<Measurement<long>>(),
             "{entry}", "Entries in the in-process cache.");
+        Meter.CreateObservableGauge("sift.cache.bytes", () => CacheBytes is { } bytes ? [new Measurement<long>(bytes())] : Array.Empty<Measurement<long>>(),
+            "By", "Bytes the in-process cache's entries are charged (at most its bound).");
+        CacheOversize = Meter.CreateCounter<long>("sift.cache.oversize", "{result}", "Results answered but not cached: larger than --cache-max-entry, by kind.");
         var kernels = KernelPath.Current;
         var kernelTags = new TagList
         {
@@ -119,6 +122,12 @@ public sealed class SiftTelemetry : IDisposable
 
     /// <summary>Where sift_cache_entries is read from when scraped (null: no series).</summary>
     public Func<long>? CacheEntries { get; set; }
+
+    /// <summary>Where sift_cache_bytes is read from when scraped (null: no series).</summary>
+    public Func<long>? CacheBytes { get; set; }
+
+    /// <summary>Results too large to cache; tag <c>kind</c>.</summary>
+    public Counter<long> CacheOversize { get; }
 
     /// <summary>Flagged rankings; tags <c>model</c> and <c>collection</c>.</summary>
     public Counter<long> LowConfidence { get; }

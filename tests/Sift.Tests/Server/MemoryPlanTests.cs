@@ -71,6 +71,25 @@ public sealed class MemoryPlanTests
     }
 
     [Fact]
+    public void ResultCache_IsBoundedInBytes_AndAlwaysHoldsItsLargestEntry()
+    {
+        // A search entry can be thousands of times an embedding: the plan reserves bytes, not entries of an embedding's size,
+        // never more than --cache-memory and never less than one entry at --cache-max-entry (a search charged twice its bytes).
+        var options = new ServerOptions { PayloadLimit = 64 << 10 };
+        const long budget = 340L << 20;
+        var largest = Sift.Server.Caching.ByteBoundedMemoryCache.Charge("search", options.Cache.MaxEntryBytes);
+
+        var plan = MemoryPlan.Create(budget, Models, options, threads: 2);
+        Assert.InRange(plan.CacheBytes, largest, options.Cache.MaxBytes);
+        Assert.True(plan.CacheEntries * (64L * sizeof(float) + MemoryPlan.CacheEntryOverheadBytes) <= plan.CacheBytes);
+
+        var capped = MemoryPlan.Create(budget, Models, options with { Cache = options.Cache.WithBytes(4L << 20, 64 << 10) }, threads: 2);
+        Assert.Equal(4L << 20, capped.CacheBytes);
+        var tight = MemoryPlan.Create(budget, Models, options with { Cache = options.Cache.WithBytes(1L << 30, 8L << 20) }, threads: 2);
+        Assert.True(tight.CacheBytes >= Sift.Server.Caching.ByteBoundedMemoryCache.Charge("search", 8L << 20));
+    }
+
+    [Fact]
     public void LargeBudget_KeepsTheConfiguredLimits()
     {
         var options = new ServerOptions { MaxBatchTokens = 4096, MaxConcurrentRequests = 8 };

@@ -32,7 +32,8 @@ public sealed class ServerMetricsTests
         metrics.RecordCacheError("read", "timeout");
         metrics.RecordLowConfidence("m", "docs");
         metrics.RecordAlertWebhook("sent");
-        metrics.ObserveCacheEntries(() => 42);
+        metrics.RecordCacheOversize("search");
+        metrics.ObserveCache(() => 42, () => 4200);
         listener.RecordObservableInstruments();
 
         Assert.Equal(
@@ -42,7 +43,9 @@ public sealed class ServerMetricsTests
             ("sift.cache.errors", 1, "operation=read,kind=timeout"),
             ("sift.low_confidence", 1, "model=m,collection=docs"),
             ("sift.alert.webhook", 1, "result=sent"),
+            ("sift.cache.oversize", 1, "kind=search"),
             ("sift.cache.entries", 42, ""),
+            ("sift.cache.bytes", 4200, ""),
         ], seen);
     }
 }
