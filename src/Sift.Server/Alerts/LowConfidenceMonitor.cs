@@ -10,6 +10,9 @@ namespace Sift.Server.Alerts;
 /// Checks each ranking's scores against the low-confidence rule. A flagged ranking is logged as a
 /// structured warning (the query's hash; its text only with --log-texts), counted in
 /// sift_low_confidence_total, kept in the analysis queue, and posted to the webhook if there is one.
+/// A ranking answered from the cache is only counted: it was reported when it was computed, and a
+/// hot low-confidence query repeated from the cache would otherwise fill the queue with copies of
+/// itself (evicting every other entry), flood the webhook, and pay a queue write per hit.
 /// Nothing here fails or holds up the request beyond the queue's own bounded write.
 /// </summary>
 internal sealed partial class LowConfidenceMonitor(ServerOptions options, ServerMetrics metrics, ILowConfidenceStore store, ILogger<LowConfidenceMonitor> logger,
@@ -32,13 +35,19 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
     /// <param name="query">The query.</param>
     /// <param name="scores">Every score of the ranking.</param>
     /// <param name="top">The best results, best first (only read when the ranking is flagged).</param>
+    /// <param name="cached">Whether the ranking was answered from the cache: then a flag is counted, not logged, kept or posted again.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
     public async Task<LowConfidenceEntry?> CheckAsync(string model, string? collection, string query, IReadOnlyList<double> scores,
-        Func<IEnumerable<RankedItem>> top, CancellationToken cancellationToken)
+        Func<IEnumerable<RankedItem>> top, bool cached, CancellationToken cancellationToken)
     {
         var statistics = ScoreStatistics.Of(scores);
         if (!options.LowConfidence.Rule.IsLowConfidence(statistics))
         {
+            return null;
+        }
+        if (cached)
+        {
+            metrics.RecordLowConfidence(model, collection ?? "");
             return null;
         }
         var queryHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(query)))[..QueryHashLength];

@@ -4,7 +4,10 @@ using Sift.Server.Routes;
 
 namespace Sift.Server.Alerts;
 
-/// <summary>The rerank routes' service with the low-confidence check after it (cached answers are checked too).</summary>
+/// <summary>
+/// The rerank routes' service with the low-confidence check after it. An answer wholly from the
+/// cache (X-Sift-Cache: hit) is checked and counted, but not queued or posted again.
+/// </summary>
 internal sealed class LowConfidenceRerankService(IRerankService inner, LowConfidenceMonitor monitor) : IRerankService
 {
     public async Task<(RerankScore[] Scores, int Tokens)> RerankAsync(ServedReranker model, string query, IReadOnlyList<string> documents,
@@ -12,7 +15,8 @@ internal sealed class LowConfidenceRerankService(IRerankService inner, LowConfid
     {
         var result = await inner.RerankAsync(model, query, documents, instruction, policy, documentsField, context);
         await monitor.CheckAsync(model.Name, null, query, result.Scores.Select(s => (double)s.Score).ToArray(),
-            () => Reranker.Rank(result.Scores).Select(s => new RankedItem(s.Index, null, s.Score, documents[s.Index])), context.RequestAborted);
+            () => Reranker.Rank(result.Scores).Select(s => new RankedItem(s.Index, null, s.Score, documents[s.Index])),
+            cached: context.Response.Headers[Caching.CacheStatus.Header] == "hit", context.RequestAborted);
         return result;
     }
 }

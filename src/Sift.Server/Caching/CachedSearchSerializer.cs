@@ -30,6 +30,8 @@ internal sealed class CachedSearchSerializer : IHybridCacheSerializer<CachedSear
                 root.GetProperty("write_version").GetInt64())
             {
                 Hybrid = root.GetProperty("hybrid").GetBoolean(),
+                // Only "no_reranker" is ever stored (a server without a reranker); an outage's fallback never is.
+                FallbackReason = root.TryGetProperty("fallback_reason", out var reason) ? reason.GetString() : null,
             };
             return new CachedSearch(response);
         }
@@ -55,6 +57,10 @@ internal sealed class CachedSearchSerializer : IHybridCacheSerializer<CachedSear
         json.WriteNumber("embed_tokens", response.EmbedTokens);
         json.WriteNumber("rerank_tokens", response.RerankTokens);
         json.WriteNumber("write_version", response.WriteVersion);
+        if (response.FallbackReason is { } reason)
+        {
+            json.WriteString("fallback_reason", reason);
+        }
         json.WriteEndObject();
     }
 

@@ -55,12 +55,12 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
     /// <summary>Everything the vector depends on besides the model: the text the model reads (query prompt included) and the options.</summary>
     private string? KeyOf(ServedEmbedder model, EmbeddingInput input, EmbedOptions options)
     {
-        if (input.PromptText is not { } text)
+        if (input.PromptText is not { } text || models.Embedding is not { } fingerprint)
         {
             return null;
         }
         using var key = new CacheKey(Kind);
-        return key.Add(models.Embedding).Add(text).Add(options.Dimensions ?? -1).Add(options.Normalize).Add(options.Truncate)
+        return key.Add(fingerprint).Add(text).Add(options.Dimensions ?? -1).Add(options.Normalize).Add(options.Truncate)
             .Add(options.TruncateFromStart).Add(options.MaxLength ?? model.Embedder.MaxLength)
             .Add(options.Windows is { } windows ? $"chunk/{windows.Overlap}/{windows.MaxWindows}" : "").ToString();
     }

@@ -45,7 +45,7 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
             {
                 scores[misses[k]] = computed[k] with { Index = misses[k] };
             }
-            await cache.SetAsync(misses.Select(i => (keys[i], new CachedScore(scores[i].Score, scores[i].LogitYes, scores[i].LogitNo, scores[i].TokenCount))));
+            await cache.SetAsync(misses.Where(i => keys[i] is not null).Select(i => (keys[i]!, new CachedScore(scores[i].Score, scores[i].LogitYes, scores[i].LogitNo, scores[i].TokenCount))));
         }
         CacheStatus.Write(context, documents.Count - misses.Count, documents.Count);
         return (scores, RerankService.Usage(model, query, instruction, policy, scores));
@@ -54,12 +54,17 @@ internal sealed class CachingRerankService(RerankService inner, ResultCache cach
     /// <summary>
     /// The pair, the task and what decides the prompt's length. The long-document policy is part of
     /// it: a document cut under truncation must still be refused by a request that forbids cutting,
-    /// and scored by its best window in chunk mode.
+    /// and scored by its best window in chunk mode. Null (not cached) while the model's fingerprint is
+    /// not known: before it is computed, or when it could not be.
     /// </summary>
-    private string KeyOf(ServedReranker model, string query, string document, string? instruction, LongDocumentPolicy policy)
+    private string? KeyOf(ServedReranker model, string query, string document, string? instruction, LongDocumentPolicy policy)
     {
+        if (models.Reranker is not { } fingerprint)
+        {
+            return null;
+        }
         using var key = new CacheKey(Kind);
-        return key.Add(models.Reranker).Add(instruction ?? Prompts.DefaultInstruction).Add(query).Add(document).Add(policy.Key)
+        return key.Add(fingerprint).Add(instruction ?? Prompts.DefaultInstruction).Add(query).Add(document).Add(policy.Key)
             .Add(model.Reranker.MaxLength).ToString();
     }
 }

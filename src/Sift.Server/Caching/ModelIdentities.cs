@@ -2,20 +2,23 @@ using Sift.Server.Hosting;
 
 namespace Sift.Server.Caching;
 
-/// <summary>The fingerprints (<see cref="ModelFingerprint"/>) of the served models, read once, on first use.</summary>
-internal sealed class ModelIdentities
+/// <summary>
+/// The fingerprints (<see cref="ModelFingerprint"/>) of the served models, computed once, after
+/// loading, off the request path. Null until then, and for good when the model's files could not be
+/// read: a null fingerprint makes a null key, so the model's results are served uncached, never a
+/// failed request (a cache concern never fails a request).
+/// </summary>
+internal sealed class ModelIdentities(ModelRegistry registry)
 {
-    private readonly Lazy<string> _embedding;
-    private readonly Lazy<string> _reranker;
+    public string? Embedding => Of("embedding")?.Fingerprint;
 
-    public ModelIdentities(ServerOptions options)
-    {
-        var (embedding, reranker) = ModelRegistry.ResolveKinds(options);
-        _embedding = new(() => ModelFingerprint.Of(embedding ?? throw new InvalidOperationException("this server has no embedding model"), options.Quantize));
-        _reranker = new(() => ModelFingerprint.Of(reranker ?? throw new InvalidOperationException("this server has no reranker"), options.Quantize));
-    }
+    public string? Reranker => Of("rerank")?.Fingerprint;
 
-    public string Embedding => _embedding.Value;
+    /// <summary>The reranker's fingerprint and the longest prompt it reads (prompts are cut to it), null while not known.</summary>
+    public (string Fingerprint, int MaxLength)? RerankerIdentity => Of("rerank") is { Fingerprint: { } fingerprint } model ? (fingerprint, model.MaxLength) : null;
 
-    public string Reranker => _reranker.Value;
+    /// <summary>The embedding model's fingerprint and the longest input it reads, null while not known.</summary>
+    public (string Fingerprint, int MaxLength)? EmbeddingIdentity => Of("embedding") is { Fingerprint: { } fingerprint } model ? (fingerprint, model.MaxLength) : null;
+
+    private ServedModelDescription? Of(string kind) => registry.Descriptions.FirstOrDefault(d => d.Kind == kind);
 }

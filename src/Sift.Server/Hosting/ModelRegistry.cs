@@ -14,10 +14,12 @@ namespace Sift.Server.Hosting;
 internal sealed partial class ModelRegistry : IDisposable
 {
     private readonly ServerOptions _options;
+    private readonly (string? Embedding, string? Reranker) _kinds;
     private readonly MemoryPlan? _memory;
     private readonly ServerMetrics _metrics;
     private readonly ILogger<ModelRegistry> _logger;
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _hashed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycle = new();
     private readonly List<ServedModelDescription> _descriptions = [];
     private ServedEmbedder? _embedder;
@@ -28,6 +30,8 @@ internal sealed partial class ModelRegistry : IDisposable
     public ModelRegistry(ServerOptions options, ServerMetrics metrics, ILogger<ModelRegistry> logger, MemoryPlan? memory = null)
     {
         _options = options;
+        // Once: for a GGUF --model, telling its kind means opening and parsing the file.
+        _kinds = ResolveKinds(options);
         _memory = memory;
         _metrics = metrics;
         _logger = logger;
@@ -38,6 +42,9 @@ internal sealed partial class ModelRegistry : IDisposable
 
     /// <summary>Completes when loading ends; faults if a model failed to load.</summary>
     public Task Loaded => _loaded.Task;
+
+    /// <summary>Completes when every loaded model's digests and fingerprint are computed, or failed to be (never faults).</summary>
+    public Task Hashed => _hashed.Task;
 
     /// <summary>The loaded models, described (empty until loaded).</summary>
     public IReadOnlyList<ServedModelDescription> Descriptions => IsReady ? _descriptions : [];
@@ -60,7 +67,7 @@ internal sealed partial class ModelRegistry : IDisposable
                 _metrics.Telemetry.MemoryBudget.Record(_memory.Budget);
             }
             _metrics.Telemetry.MaxBatchTokens.Record(_options.MaxBatchTokens);
-            var (embeddingDirectory, rerankerDirectory) = ResolveKinds(_options);
+            var (embeddingDirectory, rerankerDirectory) = _kinds;
             if (embeddingDirectory is not null)
             {
                 var embedder = Load(embeddingDirectory, "embedding", _memory?.EmbeddingMaxLength, _options.ServedModelNames, Embedder.Load, e => e.Name,
@@ -83,15 +90,16 @@ internal sealed partial class ModelRegistry : IDisposable
                 _descriptions.Add(new ServedModelDescription(reranker.Names, "rerank", rerankerDirectory, reranker.Reranker.Model, reranker.Reranker.MaxLength));
             }
             _loaded.TrySetResult();
-            foreach (var description in _descriptions)
-            {
-                description.HashAsync().ContinueWith(t => LogHashFailed(_logger, description.Path, t.Exception!.InnerException!.Message),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            }
+            // A model whose files cannot be read now (removed, replaced, an NFS hiccup) still serves from memory, uncached.
+            var hashes = _descriptions.Select(description => description.HashAsync(_options.Quantize).ContinueWith(
+                t => LogHashFailed(_logger, description.Path, t.Exception!.InnerException!.Message),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default));
+            Task.WhenAll(hashes).ContinueWith(_ => _hashed.TrySetResult(), TaskScheduler.Default);
         }
         catch (Exception e)
         {
             _loaded.TrySetException(e);
+            _hashed.TrySetResult();
             throw;
         }
     }
@@ -112,6 +120,7 @@ internal sealed partial class ModelRegistry : IDisposable
         }
         served.Dispose();
         _loaded.TrySetCanceled();
+        _hashed.TrySetResult();
         return false;
     }
 
@@ -232,7 +241,10 @@ internal sealed partial class ModelRegistry : IDisposable
     public ServedReranker GetReranker(string? name) => Find(_reranker, name, "rerank");
 
     /// <summary>Whether the options name a reranker (loaded or not yet).</summary>
-    public bool HasReranker => ResolveKinds(_options).Reranker is not null;
+    public bool HasReranker => _kinds.Reranker is not null;
+
+    /// <summary>The reranker's first served name (what alerts and traces name it by); "reranker" while it loads.</summary>
+    public string RerankerName => _reranker?.Name ?? "reranker";
 
     public void Dispose()
     {
@@ -246,6 +258,7 @@ internal sealed partial class ModelRegistry : IDisposable
             _drainDeadline?.Dispose();
         }
         _loaded.TrySetCanceled();
+        _hashed.TrySetResult();
         _embedder?.Dispose();
         _reranker?.Dispose();
     }
@@ -270,7 +283,7 @@ internal sealed partial class ModelRegistry : IDisposable
         return served;
     }
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "could not hash the weight files of {Path}: {Message}")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "could not hash the files of {Path}: {Message}; its results are not cached")]
     private static partial void LogHashFailed(ILogger logger, string path, string message);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "{Plan}")]

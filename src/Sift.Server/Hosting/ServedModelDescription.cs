@@ -6,11 +6,13 @@ namespace Sift.Server.Hosting;
 /// <summary>
 /// What /v1/models and the start-up log tell about one served model: its kind, limits, weights and
 /// exact identity. The weight files' digests are computed in the background after loading (a hub
-/// cache names them already; other files are read once), so they appear once ready.
+/// cache names them already; other files are read once), so they appear once ready; so does the
+/// model's cache fingerprint, built from them (results are not cached until then).
 /// </summary>
 internal sealed class ServedModelDescription
 {
     private volatile ModelProvenance _provenance;
+    private volatile string? _fingerprint;
 
     public ServedModelDescription(IReadOnlyList<string> names, string kind, string path, Qwen3Model model, int maxLength)
     {
@@ -35,6 +37,14 @@ internal sealed class ServedModelDescription
     /// <summary>The revision at once; the digests once <see cref="HashAsync"/> has run.</summary>
     public ModelProvenance Provenance => _provenance;
 
-    /// <summary>Computes the weight files' SHA-256 off the request path.</summary>
-    public Task HashAsync() => Task.Run(() => _provenance = ModelProvenance.Read(Path, hash: true));
+    /// <summary>The model's <see cref="Caching.ModelFingerprint"/> once <see cref="HashAsync"/> has run; null before, or when hashing failed.</summary>
+    public string? Fingerprint => _fingerprint;
+
+    /// <summary>Computes the weight files' SHA-256, then the fingerprint, off the request path.</summary>
+    public Task HashAsync(Kernels.WeightFormat? quantize) => Task.Run(() =>
+    {
+        var provenance = ModelProvenance.Read(Path, hash: true);
+        _provenance = provenance;
+        _fingerprint = Caching.ModelFingerprint.Of(provenance, Path, quantize);
+    });
 }

@@ -10,8 +10,10 @@ namespace Sift.Server.Retrieval;
 /// <summary>
 /// A collection search as the route runs it: looked up in the result cache first (keyed by the
 /// collection's write version, so any upsert or delete makes its entries unreachable), else run by
-/// the pipeline and cached unless it fell back; fallbacks counted in sift_search_fallback_total; a
-/// reranked result checked by the low-confidence rule, cached or not, as /v1/rerank's are.
+/// the pipeline and cached unless it fell back for an outage (a server without a reranker answers
+/// every search in first-stage order, which is cached like any other answer); outage fallbacks
+/// counted in sift_search_fallback_total; a reranked result checked by the low-confidence rule,
+/// a cached one only counted (it was reported when computed).
 /// </summary>
 internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registry, ServerMetrics metrics, LowConfidenceMonitor monitor,
     ResultCache? cache = null, ModelIdentities? models = null)
@@ -25,52 +27,63 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
         var pipeline = host.PipelineFor(collection);
         var key = cache is null ? null : KeyOf(collection, request);
         SearchResponse response;
+        var cached = false;
         if (key is not null && (await cache!.GetAsync<CachedSearch>(Kind, [key], context.RequestAborted))[0] is { } hit)
         {
             response = hit.Answer(clock.Elapsed.TotalMilliseconds);
-            CacheStatus.Write(context, 1, 1);
+            cached = true;
         }
         else
         {
             response = await pipeline.SearchAsync(collection, request, context.RequestAborted);
-            if (key is not null)
+            if (key is not null && response.FallbackReason is null or FallbackReason.NoReranker)
             {
-                if (response.FallbackReason is null)
-                {
-                    await cache!.SetAsync([(key, new CachedSearch(response))]);
-                }
-                CacheStatus.Write(context, 0, 1);
+                await cache!.SetAsync([(key, new CachedSearch(response))]);
             }
         }
-        if (response.FallbackReason is { } reason)
+        if (cache is not null)
+        {
+            CacheStatus.Write(context, cached ? 1 : 0, 1);
+        }
+        // No reranker is how this server is configured, not an outage: the response says so, the metric (an alert's input) does not.
+        if (response.FallbackReason is { } reason && reason != FallbackReason.NoReranker)
         {
             metrics.RecordSearchFallback(collection.Name, reason);
         }
         if (response.Reranked)
         {
             var results = response.Results;
-            await monitor.CheckAsync(RerankerName, collection.Name, request.Query, results.Select(r => (double)r.Score).ToArray(),
-                () => results.Select(r => new RankedItem(null, r.DocumentId, r.Score, r.ChunkText)), context.RequestAborted);
+            await monitor.CheckAsync(registry.RerankerName, collection.Name, request.Query, results.Select(r => (double)r.Score).ToArray(),
+                () => results.Select(r => new RankedItem(null, r.DocumentId, r.Score, r.ChunkText)), cached, context.RequestAborted);
         }
         return response;
     }
 
-    private string RerankerName => registry.ServedNames.FirstOrDefault(n => n.Kind == "rerank").Name ?? "reranker";
-
     /// <summary>
     /// Everything the result depends on: the collection as it is now (name, creation time, so a
     /// re-created collection of the same name never reads the old one's entries, and write version),
-    /// the models' fingerprints, and every request field that changes the answer. Not the timeout:
-    /// only searches that did not fall back are cached.
+    /// the models' fingerprints and longest inputs (a prompt is cut to the reranker's), and every
+    /// request field that changes the answer. Not the timeout: searches that fell back for an outage
+    /// are not cached. Null (not cached) while a fingerprint the answer depends on is not known.
     /// </summary>
-    private string KeyOf(CollectionInfo collection, SearchRequest request)
+    private string? KeyOf(CollectionInfo collection, SearchRequest request)
     {
+        if (models!.EmbeddingIdentity is not { } embedding)
+        {
+            return null;
+        }
         var rerank = request.Rerank && registry.HasReranker;
+        var reranker = rerank ? models.RerankerIdentity : null;
+        if (rerank && reranker is null)
+        {
+            return null;
+        }
         using var key = new CacheKey(Kind);
         key.Add(collection.Name).Add(collection.CreatedAt.UtcTicks).Add(collection.WriteVersion).Add(collection.Settings.Model).Add(collection.Settings.Dimensions)
-            .Add(models!.Embedding).Add(rerank ? models.Reranker : null)
+            .Add(embedding.Fingerprint).Add(embedding.MaxLength).Add(reranker?.Fingerprint).Add(reranker?.MaxLength ?? -1)
             .Add(request.Query).Add(request.Instruction).Add(request.TopK).Add(request.TopN).Add(DocumentMetadata.ToJson(request.Filter))
-            .Add(request.Hybrid ?? collection.Settings.Hybrid).Add(rerank).Add(request.RerankTop ?? -1).Add(request.RerankInstruction);
+            // Asked and done are both in the key: without a reranker, "rerank": true answers with fallback_reason "no_reranker" and false does not.
+            .Add(request.Hybrid ?? collection.Settings.Hybrid).Add(request.Rerank).Add(rerank).Add(request.RerankTop ?? -1).Add(request.RerankInstruction);
         return key.ToString();
     }
 }

@@ -14,7 +14,7 @@ namespace Sift.Server.Retrieval;
 internal sealed class ServedPassageReranker(ModelRegistry registry) : IPassageReranker
 {
     /// <summary>The reranker's name; while it loads, the name it will have is not known yet.</summary>
-    public string ModelName => registry.ServedNames.FirstOrDefault(n => n.Kind == "rerank").Name ?? "reranker";
+    public string ModelName => registry.RerankerName;
 
     public async Task<PassageScores> ScoreAsync(string query, IReadOnlyList<string> passages, string? instruction, CancellationToken cancellationToken)
     {

@@ -107,7 +107,8 @@ public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder 
 
         var results = Assemble(candidates, rerank?.Scores ?? fusedScores, request.TopN, stages);
         var timings = new SearchTimings(embedMs, vectorMs, rerankMs, total.Elapsed.TotalMilliseconds) { Lexical = lexicalMs };
-        return new SearchResponse(results, reranked, candidates.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion)
+        // Recalled is what the first stage returned, reranked or not: a rerank_top cut only chose what the reranker read.
+        return new SearchResponse(results, reranked, recalledCandidates.Count, query.TokenCount, rerank?.TokenCount ?? 0, timings, collection.WriteVersion)
         {
             Hybrid = hybrid,
             FallbackReason = fallbackReason,

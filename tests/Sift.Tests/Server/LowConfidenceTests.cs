@@ -235,6 +235,36 @@ public sealed class LowConfidenceTests
     }
 
     [Fact]
+    public async Task CacheHits_OfALowConfidenceQuery_AreCounted_ButKeptAndPostedOnce()
+    {
+        // A hot nonsense query answered from the cache in a loop once filled the queue with copies of itself
+        // (evicting every other entry), posted each copy, and paid a queue write per hit.
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        await using var server = await TestServer.StartAsync(new ServerOptions
+        {
+            LowConfidence = new LowConfidenceOptions { Rule = Always, Webhook = new Uri(receiver.Address, "/hook") },
+        });
+        var name = await SearchServer.NewCollectionAsync(server);
+        var series = $"sift_low_confidence_total{{model=\"{TestServer.RerankerName}\",collection=\"{name}\"}}";
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(i == 0 ? "miss" : "hit", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3 })).Cache);
+            using var _ = await PostAsync(server, Query, Unrelated);
+        }
+        await CacheTests.Eventually(async () => await Metrics.ReadAsync(server, "sift_alert_webhook_total{result=\"sent\"}") == 2);
+        using var list = await ListAsync(server, "?limit=100");
+
+        Assert.Equal(20, await Metrics.ReadAsync(server, series));
+        Assert.Equal(20, await Metrics.ReadAsync(server, $"sift_low_confidence_total{{model=\"{TestServer.RerankerName}\",collection=\"\"}}"));
+        // One entry for the search and one for the rerank request: each kept when it was computed.
+        var collections = list.RootElement.GetProperty("data").EnumerateArray()
+            .Select(e => e.TryGetProperty("collection", out var collection) ? collection.GetString()! : "").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["", name], collections);
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
     public async Task Queue_InTheDataStore_OutlivesARestart()
     {
         var data = Directory.CreateTempSubdirectory("sift-alerts-").FullName;

@@ -158,6 +158,75 @@ public sealed class SearchCacheTests
         }
     }
 
+    [Fact]
+    public async Task NoReranker_SearchesAreCached_AndAreNoFallbackInTheMetric()
+    {
+        // Without --reranker every search answers in first-stage order with fallback_reason "no_reranker": a
+        // configuration, not an outage. Such searches were never cached, and each counted as a fallback.
+        await using var server = await TestServer.StartAsync(reranker: false);
+        var name = await SearchServer.NewCollectionAsync(server);
+        var fallbacks = await Metrics.SumAsync(server, "sift_search_fallback_total");
+
+        var first = await SearchServer.SearchAsync(server, name, Body);
+        var second = await SearchServer.SearchAsync(server, name, Body);
+        var unranked = await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, rerank = false });
+
+        Assert.Equal(("miss", "hit", "miss"), (first.Cache, second.Cache, unranked.Cache));
+        Assert.Equal(SearchServer.WithoutTimings(first.Body), SearchServer.WithoutTimings(second.Body));
+        Assert.Equal("no_reranker", second.Json.GetProperty("fallback_reason").GetString());
+        Assert.False(unranked.Json.TryGetProperty("fallback_reason", out _));
+        Assert.Equal(SearchServer.Ids(first.Json), SearchServer.Ids(unranked.Json));
+        Assert.Equal(fallbacks, await Metrics.SumAsync(server, "sift_search_fallback_total"));
+    }
+
+    [Fact]
+    public async Task RerankTop_RecalledIsWhatRecallReturned_NotTheRerankCut()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { Cache = new CacheOptions { Backend = CacheBackend.None } });
+        var name = await SearchServer.NewCollectionAsync(server);
+        await SearchServer.UpsertAsync(server, name, Enumerable.Range(0, 7).Select(i => ($"extra-{i}", $"Another document, number {i}, about cities.")));
+
+        var (_, _, json) = await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, rerank_top = 2 });
+
+        Assert.True(json.GetProperty("reranked").GetBoolean());
+        Assert.Equal(10, json.GetProperty("recalled").GetInt32());
+    }
+
+    [Fact]
+    public async Task Redis_ARestartWithAnotherRerankerLength_IsAMiss()
+    {
+        // The reranker reads each prompt cut to its longest input (--max-input-length, or the memory plan's):
+        // a server cutting at 64 tokens must not answer from the scores of one that read the whole chunk.
+        await using var redis = await RedisServer.StartAsync();
+        var data = Directory.CreateTempSubdirectory("sift-search-cache-").FullName;
+        try
+        {
+            var options = new ServerOptions
+            {
+                Data = data,
+                Cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) with { RedisTimeout = TimeSpan.FromSeconds(5) },
+            };
+            var longer = new { query = Query, top_k = 10, top_n = 3 };
+            string name;
+            await using (var first = await TestServer.StartAsync(options))
+            {
+                name = await SearchServer.NewCollectionAsync(first);
+                await SearchServer.UpsertAsync(first, name, [("long", string.Join(' ', Enumerable.Repeat("The capital of China is Beijing.", 40)))]);
+                Assert.Equal("miss", (await SearchServer.SearchAsync(first, name, longer)).Cache);
+            }
+            await using (var same = await TestServer.StartAsync(options))
+            {
+                Assert.Equal("hit", (await SearchServer.SearchAsync(same, name, longer)).Cache);
+            }
+            await using var shorter = await TestServer.StartAsync(options with { MaxInputLength = 64 });
+            Assert.Equal("miss", (await SearchServer.SearchAsync(shorter, name, longer)).Cache);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static async Task<string> CreateAsync(TestServer server, string name)
     {
         using var created = await server.PostJsonAsync("/v1/collections", new { name, dimensions = 48 });

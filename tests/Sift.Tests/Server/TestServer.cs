@@ -33,7 +33,11 @@ public sealed class TestServer : IAsyncDisposable
 
     public const string RerankerName = "qwen3-tiny-reranker";
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null)
+    /// <summary>
+    /// Starts a server on a free port and waits until it is ready and its models' fingerprints are
+    /// computed (until then results are served uncached). <paramref name="reranker"/> false: no reranker.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, bool reranker = true)
     {
         options ??= new ServerOptions();
         // Each server gets its own data directory (removed with it) unless the test names one.
@@ -44,7 +48,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             Data = dataDirectory ?? options.Data,
             Model = options.Model ?? Fixtures.EmbeddingModel,
-            Reranker = options.Reranker ?? Fixtures.RerankerModel,
+            Reranker = reranker ? options.Reranker ?? Fixtures.RerankerModel : null,
             Host = "127.0.0.1",
             Port = 0,
         };
@@ -56,6 +60,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             if ((await ready.GetAsync("/ready")).IsSuccessStatusCode)
             {
+                await ((Sift.Server.Hosting.ModelRegistry)app.Services.GetService(typeof(Sift.Server.Hosting.ModelRegistry))!).Hashed;
                 return server;
             }
             await Task.Delay(50);
