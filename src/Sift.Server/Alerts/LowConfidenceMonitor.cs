@@ -21,8 +21,18 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
     /// <summary>Results kept per flagged ranking: the ones a user would have seen.</summary>
     public const int KeptResults = 10;
 
-    /// <summary>Characters kept of each kept result's text: enough to see what it was about, and a queue of 1000 entries stays ~20 MB.</summary>
+    /// <summary>Characters kept of each kept result's text: enough to see what it was about.</summary>
     public const int KeptTextLength = 1000;
+
+    /// <summary>
+    /// Characters kept of the query (a search query may be 32k tokens, a rerank query up to the
+    /// payload limit): with <see cref="KeptTextLength"/> and <see cref="KeptScores"/>, an entry stays
+    /// under ~40 KB of text, so a queue of 1000 (the default) stays ~40 MB whatever clients send.
+    /// </summary>
+    public const int KeptQueryLength = 2000;
+
+    /// <summary>Scores kept per entry (a rerank may have thousands; the statistics cover all of them).</summary>
+    public const int KeptScores = 100;
 
     /// <summary>Hex digits of the query's SHA-256 in logs and alerts: enough to tell queries apart and find them again.</summary>
     private const int QueryHashLength = 16;
@@ -62,14 +72,17 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
                 statistics.StandardDeviation);
         }
         metrics.RecordLowConfidence(model, collection ?? "");
-        var kept = top().Take(KeptResults).Select(item => item with { Text = Shorten(item.Text) }).ToArray();
-        var entry = new LowConfidenceEntry("", DateTimeOffset.UtcNow, model, collection, query, queryHash, statistics, scores.ToArray(), kept);
+        var kept = top().Take(KeptResults).Select(item => item with { Text = Shorten(item.Text, KeptTextLength) }).ToArray();
+        var entry = new LowConfidenceEntry("", DateTimeOffset.UtcNow, model, collection, Shorten(query, KeptQueryLength)!, queryHash, statistics,
+            scores.Take(KeptScores).ToArray(), kept, query.Length);
         var stored = await store.AppendAsync(entry, cancellationToken) ?? entry;
         webhook?.Post(stored, options.LogTexts);
         return stored;
     }
 
-    private static string? Shorten(string? text) => text is { Length: > KeptTextLength } ? text[..KeptTextLength] : text;
+    /// <summary>The first <paramref name="length"/> characters, one fewer rather than half a surrogate pair.</summary>
+    private static string? Shorten(string? text, int length) =>
+        text is not null && text.Length > length ? text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)] : text;
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Warning,
         Message = "low-confidence ranking: model={Model} collection={Collection} query_hash={QueryHash} results={Count} max={Max:F4} min={Min:F4} spread={Spread:F4} std={Std:F4}")]

@@ -265,6 +265,34 @@ public sealed class LowConfidenceTests
     }
 
     [Fact]
+    public async Task Entry_OfALongQueryWithManyDocuments_KeepsTheStartOfTheQueryAndTheFirstScores()
+    {
+        // A rerank query is bounded only by the payload limit (it is cut to fit under truncation): stored
+        // whole, 1000 entries of attacker-chosen text could take the data store's --data-max-size.
+        await using var server = await TestServer.StartAsync(new ServerOptions
+        {
+            MaxInputLength = 128,
+            Cache = new CacheOptions { Backend = CacheBackend.None },
+            LowConfidence = new LowConfidenceOptions { Rule = Always },
+        });
+        var query = string.Concat(Enumerable.Repeat("where is 北京? ", 2000));
+        var documents = Enumerable.Range(0, 150).Select(i => $"document {i}").ToArray();
+
+        using var response = await server.PostJsonAsync("/rerank", new { query, texts = documents, truncate = true });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var list = await ListAsync(server, "");
+
+        var entry = Assert.Single(list.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(query[..LowConfidenceMonitor.KeptQueryLength], entry.GetProperty("query").GetString());
+        Assert.Equal(query.Length, entry.GetProperty("query_length").GetInt32());
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(query)))[..16];
+        Assert.Equal(hash, entry.GetProperty("query_hash").GetString());
+        Assert.Equal(LowConfidenceMonitor.KeptScores, entry.GetProperty("scores").GetArrayLength());
+        Assert.Equal(documents.Length, entry.GetProperty("statistics").GetProperty("count").GetInt32());
+        Assert.True(list.RootElement.GetRawText().Length < 40_000, $"{list.RootElement.GetRawText().Length} characters listed for one entry");
+    }
+
+    [Fact]
     public async Task Queue_InTheDataStore_OutlivesARestart()
     {
         var data = Directory.CreateTempSubdirectory("sift-alerts-").FullName;
