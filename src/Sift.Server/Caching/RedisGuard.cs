@@ -20,18 +20,6 @@ internal sealed partial class RedisGuard(RedisConnection connection, CacheOption
     private long _nextProbe;
     private long _failuresThisOutage;
 
-    /// <summary>Whether Redis answered the last call.</summary>
-    public bool IsAvailable
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _downSince == 0;
-            }
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="call"/> against Redis within the deadline. Returns false (never throws)
     /// when Redis is away, slow or failing; only the caller's own cancellation propagates.
