@@ -13,7 +13,8 @@ internal sealed class ScheduledPassageReranker(ServedReranker model) : IPassageR
     {
         var reranker = model.Reranker;
         var options = new RerankOptions { Instruction = instruction };
-        var prompts = passages.Select(p => reranker.BuildInput(query, p, options)).ToArray();
+        // The template, instruction and query are tokenized once for all the passages, not once each.
+        var prompts = reranker.BuildInputs(query, passages, options);
         var result = await model.Scheduler.SubmitAsync(query, options, prompts, cancellationToken);
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length).Score).ToArray();
         return new PassageScores(scores, prompts.Sum(p => p.Length));
