@@ -48,8 +48,35 @@ public sealed class SearchCacheTests
         Assert.Equal("miss", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, rerank_top = 2 })).Cache);
         Assert.Equal("miss", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, rerank_instruction = "Find a city" })).Cache);
         Assert.Equal("miss", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, filter = new { lang = "en" } })).Cache);
+        Assert.Equal("miss", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 9, top_n = 3 })).Cache);
+        Assert.Equal("miss", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, instruction = "Find a city" })).Cache);
         // The deadline is not part of the answer: a search that did not fall back is the same search.
         Assert.Equal("hit", (await SearchServer.SearchAsync(server, name, new { query = Query, top_k = 10, top_n = 3, rerank_timeout_ms = 60_000 })).Cache);
+    }
+
+    [Fact]
+    public async Task EqualRequests_WrittenDifferently_AreOneEntry()
+    {
+        await using var server = await TestServer.StartAsync();
+        var name = await SearchServer.NewCollectionAsync(server);
+        var path = $"/v1/collections/{name}/search";
+
+        async Task<string?> CacheOf(string json)
+        {
+            using var response = await server.PostRawAsync(path, json);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.TryGetValues(CacheStatus.Header, out var values) ? values.Single() : null;
+        }
+
+        // Filter keys in another order, and a number written another way, are the same filter.
+        Assert.Equal("miss", await CacheOf("""{"query": "capital", "filter": {"b": 1, "a": "x"}}"""));
+        Assert.Equal("hit", await CacheOf("""{"query": "capital", "filter": {"a": "x", "b": 1.0}}"""));
+        // hybrid omitted is the collection's default (false here): the same search as saying so.
+        Assert.Equal("miss", await CacheOf("""{"query": "capital", "top_n": 2}"""));
+        Assert.Equal("hit", await CacheOf("""{"query": "capital", "top_n": 2, "hybrid": false}"""));
+        // top_k, top_n and rerank at their defaults (100, 10, true) are the same search as omitted.
+        Assert.Equal("miss", await CacheOf("""{"query": "capital of"}"""));
+        Assert.Equal("hit", await CacheOf("""{"query": "capital of", "top_k": 100, "top_n": 10, "rerank": true}"""));
     }
 
     [Fact]
