@@ -11,6 +11,7 @@ namespace Sift.Server.Retrieval;
 /// </summary>
 internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry registry, ILogger<RetrievalHost> logger) : IAsyncDisposable
 {
+    private readonly RerankOutage _outage = new();
     private IRetrievalStore? _store;
 
     /// <summary>The store; 503 until it is open.</summary>
@@ -50,7 +51,7 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
         {
             reranker = decorate(reranker);
         }
-        return new SearchPipeline(Store, EmbedderFor(collection), reranker, logger);
+        return new SearchPipeline(Store, EmbedderFor(collection), reranker, logger, _outage);
     }
 
     /// <summary>The served embedder a new collection will use: the named one, or the server's one embedding model.</summary>

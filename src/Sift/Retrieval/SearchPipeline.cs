@@ -17,14 +17,17 @@ namespace Sift.Retrieval;
 /// <param name="embedder">The collection's embedding model.</param>
 /// <param name="reranker">The reranker, or null when there is none (results are then in first-stage order, <see cref="FallbackReason.NoReranker"/>).</param>
 /// <param name="logger">Where the rerank stage logs a fallback (a failing reranker with its exception); null logs nothing.</param>
+/// <param name="outage">The outage state shared by the pipelines of one server, so an outage is logged once (null: this pipeline's own).</param>
 /// <remarks>
 /// The rerank stage never fails a search whose first stage worked: a reranker that throws, is
 /// unavailable (<see cref="RerankerUnavailableException"/>) or misses <see cref="SearchRequest.RerankTimeout"/>
 /// leaves the first stage's order, with <see cref="SearchResponse.FallbackReason"/> saying why.
 /// </remarks>
-public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder, IPassageReranker? reranker, ILogger? logger = null)
+public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder, IPassageReranker? reranker, ILogger? logger = null,
+    RerankOutage? outage = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly RerankOutage _outage = outage ?? new RerankOutage();
 
     /// <summary>Searches the named collection.</summary>
     /// <exception cref="RetrievalException">No such collection (404), another model (409), a bad request (400), the store is down (503).</exception>
@@ -132,6 +135,7 @@ public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder 
             // token still tells a scheduled reranker to drop the work.
             var scores = await reranker.ScoreAsync(request.Query, candidates.Select(c => c.Text).ToArray(), request.RerankInstruction, deadline.Token)
                 .WaitAsync(timeout, cancellationToken);
+            _outage.Answered(_logger);
             return (scores, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -163,23 +167,8 @@ public sealed partial class SearchPipeline(IRetrievalStore store, ITextEmbedder 
         }
     }
 
-    private void LogFallback(string collection, string reason, string detail, Exception? exception)
-    {
-        if (exception is null)
-        {
-            LogFellBack(_logger, collection, reason, detail);
-        }
-        else
-        {
-            LogRerankerFailed(_logger, exception, collection, reason, detail);
-        }
-    }
-
-    [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "search in {Collection} answered in first-stage order: {Reason} ({Detail})")]
-    private static partial void LogFellBack(ILogger logger, string collection, string reason, string detail);
-
-    [LoggerMessage(EventId = 81, Level = LogLevel.Error, Message = "search in {Collection} answered in first-stage order: {Reason} ({Detail})")]
-    private static partial void LogRerankerFailed(ILogger logger, Exception exception, string collection, string reason, string detail);
+    private void LogFallback(string collection, string reason, string detail, Exception? exception) =>
+        _outage.FellBack(_logger, collection, reason, detail, exception);
 
     /// <summary>
     /// Reciprocal rank fusion (k = 60) of the vector and lexical lists, keyed by chunk, cut to

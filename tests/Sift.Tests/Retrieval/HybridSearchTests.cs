@@ -88,6 +88,34 @@ public sealed class HybridSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RerankerOutage_IsLoggedOnceWithItsException_ThenCounted_AndItsEndOnce()
+    {
+        // At hundreds of searches a second, one stack trace per search buried the log during an outage.
+        var working = new EnginePassageReranker(ModelFixtures.Reranker.Value);
+        var failing = new Sift.Tests.Server.FaultyReranker(working, new InvalidOperationException("broken"));
+        var logger = new Sift.Tests.Support.ListLogger();
+        var outage = new RerankOutage();
+        var request = new SearchRequest { Query = "北京", TopK = 5, TopN = 5 };
+
+        for (var i = 0; i < 5; i++)
+        {
+            var fallback = await new SearchPipeline(_store, _embedder, failing, logger, outage).SearchAsync(_collection, request, Cancel);
+            Assert.Equal(FallbackReason.RerankerFailed, fallback.FallbackReason);
+        }
+        Assert.Single(logger.Lines);
+        Assert.Contains("first-stage order: reranker_failed (broken)", logger.Lines[0], StringComparison.Ordinal);
+
+        Assert.True((await new SearchPipeline(_store, _embedder, working, logger, outage).SearchAsync(_collection, request, Cancel)).Reranked);
+        Assert.True((await new SearchPipeline(_store, _embedder, working, logger, outage).SearchAsync(_collection, request, Cancel)).Reranked);
+        Assert.Equal(2, logger.Lines.Count);
+        Assert.Contains("answers searches again; 5 fell back meanwhile (reranker_failed)", logger.Lines[1], StringComparison.Ordinal);
+
+        // The next outage is logged again.
+        await new SearchPipeline(_store, _embedder, failing, logger, outage).SearchAsync(_collection, request, Cancel);
+        Assert.Equal(3, logger.Lines.Count);
+    }
+
+    [Fact]
     public async Task FailingReranker_FusedOrderWithTheReason_AndRequireRerankedStopsCallersThatNeedScores()
     {
         var failing = new Sift.Tests.Server.FaultyReranker(new EnginePassageReranker(ModelFixtures.Reranker.Value), new InvalidOperationException("broken"));
