@@ -44,7 +44,8 @@ internal sealed class ServedModelDescription
     public Task HashAsync(Kernels.WeightFormat? quantize) => Task.Run(() =>
     {
         var provenance = ModelProvenance.Read(Path, hash: true);
-        _provenance = provenance;
+        // The fingerprint first: once /v1/models lists the digests, results are cached.
         _fingerprint = Caching.ModelFingerprint.Of(provenance, Path, quantize);
+        _provenance = provenance;
     });
 }

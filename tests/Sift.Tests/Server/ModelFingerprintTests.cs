@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Sift.Server.Caching;
 using Sift.Server.Hosting;
@@ -80,6 +81,41 @@ public sealed class ModelFingerprintTests
         var again = await EmbedAsync(third, Text);
         Assert.Equal("hit", again.Cache);
         Assert.Equal(before.Vector, again.Vector);
+    }
+
+    [Fact]
+    public async Task AnotherKernelPath_SharingRedis_IsAMiss_TheSamePathAHit()
+    {
+        // The fp32 paths agree within 1e-5, not bitwise: a replica on another instruction set (AVX2 beside
+        // AVX-512, or DOTNET_EnableAVX512=0) must not answer this one's bits from Redis.
+        await using var redis = await RedisServer.StartAsync();
+        var text = $"kernel path {Guid.NewGuid():N}";
+        var cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) with { RedisTimeout = TimeSpan.FromSeconds(5) };
+        await using (var inProcess = await TestServer.StartAsync(new ServerOptions { Cache = cache }))
+        {
+            Assert.Equal("miss", (await EmbedAsync(inProcess, text)).Cache);
+        }
+        var otherPath = System.Runtime.Intrinsics.X86.Avx512F.IsSupported
+            ? new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" }
+            : new Dictionary<string, string> { ["DOTNET_EnableAVX2"] = "0" };
+
+        Assert.Equal("miss", await EmbedInChildAsync(otherPath, redis.CacheSpec, text));
+        Assert.Equal("hit", await EmbedInChildAsync(new Dictionary<string, string>(), redis.CacheSpec, text));
+    }
+
+    /// <summary>X-Sift-Cache of one embedding by a `sift serve` process, once its fingerprints are computed (its digests listed).</summary>
+    private static async Task<string?> EmbedInChildAsync(IReadOnlyDictionary<string, string> environment, string cacheSpec, string text)
+    {
+        using var child = await ServeProcess.StartAsync(environment, "--cache", cacheSpec);
+        await CacheTests.Eventually(async () =>
+        {
+            using var models = JsonDocument.Parse(await child.Http.GetStringAsync("/v1/models", TestContext.Current.CancellationToken));
+            return models.RootElement.GetProperty("data").EnumerateArray()
+                .All(m => m.GetProperty("files").EnumerateArray().All(f => f.GetProperty("sha256").ValueKind == JsonValueKind.String));
+        });
+        using var response = await child.Http.PostAsJsonAsync("/v1/embeddings", new { input = text }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.TryGetValues(CacheStatus.Header, out var values) ? values.Single() : null;
     }
 
     /// <summary>Changes one BF16 value of the embedding row of a token of <paramref name="text"/>, far from both ends of the file; returns its offset.</summary>

@@ -12,7 +12,7 @@ internal sealed partial class ServeProcess : IDisposable
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("sift-serve-data-");
 
-    private ServeProcess(IEnumerable<string> flags)
+    private ServeProcess(IEnumerable<string> flags, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "Sift.Cli.dll");
         var start = new ProcessStartInfo("dotnet", ["exec", cli, "serve", "--model", Fixtures.EmbeddingModel, "--reranker", Fixtures.RerankerModel,
@@ -23,6 +23,10 @@ internal sealed partial class ServeProcess : IDisposable
         };
         // Its own data directory: concurrent test servers must not contend for one collection store.
         start.Environment["SIFT_DATA"] = _data.FullName;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) =>
@@ -52,9 +56,12 @@ internal sealed partial class ServeProcess : IDisposable
     }
 
     /// <summary>Starts the server with extra flags and waits until it is ready.</summary>
-    public static async Task<ServeProcess> StartAsync(params string[] flags)
+    public static Task<ServeProcess> StartAsync(params string[] flags) => StartAsync(new Dictionary<string, string>(), flags);
+
+    /// <summary>Starts the server with extra environment variables and flags and waits until it is ready.</summary>
+    public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] flags)
     {
-        var server = new ServeProcess(flags);
+        var server = new ServeProcess(flags, environment);
         try
         {
             var address = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
