@@ -134,7 +134,7 @@ public sealed class GgufConversionTests : IDisposable
     }
 
     /// <summary>Runs tests/tools/gguf_write.py (needs /usr/bin/python3 with numpy: apt-get install python3-numpy; .ci/run does).</summary>
-    private static void RunGgufWritePy(string source, string output, string type, string kind)
+    internal static void RunGgufWritePy(string source, string output, string type, string kind)
     {
         var script = Path.GetFullPath(Fixtures.Tool("gguf_write.py"));
         var start = new ProcessStartInfo("/usr/bin/python3", [script, source, output, "--type", type, "--kind", kind])
