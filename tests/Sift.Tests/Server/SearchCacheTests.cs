@@ -152,11 +152,7 @@ public sealed class SearchCacheTests
         var data = Directory.CreateTempSubdirectory("sift-search-cache-").FullName;
         try
         {
-            var options = new ServerOptions
-            {
-                Data = data,
-                Cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) with { RedisTimeout = TimeSpan.FromSeconds(5) },
-            };
+            var options = SharedRedisAndData(redis, data);
             string name;
             (string Body, string? Cache, System.Text.Json.JsonElement Json) computed;
             await using (var first = await TestServer.StartAsync(options))
@@ -228,11 +224,7 @@ public sealed class SearchCacheTests
         var data = Directory.CreateTempSubdirectory("sift-search-cache-").FullName;
         try
         {
-            var options = new ServerOptions
-            {
-                Data = data,
-                Cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) with { RedisTimeout = TimeSpan.FromSeconds(5) },
-            };
+            var options = SharedRedisAndData(redis, data);
             var longer = new { query = Query, top_k = 10, top_n = 3 };
             string name;
             await using (var first = await TestServer.StartAsync(options))
@@ -253,6 +245,13 @@ public sealed class SearchCacheTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    /// <summary>Servers started with these share Redis and one data directory (the same collections at the same write versions).</summary>
+    private static ServerOptions SharedRedisAndData(RedisServer redis, string data) => new()
+    {
+        Data = data,
+        Cache = CacheOptions.Parse(redis.CacheSpec, 1000, TimeSpan.FromHours(1)) with { RedisTimeout = TimeSpan.FromSeconds(5) },
+    };
 
     private static async Task<string> CreateAsync(TestServer server, string name)
     {
