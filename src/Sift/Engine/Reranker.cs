@@ -111,7 +111,8 @@ public sealed class Reranker : IReranker, IDisposable
         var maxLength = CheckedMaxLength(options);
         var shared = SharedTokens(query, options);
         var room = maxLength - shared.Length - _suffixIds.Length;
-        if (room < 1 && options.Windows is not null)
+        // Here the query is never cut (chunk and error modes): when it fills the limit, it is what to name.
+        if (room < 1)
         {
             throw new SiftRequestException(
                 $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for the document",
@@ -292,7 +293,8 @@ public sealed class Reranker : IReranker, IDisposable
         var strategy = options?.LongDocuments ?? LongDocumentStrategy.Truncate;
         if (strategy != LongDocumentStrategy.Chunk && (options?.WindowOverlap is not null || options?.ReturnWindows == true))
         {
-            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}", "long_document_strategy");
+            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}",
+                options?.WindowOverlap is not null ? "window_overlap" : "return_windows");
         }
         var windows = strategy == LongDocumentStrategy.Chunk
             ? new WindowOptions { Overlap = options?.WindowOverlap, ReturnWindows = options?.ReturnWindows == true }.Validate()

@@ -223,6 +223,24 @@ public sealed class LongDocumentEngineTests
     }
 
     [Fact]
+    public void Score_ErrorModeQueryThatLeavesNoRoom_NamesTheQuery()
+    {
+        var error = Assert.Throws<SiftRequestException>(() =>
+            Reranker.Score(LongText, ["doc"], new RerankOptions { MaxLength = 80, Truncate = false }));
+        Assert.Contains("of the 80-token limit; no room is left for the document", error.Message);
+        Assert.Equal(("query", "input_too_long"), (error.Param, error.Code));
+    }
+
+    [Fact]
+    public async Task RerankAsync_WindowSettingsOutsideChunk_NameTheSettingGiven()
+    {
+        var overlap = await Assert.ThrowsAsync<SiftRequestException>(() => Reranker.RerankAsync("q", ["doc"], new RerankingOptions { WindowOverlap = 4 }, TestContext.Current.CancellationToken));
+        Assert.Equal("window_overlap", overlap.Param);
+        var windows = await Assert.ThrowsAsync<SiftRequestException>(() => Reranker.RerankAsync("q", ["doc"], new RerankingOptions { ReturnWindows = true }, TestContext.Current.CancellationToken));
+        Assert.Equal("return_windows", windows.Param);
+    }
+
+    [Fact]
     public void Score_ErrorModeDocumentOverTheLimit_IsRefused()
     {
         var error = Assert.Throws<SiftRequestException>(() =>
