@@ -51,8 +51,9 @@ internal static unsafe class EmittedKernels
             throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "an int8 tile needs at least 1 block");
         }
         var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, blocks, accumulators);
-        // A few microseconds of arithmetic that never blocks, allocates or calls back: no GC transition needed.
-        ((delegate* unmanaged[SuppressGCTransition]<TileArguments*, void>)Tiles[rows - 1])(&arguments);
+        // An ordinary unmanaged call (the GC need not wait for the tile, stack walks see the transition):
+        // SuppressGCTransition saved nothing measurable here (bench --workload tile-call, docs/benchmarks.md).
+        ((delegate* unmanaged<TileArguments*, void>)Tiles[rows - 1])(&arguments);
     }
 
     /// <summary>Emits and maps the tiles; the reason when they cannot be used (the type initializer never throws: any failure is a reason).</summary>
