@@ -100,7 +100,10 @@ internal static class SearchCommand
                 "true" => MetadataValue.Of(true),
                 "false" => MetadataValue.Of(false),
                 _ when text.Length >= 2 && text[0] == '"' && text[^1] == '"' => MetadataValue.Of(QuotedString(text, pair)),
-                _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => MetadataValue.Of(number),
+                _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => DocumentMetadata.IsIntegerBeyondDoubles(text.Trim())
+                    ? throw new CliException($"--filter \"{pair}\": {text} is an integer beyond ±2^53, which metadata numbers (doubles) cannot hold exactly; "
+                        + $"to match a string write {key}='\"{text}\"'")
+                    : MetadataValue.Of(number),
                 _ => MetadataValue.Of(text),
             };
         }

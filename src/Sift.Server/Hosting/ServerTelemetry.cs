@@ -41,12 +41,13 @@ internal static class ServerTelemetry
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
             // The Sift and ASP.NET Core meters are made per host by its IMeterFactory; a process that
             // runs two hosts (tests, an application embedding the server) keeps each one's series apart.
+            // A Sift meter made without a factory (an application's own SiftTelemetry for the engine) is
+            // another host's too: were it enabled here, its instruments would share this host's streams
+            // by name, and disposing it would end those streams, this host's series with them.
             builder.Services.ConfigureOpenTelemetryMeterProvider((services, provider) =>
             {
                 var factory = services.GetRequiredService<IMeterFactory>();
-                provider.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, factory)
-                    ? null
-                    : MetricStreamConfiguration.Drop);
+                provider.AddView(instrument => IsThisHosts(instrument.Meter, factory) ? null : MetricStreamConfiguration.Drop);
             });
             if (otlp)
             {
@@ -66,6 +67,14 @@ internal static class ServerTelemetry
     /// <summary>Maps /metrics (Prometheus text format).</summary>
     public static void MapMetrics(WebApplication app) =>
         app.MapPrometheusScrapingEndpoint("/metrics").WithName("metrics").WithSummary("Prometheus metrics: Sift's, ASP.NET Core's and the runtime's.");
+
+    /// <summary>
+    /// Whether a meter's instruments belong on this host's /metrics: its own (made by its factory), or
+    /// a process-wide one no host owns (the runtime's), but never a Sift meter another host or the
+    /// application made.
+    /// </summary>
+    private static bool IsThisHosts(Meter meter, IMeterFactory factory) =>
+        ReferenceEquals(meter.Scope, factory) || (meter.Scope is null && meter.Name != SiftTelemetry.Name);
 
     private static bool OtlpConfigured(IConfiguration configuration) =>
         new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" }.Any(name => !string.IsNullOrWhiteSpace(configuration[name]));

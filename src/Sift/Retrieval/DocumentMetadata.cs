@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -136,7 +137,7 @@ public static class DocumentMetadata
                 }
                 return MetadataValue.Of(text);
             case JsonValueKind.Number when value.TryGetDouble(out var number) && double.IsFinite(number):
-                if (exactIntegers && IsIntegerLiteral(value.GetRawText()) && !(value.TryGetInt64(out var whole) && whole is >= -MaxExactInteger and <= MaxExactInteger))
+                if (exactIntegers && IsIntegerBeyondDoubles(value.GetRawText()))
                 {
                     throw RetrievalException.BadRequest(
                         $"'{field}' is the integer {value.GetRawText()}, beyond ±{MaxExactInteger}: numbers are kept as doubles, which hold integers exactly "
@@ -154,7 +155,13 @@ public static class DocumentMetadata
     }
 
     /// <summary>Whether a JSON number is written as an integer (no fraction, no exponent): a count or an id, not a measurement.</summary>
-    private static bool IsIntegerLiteral(string raw) => raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
+    /// <summary>
+    /// Whether a number literal is an integer beyond ±2^53, which a double (how metadata numbers are
+    /// kept) cannot hold exactly: it would come back altered and match its neighbours.
+    /// </summary>
+    public static bool IsIntegerBeyondDoubles(string literal) =>
+        literal.AsSpan().IndexOfAny('.', 'e', 'E') < 0
+        && !(long.TryParse(literal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole) && whole is >= -MaxExactInteger and <= MaxExactInteger);
 
     /// <summary>A property's name; an escaped lone surrogate in it cannot become a .NET string, and is the request's fault.</summary>
     private static string KeyOf(JsonProperty property, string field)

@@ -96,6 +96,17 @@ public sealed class CliRetrievalTests : IDisposable
         Assert.Equal("text=with=equals", filter["d"].Text);
     }
 
+    [Fact]
+    public void ParseFilter_TakesIntegersUpTo2To53_AndBeyondThemOnlyQuotedOrAsDecimals()
+    {
+        var filter = Sift.Cli.Commands.SearchCommand.ParseFilter(["a=9007199254740992", "b=-9007199254740992", "c=\"12345678901234567891\"", "d=1.5e300"]);
+        Assert.Equal(9007199254740992d, filter["a"].Number);
+        Assert.Equal(-9007199254740992d, filter["b"].Number);
+        Assert.Equal("12345678901234567891", filter["c"].Text);
+        Assert.Equal(1.5e300, filter["d"].Number);
+        Assert.Throws<Sift.Cli.CliException>(() => Sift.Cli.Commands.SearchCommand.ParseFilter(["a=9007199254740993"]));
+    }
+
     [Theory]
     [InlineData("{\"id\": \"a\"}\n", "stdin line 1: \"text\" must be a string")]
     [InlineData("{\"id\": \"\", \"text\": \"t\"}\n", "stdin line 1:")]
@@ -141,6 +152,8 @@ public sealed class CliRetrievalTests : IDisposable
     [InlineData("missing", new string[0], "collection 'missing' does not exist")]
     [InlineData("docs", new[] { "--top-k", "5", "--top-n", "6" }, "'top_n' 6 is outside 1..5")]
     [InlineData("docs", new[] { "--filter", "novalue" }, "--filter \"novalue\" must be KEY=VALUE")]
+    [InlineData("docs", new[] { "--filter", "id=12345678901234567891" }, "12345678901234567891 is an integer beyond ±2^53")]
+    [InlineData("docs", new[] { "--filter", "id=-9007199254740993" }, "-9007199254740993 is an integer beyond ±2^53")]
     public async Task Search_BadRequest_FailsWithOneClearLine(string collection, string[] extra, string message)
     {
         await IndexAsync(CorpusLines());

@@ -60,4 +60,27 @@ public sealed class MetricsTests
         Assert.Empty(secondMetrics.Values("sift_requests_total", "route=POST /v1/embeddings"));
         Assert.Empty(secondMetrics.Values("http_server_request_duration_seconds_count", "http_route=/v1/embeddings"));
     }
+
+    [Fact]
+    public async Task ASiftMeterMadeOutsideTheServer_NeitherShowsOnItsMetrics_NorEndsItsSeriesWhenDisposed()
+    {
+        await using var server = await TestServer.StartAsync();
+        Assert.True((await server.PostJsonAsync("/v1/embeddings", new { input = "counted by the server" })).IsSuccessStatusCode);
+        const string embedding = "model=" + TestServer.EmbeddingName;
+        var before = await PrometheusText.ScrapeAsync(server.Http);
+        var tokens = before.Sum("sift_tokens_processed_total", embedding);
+        Assert.True(tokens > 0);
+
+        // An application's own telemetry for the engine (no meter factory): same meter and instrument names.
+        using (var outside = new Sift.Telemetry.SiftTelemetry())
+        {
+            new Sift.Server.Metrics.ServerMetrics(outside).RecordBatch(TestServer.EmbeddingName, sequences: 1, tokens: 1000);
+            var during = await PrometheusText.ScrapeAsync(server.Http);
+            Assert.Equal(tokens, during.Sum("sift_tokens_processed_total", embedding));
+        }
+
+        var after = await PrometheusText.ScrapeAsync(server.Http);
+        Assert.Equal(tokens, after.Sum("sift_tokens_processed_total", embedding));
+        Assert.True(after.Single("sift_model_load_seconds", embedding) > 0);
+    }
 }
