@@ -91,8 +91,9 @@ internal static class ServeCommand
                 DataMaxSize = result.GetValue(dataMaxSize) is { } maxSize ? ParseSize(maxSize, "--data-max-size") : null,
                 Playground = result.GetValue(playground),
                 LongDocuments = longDocuments.StrategyValue(result),
-                WindowOverlap = longDocuments.Windows(result).Overlap,
+                WindowOverlap = longDocuments.Windows(result).Overlap ?? Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap,
                 MaxWindows = longDocuments.Windows(result).MaxWindows,
+                MaxWindowTokens = longDocuments.Windows(result).MaxTokens,
             };
             var app = SiftServer.Build(resilience.Apply(result, options));
             if (app.Services.GetService(typeof(MemoryPlan)) is MemoryPlan plan)

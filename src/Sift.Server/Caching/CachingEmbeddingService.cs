@@ -41,7 +41,7 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
         }
         if (misses.Count > 0)
         {
-            var computed = await inner.ComputeAsync(model, misses.Select(i => inputs[i]).ToArray(), misses, embedOptions, context);
+            var computed = await inner.ComputeAsync(model, misses.Select(i => inputs[i]).ToArray(), misses, embedOptions, inputField, context);
             for (var k = 0; k < misses.Count; k++)
             {
                 (vectors[misses[k]], tokenCounts[misses[k]]) = (computed[k].Vector, computed[k].TokenCount);
@@ -52,7 +52,10 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
         return (vectors.Select((vector, i) => new EmbeddingResult(vector, tokenCounts[i])).ToArray(), tokenCounts.Sum());
     }
 
-    /// <summary>Everything the vector depends on besides the model: the text the model reads (query prompt included) and the options.</summary>
+    /// <summary>
+    /// Everything the vector depends on besides the model: the text the model reads (query prompt
+    /// included), whether it is a query (a document with a query's text is windowed, a query never is), and the options.
+    /// </summary>
     private string? KeyOf(ServedEmbedder model, EmbeddingInput input, EmbedOptions options)
     {
         if (input.PromptText is not { } text)
@@ -60,8 +63,8 @@ internal sealed class CachingEmbeddingService(EmbeddingService inner, ResultCach
             return null;
         }
         using var key = new CacheKey(Kind);
-        return key.Add(models.Embedding).Add(text).Add(options.Dimensions ?? -1).Add(options.Normalize).Add(options.Truncate)
+        return key.Add(models.Embedding).Add(input.IsQuery).Add(text).Add(options.Dimensions ?? -1).Add(options.Normalize).Add(options.Truncate)
             .Add(options.TruncateFromStart).Add(options.MaxLength ?? model.Embedder.MaxLength)
-            .Add(options.Windows is { } windows ? $"chunk/{windows.Overlap}/{windows.MaxWindows}" : "").ToString();
+            .Add(options.Windows?.Key ?? "").ToString();
     }
 }

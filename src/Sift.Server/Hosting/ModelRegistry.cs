@@ -69,7 +69,6 @@ internal sealed partial class ModelRegistry : IDisposable
                 {
                     return;
                 }
-                Routes.LongDocumentPolicy.CheckServerWindows(_options, embedder.Embedder.MaxLength);
                 _descriptions.Add(new ServedModelDescription(embedder.Names, "embedding", embeddingDirectory, embedder.Embedder.Model, embedder.Embedder.MaxLength));
             }
             if (rerankerDirectory is not null)

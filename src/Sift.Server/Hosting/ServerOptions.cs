@@ -45,11 +45,14 @@ public sealed record ServerOptions
     /// </summary>
     public Sift.Abstractions.LongDocumentStrategy? LongDocuments { get; init; }
 
-    /// <summary>Tokens consecutive windows share in chunk mode (per request: window_overlap).</summary>
+    /// <summary>Tokens consecutive windows share in chunk mode when a request gives none (window_overlap), at most half the window.</summary>
     public int WindowOverlap { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultOverlap;
 
     /// <summary>The most windows one input may take in chunk mode; longer inputs get 400.</summary>
     public int MaxWindows { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultMaxWindows;
+
+    /// <summary>The most tokens one chunk-mode request may read, every window counted; more gets 400.</summary>
+    public int MaxWindowTokens { get; init; } = Sift.Engine.LongDocuments.WindowOptions.DefaultMaxTokens;
 
     /// <summary>Largest request body in bytes.</summary>
     public long PayloadLimit { get; init; } = 2 * 1024 * 1024;

@@ -11,7 +11,7 @@ internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingServic
         string inputField, HttpContext context)
     {
         Validate(model, inputs, embedOptions, inputField);
-        var results = await ComputeAsync(model, inputs, null, embedOptions, context);
+        var results = await ComputeAsync(model, inputs, null, embedOptions, inputField, context);
         return (results, results.Sum(r => r.TokenCount));
     }
 
@@ -34,12 +34,22 @@ internal sealed class EmbeddingService(ServerOptions options) : IEmbeddingServic
     /// <param name="inputs">The inputs to compute.</param>
     /// <param name="positions">Each input's position in the request, for error messages (null: their order here).</param>
     /// <param name="embedOptions">Dimensions, normalization, truncation, windows.</param>
+    /// <param name="inputField">The request field holding the inputs ("input", "inputs"), which errors about an input name.</param>
     /// <param name="context">The request.</param>
     public async Task<EmbeddingResult[]> ComputeAsync(ServedEmbedder model, IReadOnlyList<EmbeddingInput> inputs,
-        IReadOnlyList<int>? positions, EmbedOptions embedOptions, HttpContext context)
+        IReadOnlyList<int>? positions, EmbedOptions embedOptions, string inputField, HttpContext context)
     {
-        // Windows are ordinary sequences here: the scheduler's token budget bounds each pass, however long the document.
-        var batch = model.Embedder.Prepare(inputs, positions, embedOptions);
+        EmbeddingBatch batch;
+        try
+        {
+            // Windows are ordinary sequences here: the scheduler's token budget bounds each pass, however long the document.
+            batch = model.Embedder.Prepare(inputs, positions, embedOptions);
+        }
+        catch (SiftRequestException e) when (e.Param == "input" && inputField != "input")
+        {
+            // The engine names its own parameter; the client sent this route's.
+            throw new SiftRequestException(e.Message, inputField, e.Code);
+        }
         var sequences = batch.Sequences;
         var result = await model.Scheduler.SubmitAsync(sequences, context.RequestAborted);
         NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => model.Embedder.Model.ExplainNonFinite(sequences[i]));

@@ -16,9 +16,7 @@ internal sealed record LongDocumentPolicy(LongDocumentStrategy Strategy, WindowO
     public bool ReturnWindows => ChunkWindows is { ReturnWindows: true };
 
     /// <summary>Everything in the policy a result depends on, for cache keys.</summary>
-    public string Key => ChunkWindows is { } windows
-        ? $"chunk/{windows.Overlap}/{windows.MaxWindows}"
-        : LongDocumentStrategies.Name(Strategy);
+    public string Key => ChunkWindows?.Key ?? LongDocumentStrategies.Name(Strategy);
 
     /// <summary>
     /// Reads long_document_strategy, window_overlap and return_windows. The strategy is the
@@ -43,24 +41,16 @@ internal sealed record LongDocumentPolicy(LongDocumentStrategy Strategy, WindowO
                 $"'{(overlap is not null ? "window_overlap" : "return_windows")}' applies to \"long_document_strategy\": \"chunk\"; this request's strategy is \"{LongDocumentStrategies.Name(strategy)}\"",
                 overlap is not null ? "window_overlap" : "return_windows");
         }
-        var windows = new WindowOptions { Overlap = overlap ?? options.WindowOverlap, MaxWindows = options.MaxWindows, ReturnWindows = returnWindows }.Validate();
-        return new LongDocumentPolicy(strategy, windows);
-    }
-
-    /// <summary>
-    /// Refuses at start a server whose --long-documents chunk could never window an embedding: the
-    /// overlap must be smaller than the window (the input limit less the &lt;|endoftext|&gt; each window ends in).
-    /// </summary>
-    /// <exception cref="ArgumentException">--window-overlap is not smaller than the window.</exception>
-    public static void CheckServerWindows(Hosting.ServerOptions options, int embeddingMaxLength)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.LongDocuments == LongDocumentStrategy.Chunk && options.WindowOverlap >= embeddingMaxLength - 1)
+        // The request's overlap is held to the window; the server's is a fallback, capped at half of each window.
+        var windows = new WindowOptions
         {
-            throw new ArgumentException(
-                $"--window-overlap {options.WindowOverlap} must be smaller than the embedding window of {embeddingMaxLength - 1} tokens "
-                + $"(--max-input-length {embeddingMaxLength} less the <|endoftext|> each window ends in)", nameof(options));
-        }
+            Overlap = overlap,
+            FallbackOverlap = options.WindowOverlap,
+            MaxWindows = options.MaxWindows,
+            MaxTokens = options.MaxWindowTokens,
+            ReturnWindows = returnWindows,
+        }.Validate();
+        return new LongDocumentPolicy(strategy, windows);
     }
 
     /// <summary>The embedding options of this policy: chunk windows documents and cuts or refuses queries as <paramref name="truncateQueries"/> says.</summary>

@@ -52,11 +52,19 @@ internal sealed class RerankService(ServerOptions options) : IRerankService
     {
         var reranker = model.Reranker;
         var rerankOptions = PromptOptions(instruction, policy);
-        var batch = reranker.Prepare(query, documents, positions, rerankOptions);
-        var prompts = batch.Prompts;
+        RerankBatch batch;
+        try
+        {
+            batch = reranker.Prepare(query, documents, positions, rerankOptions);
+        }
+        catch (SiftRequestException e) when (e.Param is "input" or "documents" && e.Param != documentsField)
+        {
+            // The engine names its own parameter; the client sent this route's ("documents", "texts" or "passages").
+            throw new SiftRequestException(e.Message, documentsField, e.Code);
+        }
         // A document's windows are ordinary sequences sharing the query's prefix: the token budget bounds each pass.
         var result = await model.Scheduler.SubmitAsync(batch.Sequences, context.RequestAborted);
-        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(batch.Prompt(i)));
         var scores = batch.Scores(result.Vectors);
         EmbeddingService.Record(context, documents.Count, (int)BatchPlanner.BatchTokens(batch.Sequences), result);
         return scores;

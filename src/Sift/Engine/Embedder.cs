@@ -78,6 +78,7 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
         var sequences = new List<int[]>(inputs.Count);
         var first = new int[inputs.Count];
         var spans = new WindowSpan[]?[inputs.Count];
+        var tokens = 0L;
         for (var i = 0; i < inputs.Count; i++)
         {
             var index = positions?[i] ?? i;
@@ -85,12 +86,20 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
             if (options.Windows is not { } windows || inputs[i].IsQuery)
             {
                 sequences.Add(Tokenize(inputs[i], index, options));
+                tokens += sequences[^1].Length;
+                CheckRequestTokens(tokens, options.Windows, index);
                 continue;
             }
             var ids = Ids(inputs[i], index);
             // Each window holds limit − 1 content tokens, then the <|endoftext|> it is pooled on.
             var plan = WindowPlanner.Plan(ids.Count - 1, maxLength - 1, windows, index);
             spans[i] = plan;
+            // Counted from the plan before any window is copied: the bound holds for the windows' arrays too.
+            foreach (var span in plan)
+            {
+                tokens += span.Length + 1;
+            }
+            CheckRequestTokens(tokens, windows, index);
             if (plan.Length == 1)
             {
                 sequences.Add(ids.ToArray());
@@ -138,6 +147,17 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
             }
         }
         return ids.ToArray();
+    }
+
+    /// <summary>Refuses a chunk-mode request once its sequences, every window counted, read more than <see cref="WindowOptions.MaxTokens"/>.</summary>
+    private static void CheckRequestTokens(long tokens, WindowOptions? windows, int index)
+    {
+        if (windows is not null && tokens > windows.MaxTokens)
+        {
+            throw new SiftRequestException(
+                $"the inputs up to input {index} read {tokens} tokens in windows; the limit is {windows.MaxTokens} tokens per request (--max-window-tokens): send fewer or shorter inputs, or a smaller window_overlap",
+                "input", "too_many_tokens");
+        }
     }
 
     private int CheckedMaxLength(EmbedOptions options)

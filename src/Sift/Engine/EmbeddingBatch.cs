@@ -51,7 +51,7 @@ public sealed class EmbeddingBatch
             }
             var vector = count == 1
                 ? Embedder.Finish(pooled[first], options.Dimensions, options.Normalize)
-                : Embedder.Finish(WindowMean.Combine(pooled.Skip(first).Take(count).ToArray(), _spans[i]!), options.Dimensions, options.Normalize);
+                : Embedder.Finish(WindowMean.Combine(pooled.Skip(first).Take(count).ToArray(), _spans[i]!, options.Normalize), options.Dimensions, options.Normalize);
             IReadOnlyList<EmbeddingWindow>? windows = options.Windows is { ReturnWindows: true } && _spans[i] is { } spans
                 ? spans.Select((span, k) => new EmbeddingWindow(span, Embedder.Finish(pooled[first + k], options.Dimensions, options.Normalize))).ToArray()
                 : null;

@@ -14,32 +14,35 @@ public sealed class RerankBatch
     private readonly WindowSpan[]?[] _spans;
     private readonly int _shared;
 
-    internal RerankBatch(Reranker reranker, int[][] prompts, ModelSequence[] sequences, int[] first, WindowSpan[]?[] spans, int shared)
+    internal RerankBatch(Reranker reranker, ModelSequence[] sequences, int[] first, WindowSpan[]?[] spans, int shared)
     {
         _reranker = reranker;
-        Prompts = prompts;
         Sequences = sequences;
         _first = first;
         _spans = spans;
         _shared = shared;
     }
 
-    /// <summary>Every whole prompt, each document's in order (one, or one per window).</summary>
-    public IReadOnlyList<int[]> Prompts { get; }
-
-    /// <summary>The prompts as the decoder runs them, the shared prefix held once.</summary>
+    /// <summary>Every prompt as the decoder runs it, each document's in order (one, or one per window), the shared prefix held once.</summary>
     public IReadOnlyList<ModelSequence> Sequences { get; }
 
+    /// <summary>The whole prompt of sequence <paramref name="index"/>, shared prefix included; built on demand (for diagnostics).</summary>
+    public int[] Prompt(int index)
+    {
+        var sequence = Sequences[index];
+        return sequence.Prefix is { } prefix ? [.. prefix.Tokens, .. sequence.Tokens] : sequence.Tokens;
+    }
+
     /// <summary>
-    /// One score per document from each prompt's final hidden state (in <see cref="Prompts"/> order):
+    /// One score per document from each prompt's final hidden state (in <see cref="Sequences"/> order):
     /// a plain prompt's score, or the highest logit among a document's windows (the first on a tie).
     /// </summary>
     public RerankScore[] Scores(IReadOnlyList<float[]> hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
-        if (hidden.Count != Prompts.Count)
+        if (hidden.Count != Sequences.Count)
         {
-            throw new ArgumentException($"{hidden.Count} hidden states for {Prompts.Count} prompts", nameof(hidden));
+            throw new ArgumentException($"{hidden.Count} hidden states for {Sequences.Count} prompts", nameof(hidden));
         }
         var scores = new RerankScore[_first.Length];
         for (var d = 0; d < scores.Length; d++)
@@ -47,7 +50,7 @@ public sealed class RerankBatch
             var first = _first[d];
             if (_spans[d] is not { } spans)
             {
-                scores[d] = _reranker.ScoreHidden(d, hidden[first], Prompts[first].Length);
+                scores[d] = _reranker.ScoreHidden(d, hidden[first], Sequences[first].TotalLength);
                 continue;
             }
             RerankScore? best = null;
@@ -55,8 +58,8 @@ public sealed class RerankBatch
             var tokens = _shared;
             for (var k = 0; k < spans.Length; k++)
             {
-                tokens += Prompts[first + k].Length - _shared;
-                var score = _reranker.ScoreHidden(d, hidden[first + k], Prompts[first + k].Length);
+                tokens += Sequences[first + k].TotalLength - _shared;
+                var score = _reranker.ScoreHidden(d, hidden[first + k], Sequences[first + k].TotalLength);
                 if (best is null || score.Logit > best.Logit)
                 {
                     (best, bestWindow) = (score, k);

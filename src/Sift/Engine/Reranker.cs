@@ -106,23 +106,25 @@ public sealed class Reranker : IReranker, IDisposable
         if (options.Windows is null && options.Truncate)
         {
             var whole = BuildInputs(query, documents, options);
-            return new RerankBatch(this, whole, Sequences(query, options, whole), Enumerable.Range(0, whole.Length).ToArray(), new WindowSpan[]?[whole.Length], 0);
+            return new RerankBatch(this, Sequences(query, options, whole), Enumerable.Range(0, whole.Length).ToArray(), new WindowSpan[]?[whole.Length], 0);
         }
         var maxLength = CheckedMaxLength(options);
         var shared = SharedTokens(query, options);
         var room = maxLength - shared.Length - _suffixIds.Length;
-        if (room < 1 && options.Windows is not null)
+        // Here the query is never cut (chunk and error modes): when it fills the limit, it is what to name.
+        if (room < 1)
         {
             throw new SiftRequestException(
                 $"the template, instruction and query take {shared.Length + _suffixIds.Length} tokens of the {maxLength}-token limit; no room is left for the document",
                 "query", "input_too_long");
         }
         var prefix = new SharedPrefix(shared);
-        var prompts = new List<int[]>(documents.Count);
         var sequences = new List<ModelSequence>(documents.Count);
         var first = new int[documents.Count];
         var spans = new WindowSpan[]?[documents.Count];
         var content = new List<int>();
+        // What the request reads: the shared prefix once, then each prompt's own tokens.
+        var tokens = (long)shared.Length;
         for (var d = 0; d < documents.Count; d++)
         {
             ArgumentNullException.ThrowIfNull(documents[d], nameof(documents));
@@ -136,19 +138,28 @@ public sealed class Reranker : IReranker, IDisposable
                     "documents", "input_too_long");
             }
             WindowSpan[] plan = options.Windows is { } chunk ? WindowPlanner.Plan(content.Count, room, chunk, position) : [new WindowSpan(0, content.Count)];
-            first[d] = prompts.Count;
+            foreach (var span in plan)
+            {
+                tokens += span.Length + _suffixIds.Length;
+            }
+            if (options.Windows is { } limits && tokens > limits.MaxTokens)
+            {
+                throw new SiftRequestException(
+                    $"the documents up to document {position} read {tokens} tokens in windows; the limit is {limits.MaxTokens} tokens per request (--max-window-tokens): send fewer or shorter documents, or a smaller window_overlap",
+                    "documents", "too_many_tokens");
+            }
+            first[d] = sequences.Count;
             spans[d] = options.Windows is null ? null : plan;
             foreach (var span in plan)
             {
-                var prompt = new int[shared.Length + span.Length + _suffixIds.Length];
-                shared.CopyTo(prompt, 0);
-                content.CopyTo(span.Start, prompt, shared.Length, span.Length);
-                _suffixIds.CopyTo(prompt, shared.Length + span.Length);
-                prompts.Add(prompt);
-                sequences.Add(new ModelSequence(prompt[shared.Length..], prefix));
+                // Only the prompt's own tokens are held; the shared prefix is held once for all.
+                var own = new int[span.Length + _suffixIds.Length];
+                content.CopyTo(span.Start, own, 0, span.Length);
+                _suffixIds.CopyTo(own, span.Length);
+                sequences.Add(new ModelSequence(own, prefix));
             }
         }
-        return new RerankBatch(this, prompts.ToArray(), sequences.ToArray(), first, spans, shared.Length);
+        return new RerankBatch(this, sequences.ToArray(), first, spans, shared.Length);
     }
 
     /// <summary>
@@ -282,10 +293,11 @@ public sealed class Reranker : IReranker, IDisposable
         var strategy = options?.LongDocuments ?? LongDocumentStrategy.Truncate;
         if (strategy != LongDocumentStrategy.Chunk && (options?.WindowOverlap is not null || options?.ReturnWindows == true))
         {
-            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}", "long_document_strategy");
+            throw new SiftRequestException($"window overlap and returned windows apply to the chunk strategy; this call's is {strategy}",
+                options?.WindowOverlap is not null ? "window_overlap" : "return_windows");
         }
         var windows = strategy == LongDocumentStrategy.Chunk
-            ? new WindowOptions { Overlap = options?.WindowOverlap ?? WindowOptions.DefaultOverlap, ReturnWindows = options?.ReturnWindows == true }.Validate()
+            ? new WindowOptions { Overlap = options?.WindowOverlap, ReturnWindows = options?.ReturnWindows == true }.Validate()
             : null;
         var scores = Score(query, documents, new RerankOptions
         {

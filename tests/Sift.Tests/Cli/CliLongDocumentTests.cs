@@ -35,11 +35,25 @@ public sealed class CliLongDocumentTests
         Assert.True(lines[1].GetProperty("windows").GetArrayLength() > 3);
     }
 
+    [Fact]
+    public async Task Embed_ChunkWithoutAnOverlap_UsesHalfASmallWindow()
+    {
+        // The default overlap, 1280, is more than --max-length 16 leaves; unasked, it is capped at half the window (7).
+        var (exitCode, output, error) = await CliRunner.RunAsync(CliRunner.Lines(JsonSerializer.Serialize(LongDocumentEngineTests.LongText)),
+            "embed", "--model", Fixtures.EmbeddingModel, "--max-length", "16", "--long-documents", "chunk", "--return-windows");
+        Assert.True(exitCode == 0, error);
+        var expected = ModelFixtures.Embedder.Value.Embed([EmbeddingInput.Document(LongDocumentEngineTests.LongText)],
+            new EmbedOptions { MaxLength = 16, Windows = new WindowOptions { Overlap = 7, ReturnWindows = true } })[0];
+        Assert.Equal(expected.Vector, Numbers(Lines(output)[0], "embedding"));
+    }
+
     [Theory]
     [InlineData("--window-overlap", "15", "window overlap 15 must be smaller than the window of 15 document tokens")]
     [InlineData("--max-windows", "2", "the limit is 2 windows (--max-windows)", "4")]
     [InlineData("--window-overlap", "-3", "--window-overlap must be zero or more, got -3")]
     [InlineData("--max-windows", "0", "--max-windows must be positive, got 0")]
+    [InlineData("--max-window-tokens", "20", "tokens in windows; the limit is 20 tokens per request (--max-window-tokens)", "4")]
+    [InlineData("--max-window-tokens", "0", "--max-window-tokens must be positive, got 0")]
     public async Task Embed_ChunkWithBadWindowSettings_FailsWithOneClearLine(string flag, string value, string message, string? overlap = null)
     {
         string[] args = ["embed", "--model", Fixtures.EmbeddingModel, "--max-length", "16", "--long-documents", "chunk", flag, value];

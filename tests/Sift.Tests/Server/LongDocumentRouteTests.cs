@@ -146,13 +146,17 @@ public sealed class LongDocumentRouteTests(LongDocumentServerFixture fixture) : 
     public static TheoryData<string, string, string, string> BadRequests() => new()
     {
         { "/v1/embeddings", """{"input": "x", "long_document_strategy": "split"}""", "long_document_strategy", "'long_document_strategy' must be \"truncate\", \"chunk\" or \"error\", got \"split\"" },
-        { "/v1/embeddings", """{"input": "x", "long_document_strategy": "chunk", "window_overlap": 99}""", "window_overlap", "window overlap 99 must be smaller than the window of 99 document tokens" },
+        { "/v1/embeddings", """{"input": "PLACEHOLDER", "long_document_strategy": "chunk", "window_overlap": 99}""", "window_overlap", "tokens: window overlap 99 must be smaller than the window of 99 document tokens" },
         { "/v1/embeddings", """{"input": "x", "long_document_strategy": "chunk", "window_overlap": -1}""", "window_overlap", "window overlap -1 is negative" },
         { "/v1/embeddings", """{"input": "x", "long_document_strategy": "chunk", "window_overlap": "8"}""", "window_overlap", "'window_overlap' must be an integer" },
         { "/v1/embeddings", """{"input": "x", "window_overlap": 8}""", "window_overlap", "'window_overlap' applies to \"long_document_strategy\": \"chunk\"; this request's strategy is \"error\"" },
         { "/v1/embeddings", """{"input": "x", "truncate": true, "return_windows": true}""", "return_windows", "this request's strategy is \"truncate\"" },
         { "/v1/embeddings", """{"input": "x", "long_document_strategy": "chunk", "window_overlap": 0, "input_type": "query", "instruction": "PLACEHOLDER"}""", "input", "tokens; the limit is 100" },
-        { "/v1/rerank", """{"query": "q", "documents": ["a"], "long_document_strategy": "chunk", "window_overlap": 1000}""", "window_overlap", "window overlap 1000 must be smaller than the window of" },
+        { "/v1/rerank", """{"query": "q", "documents": ["PLACEHOLDER"], "long_document_strategy": "chunk", "window_overlap": 1000}""", "window_overlap", "tokens: window overlap 1000 must be smaller than the window of" },
+        // Errors name the field the request used: "passages" (SGLang's name) and "documents", never the engine's "input".
+        { "/v1/rerank", """{"query": "q", "passages": ["PLACEHOLDER"], "long_document_strategy": "error"}""", "passages", "document 0 makes a prompt of" },
+        { "/v1/rerank", """{"query": "q", "documents": ["HUGE"], "long_document_strategy": "chunk", "window_overlap": 8}""", "documents", "the limit is 64 windows (--max-windows)" },
+        { "/v2/rerank", """{"query": "q", "documents": ["HUGE"], "long_document_strategy": "chunk", "window_overlap": 8}""", "documents", "the limit is 64 windows (--max-windows)" },
         { "/v1/rerank", """{"query": "q", "documents": ["a"], "long_document_strategy": 3}""", "long_document_strategy", "'long_document_strategy' must be a string" },
         { "/v1/rerank", """{"query": "PLACEHOLDER", "documents": ["a"], "long_document_strategy": "chunk", "window_overlap": 0}""", "query", "no room is left for the document" },
         { "/embed", """{"inputs": "x", "long_document_strategy": "chunk", "window_overlap": 8, "return_windows": true}""", "return_windows", "TEI's /embed answers bare arrays" },
@@ -162,7 +166,8 @@ public sealed class LongDocumentRouteTests(LongDocumentServerFixture fixture) : 
     [MemberData(nameof(BadRequests))]
     public async Task BadLongDocumentSettings_Are400NamingTheValue_AndTheServerKeepsServing(string path, string body, string param, string message)
     {
-        var response = await Server.PostRawAsync(path, body.Replace("PLACEHOLDER", string.Join(' ', Enumerable.Repeat("long words here", 60))));
+        var response = await Server.PostRawAsync(path, body.Replace("PLACEHOLDER", string.Join(' ', Enumerable.Repeat("long words here", 60)))
+            .Replace("HUGE", string.Join(' ', Enumerable.Repeat(LongDocumentEngineTests.LongText, 150))));
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
@@ -215,6 +220,125 @@ public sealed class LongDocumentRouteTests(LongDocumentServerFixture fixture) : 
         Assert.Equal(Vector(asked.RootElement.GetProperty("data")[0]), Vector(flagged.RootElement.GetProperty("data")[0]));
     }
 
+    [Fact]
+    public async Task Embeddings_ChunkRequestReadingMoreThanTheTokenLimit_Is400NamingBoth_BeforeAnyWindowIsComputed()
+    {
+        // 512 inputs of W + 63 token ids with overlap W − 1: 64 windows of 100 tokens each, 3,276,800 tokens in all.
+        var window = LongDocumentServerFixture.Limit - 1;
+        var ids = Enumerable.Range(0, window + 63).Select(i => 100 + i % 500).ToArray();
+        var response = await Server.PostJsonAsync("/v1/embeddings", new
+        {
+            input = Enumerable.Repeat(ids, 512).ToArray(),
+            long_document_strategy = "chunk",
+            window_overlap = window - 1,
+            return_windows = true,
+        });
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        // The default limit, 2^20 tokens, is first passed by input 163: 164 × 6400 = 1,049,600.
+        Assert.Equal("the inputs up to input 163 read 1049600 tokens in windows; the limit is 1048576 tokens per request (--max-window-tokens): "
+            + "send fewer or shorter inputs, or a smaller window_overlap", error.GetProperty("message").GetString());
+        Assert.Equal(("input", "too_many_tokens"), (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
+        using var ok = await PostAsync("/v1/embeddings", new { input = "still here" });
+    }
+
+    [Fact]
+    public async Task ChunkWithoutAnOverlap_OnAWindowSmallerThanTheDefaultOverlap_FitsAreBitwiseAndLongInputsOverlapByHalfTheWindow()
+    {
+        // The server's overlap is the default 1280, more than this server's 99-token window.
+        using var plain = await PostAsync("/v1/embeddings", new { input = "hi" });
+        using var chunked = await PostAsync("/v1/embeddings", new { input = "hi", long_document_strategy = "chunk" });
+        Assert.Equal(Vector(plain.RootElement.GetProperty("data")[0]), Vector(chunked.RootElement.GetProperty("data")[0]));
+
+        using var windowed = await PostAsync("/v1/embeddings", new { input = LongText, long_document_strategy = "chunk", return_windows = true });
+        var spans = windowed.RootElement.GetProperty("data")[0].GetProperty("windows").EnumerateArray().Select(w => w.GetProperty("start").GetInt32()).ToArray();
+        var window = LongDocumentServerFixture.Limit - 1;
+        Assert.True(spans.Length >= 3, $"{spans.Length} windows; the test needs several");
+        Assert.Equal(Enumerable.Range(0, spans.Length).Select(k => k * (window - window / 2)), spans);
+    }
+
+    [Fact]
+    public async Task ServerOverlapNotSmallerThanTheWindow_Starts_AndRerankWithALongQueryScoresDocumentsThatFit()
+    {
+        // --long-documents chunk --window-overlap 200 --max-input-length 160: the embedding window is 159, the rerank window smaller still.
+        const int limit = 160;
+        await using var server = await TestServer.StartAsync(new ServerOptions
+        {
+            MaxInputLength = limit,
+            LongDocuments = Sift.Abstractions.LongDocumentStrategy.Chunk,
+            WindowOverlap = 200,
+        });
+        var embedded = await server.PostJsonAsync("/v1/embeddings", new { input = LongText });
+        Assert.Equal(HttpStatusCode.OK, embedded.StatusCode);
+
+        // A query that leaves the documents 4..19 tokens: less than the server's overlap, enough for a short document.
+        var tokenizer = ModelFixtures.Reranker.Value.Tokenizer;
+        var suffix = tokenizer.Encode(Prompts.RerankSuffix, addSpecialTokens: false).Length;
+        var query = "which";
+        int Room(string q) => limit - tokenizer.Encode(Prompts.RerankPrefix + Prompts.RerankSharedBody(q), addSpecialTokens: false).Length - suffix;
+        while (Room(query + " word") >= 4)
+        {
+            query += " word";
+        }
+        Assert.InRange(Room(query), 4, 19);
+        var document = "ok";
+        Assert.True(tokenizer.Encode(Prompts.RerankDocumentPart(document), addSpecialTokens: false).Length <= Room(query));
+
+        // And a document longer than the window: its windows overlap by half the window, not by the server's 200.
+        var longer = string.Join(' ', Enumerable.Repeat("ok", 40));
+        var chunked = await server.PostJsonAsync("/v1/rerank", new { query, documents = new[] { document, longer }, return_windows = true });
+        var text = await chunked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(chunked.IsSuccessStatusCode, text);
+        using var truncated = JsonDocument.Parse(await (await server.PostJsonAsync("/v1/rerank",
+            new { query, documents = new[] { document }, long_document_strategy = "truncate" })).Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var scores = JsonDocument.Parse(text).RootElement.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("index").GetInt32(), r => r.GetProperty("relevance_score").GetSingle());
+        Assert.Equal(truncated.RootElement.GetProperty("results")[0].GetProperty("relevance_score").GetSingle(), scores[0]);
+        var room = Room(query);
+        var longerTokens = tokenizer.Encode(Prompts.RerankDocumentPart(longer), addSpecialTokens: false).Length;
+        var step = room - room / 2;
+        var windows = JsonDocument.Parse(text).RootElement.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("index").GetInt32() == 1).GetProperty("windows").GetInt32();
+        Assert.Equal(1 + (longerTokens - room + step - 1) / step, windows);
+    }
+
+    [Fact]
+    public async Task Rerank_ChunkRequestOverMaxWindowTokens_Is400OnTheFieldTheRequestUsed()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { MaxInputLength = LongDocumentServerFixture.Limit, MaxWindowTokens = 300 });
+        var response = await server.PostJsonAsync("/v1/rerank", new { query = "q", passages = new[] { "short", LongText }, long_document_strategy = "chunk", window_overlap = Overlap });
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        Assert.StartsWith("the documents up to document 1 read ", error.GetProperty("message").GetString());
+        Assert.Contains("tokens in windows; the limit is 300 tokens per request (--max-window-tokens)", error.GetProperty("message").GetString());
+        Assert.Equal(("passages", "too_many_tokens"), (error.GetProperty("param").GetString(), error.GetProperty("code").GetString()));
+        var fits = await server.PostJsonAsync("/v1/rerank", new { query = "q", passages = new[] { "short" }, long_document_strategy = "chunk" });
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task TeiEmbed_ChunkWithoutNormalization_GivesFittingAndWindowedInputsOneScale()
+    {
+        using var tei = await PostAsync("/embed", new { inputs = new[] { "A short document.", LongText }, normalize = false, long_document_strategy = "chunk", window_overlap = Overlap });
+        var norms = tei.RootElement.EnumerateArray().Select(v => Math.Sqrt(v.EnumerateArray().Sum(x => (double)x.GetSingle() * x.GetSingle()))).ToArray();
+        Assert.True(norms[0] > 2, $"the raw pooled state's norm is {norms[0]}; the test needs one far from 1");
+        Assert.InRange(norms[1] / norms[0], 0.5, 2);
+    }
+
+    [Fact]
+    public async Task EmbeddingCache_TellsAQueryFromADocumentWithTheQuerysText()
+    {
+        // A long query is cut (queries are never windowed); a document spelling out the query's prompt is windowed.
+        using var query = await PostAsync("/v1/embeddings", new { input = LongText, input_type = "query", long_document_strategy = "chunk", truncate = true });
+        var promptText = Prompts.EmbeddingQuery(LongText, null);
+        using var document = await PostAsync("/v1/embeddings", new { input = promptText, long_document_strategy = "chunk", truncate = true });
+        // The same document as token ids, which no cache holds.
+        var ids = ModelFixtures.Embedder.Value.Tokenizer.Encode(promptText, addSpecialTokens: false);
+        using var uncached = await PostAsync("/v1/embeddings", new { input = new[] { ids }, long_document_strategy = "chunk", truncate = true });
+        Assert.Equal(Vector(uncached.RootElement.GetProperty("data")[0]), Vector(document.RootElement.GetProperty("data")[0]));
+        Assert.NotEqual(Vector(query.RootElement.GetProperty("data")[0]), Vector(document.RootElement.GetProperty("data")[0]));
+    }
+
     private static float[] Vector(JsonElement item) => item.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray();
 
     private static int Usage(JsonDocument json) => json.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
@@ -225,24 +349,5 @@ public sealed class LongDocumentRouteTests(LongDocumentServerFixture fixture) : 
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text);
-    }
-}
-
-/// <summary>A server told to chunk with an overlap its embedding window cannot hold refuses to start.</summary>
-public sealed class LongDocumentStartupTests
-{
-    [Fact]
-    public void Load_ChunkWithOverlapNotSmallerThanTheWindow_FailsNamingBoth()
-    {
-        using var telemetry = new Sift.Telemetry.SiftTelemetry();
-        using var registry = new ModelRegistry(
-            new ServerOptions { Model = Fixtures.EmbeddingModel, MaxInputLength = 100, LongDocuments = Sift.Abstractions.LongDocumentStrategy.Chunk, WindowOverlap = 99 },
-            new Sift.Server.Metrics.ServerMetrics(telemetry), Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelRegistry>.Instance);
-
-        var error = Assert.Throws<ArgumentException>(registry.Load);
-
-        Assert.StartsWith("--window-overlap 99 must be smaller than the embedding window of 99 tokens (--max-input-length 100", error.Message);
-        Assert.True(registry.Loaded.IsFaulted);
-        Assert.False(registry.IsReady);
     }
 }

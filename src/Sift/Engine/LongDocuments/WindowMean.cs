@@ -6,13 +6,16 @@ namespace Sift.Engine.LongDocuments;
 /// A windowed document's embedding before its final Matryoshka cut and normalization: the mean of
 /// its windows' L2-normalized embeddings, each weighted by the content tokens it read, so that a
 /// token counts the same wherever it falls (overlapped tokens are read, and weighted, twice).
+/// Without normalization (TEI's normalize:false) the windows' raw pooled states are averaged the
+/// same way, so a windowed document's vector has the scale of a document read in one pass.
 /// </summary>
 public static class WindowMean
 {
-    /// <summary>The weighted mean of the windows' pooled states, each L2-normalized first.</summary>
+    /// <summary>The weighted mean of the windows' pooled states, each L2-normalized first when <paramref name="normalize"/> is set.</summary>
     /// <param name="pooled">Each window's pooled (last-token, final-normalized) state, all of one width.</param>
     /// <param name="spans">Each window's content-token span: its weight is the span's length.</param>
-    public static float[] Combine(IReadOnlyList<float[]> pooled, IReadOnlyList<WindowSpan> spans)
+    /// <param name="normalize">Average unit vectors (the document vector is then normalized); false averages the raw states.</param>
+    public static float[] Combine(IReadOnlyList<float[]> pooled, IReadOnlyList<WindowSpan> spans, bool normalize = true)
     {
         ArgumentNullException.ThrowIfNull(pooled);
         ArgumentNullException.ThrowIfNull(spans);
@@ -32,7 +35,7 @@ public static class WindowMean
                 throw new ArgumentException($"window {w} has width {vector.Length}, window 0 has {width}", nameof(pooled));
             }
             var weight = spans[w].Length;
-            var norm = TensorPrimitives.Norm(vector);
+            var norm = normalize ? TensorPrimitives.Norm(vector) : 1f;
             var scale = norm > 0 ? weight / (double)norm : 0;
             for (var i = 0; i < width; i++)
             {

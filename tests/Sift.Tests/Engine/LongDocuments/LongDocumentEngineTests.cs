@@ -112,6 +112,63 @@ public sealed class LongDocumentEngineTests
     }
 
     [Fact]
+    public void Prepare_ChunkModeRequestOverTheTokenLimit_IsRefusedNamingTheTokensAndTheLimit()
+    {
+        // Step 1 (overlap W − 1): every token starts a window, the multiplication a client's overlap can ask for.
+        var inputs = new[] { EmbeddingInput.Document("x"), EmbeddingInput.Document(LongText) };
+        var greedy = Chunk() with { Windows = new WindowOptions { Overlap = Limit - 2, MaxWindows = 1000 } };
+        var read = Embedder.Prepare(inputs, null, greedy).Sequences.Sum(s => s.Length);
+        var content = Embedder.Tokenizer.Encode(LongText, addSpecialTokens: false).Length;
+        // "x" and its <|endoftext|>, then n − W + 1 windows of W content tokens and one <|endoftext|> each.
+        var x = Embedder.Tokenizer.Encode("x", addSpecialTokens: false).Length + 1;
+        Assert.Equal(x + (content - (Limit - 1) + 1) * Limit, read);
+
+        var atLimit = Embedder.Prepare(inputs, null, greedy with { Windows = greedy.Windows! with { MaxTokens = read } });
+        Assert.Equal(read, atLimit.Sequences.Sum(s => s.Length));
+        var error = Assert.Throws<SiftRequestException>(() => Embedder.Prepare(inputs, null, greedy with { Windows = greedy.Windows! with { MaxTokens = read - 1 } }));
+        Assert.Equal($"the inputs up to input 1 read {read} tokens in windows; the limit is {read - 1} tokens per request (--max-window-tokens): "
+            + "send fewer or shorter inputs, or a smaller window_overlap", error.Message);
+        Assert.Equal("too_many_tokens", error.Code);
+        Assert.Equal("input", error.Param);
+    }
+
+    [Fact]
+    public void PrepareRerank_ChunkModeRequestOverTheTokenLimit_IsRefusedNamingTheTokensAndTheLimit()
+    {
+        var options = new RerankOptions { MaxLength = 100, Windows = new WindowOptions { Overlap = 3, MaxWindows = 1000 } };
+        var batch = Reranker.Prepare("q", ["short", LongText], null, options);
+        // What the request reads: the shared prefix once, then each prompt's own tokens (as usage counts them).
+        var read = batch.Sequences[0].Prefix!.Length + batch.Sequences.Sum(s => s.Tokens.Length);
+        Assert.True(batch.Sequences.Count > 2, "the long document needs several windows");
+        Assert.Equal(batch.Sequences.Count, Reranker.Prepare("q", ["short", LongText], null, options with { Windows = options.Windows! with { MaxTokens = read } }).Sequences.Count);
+        var error = Assert.Throws<SiftRequestException>(() =>
+            Reranker.Prepare("q", ["short", LongText], null, options with { Windows = options.Windows! with { MaxTokens = read - 1 } }));
+        Assert.StartsWith($"the documents up to document 1 read {read} tokens in windows; the limit is {read - 1} tokens per request (--max-window-tokens)", error.Message);
+        Assert.Equal(("documents", "too_many_tokens"), (error.Param, error.Code));
+    }
+
+    [Fact]
+    public void Embed_ChunkModeWithoutNormalization_IsTheWeightedMeanOfTheWindowsRawStates()
+    {
+        var content = Embedder.Tokenizer.Encode(LongText, addSpecialTokens: false);
+        var raw = Chunk(returnWindows: true) with { Normalize = false };
+        var result = Embedder.Embed([EmbeddingInput.Document(LongText)], raw)[0];
+        var spans = result.Windows!.Select(w => w.Span).ToArray();
+        Assert.True(spans.Length >= 3, $"{spans.Length} windows; the test needs several");
+        var alone = Embedder.Embed(spans.Select(s => EmbeddingInput.Tokens(content[s.Start..s.End])).ToArray(), new EmbedOptions { MaxLength = Limit, Normalize = false });
+        var total = spans.Sum(s => (double)s.Length);
+        for (var i = 0; i < Embedder.Dimensions; i++)
+        {
+            var expected = spans.Select((s, k) => s.Length * (double)alone[k].Vector[i]).Sum() / total;
+            Assert.True(Math.Abs(expected - result.Vector[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"component {i}: expected {expected}, got {result.Vector[i]}");
+        }
+        // On the scale of a document read in one pass: a fitting input's raw state.
+        var single = Embedder.Embed([EmbeddingInput.Tokens(content[..(Limit - 1)])], new EmbedOptions { MaxLength = Limit, Normalize = false })[0];
+        var ratio = System.Numerics.Tensors.TensorPrimitives.Norm(result.Vector) / System.Numerics.Tensors.TensorPrimitives.Norm(single.Vector);
+        Assert.InRange(ratio, 0.5f, 2f);
+    }
+
+    [Fact]
     public void Score_ChunkModeDocumentThatFits_IsBitwiseTheTruncatedPass()
     {
         var plain = Reranker.Score("what is sift?", ["Sift embeds and reranks text."])[0];
@@ -163,6 +220,24 @@ public sealed class LongDocumentEngineTests
         var error = Assert.Throws<SiftRequestException>(() =>
             Reranker.Score(LongText, ["doc"], new RerankOptions { MaxLength = 80, Windows = new WindowOptions { Overlap = 0 } }));
         Assert.Contains("of the 80-token limit; no room is left for the document", error.Message);
+    }
+
+    [Fact]
+    public void Score_ErrorModeQueryThatLeavesNoRoom_NamesTheQuery()
+    {
+        var error = Assert.Throws<SiftRequestException>(() =>
+            Reranker.Score(LongText, ["doc"], new RerankOptions { MaxLength = 80, Truncate = false }));
+        Assert.Contains("of the 80-token limit; no room is left for the document", error.Message);
+        Assert.Equal(("query", "input_too_long"), (error.Param, error.Code));
+    }
+
+    [Fact]
+    public async Task RerankAsync_WindowSettingsOutsideChunk_NameTheSettingGiven()
+    {
+        var overlap = await Assert.ThrowsAsync<SiftRequestException>(() => Reranker.RerankAsync("q", ["doc"], new RerankingOptions { WindowOverlap = 4 }, TestContext.Current.CancellationToken));
+        Assert.Equal("window_overlap", overlap.Param);
+        var windows = await Assert.ThrowsAsync<SiftRequestException>(() => Reranker.RerankAsync("q", ["doc"], new RerankingOptions { ReturnWindows = true }, TestContext.Current.CancellationToken));
+        Assert.Equal("return_windows", windows.Param);
     }
 
     [Fact]

@@ -67,11 +67,31 @@ public sealed class WindowPlannerTests
     [Theory]
     [InlineData(10, 10)]
     [InlineData(11, 10)]
-    public void Plan_OverlapNotSmallerThanTheWindow_IsRefusedNamingBoth(int overlap, int window)
+    public void Plan_OverlapAskedForNotSmallerThanTheWindow_IsRefusedNamingBoth_WhenTheDocumentNeedsWindows(int overlap, int window)
     {
-        var error = Assert.Throws<SiftRequestException>(() => WindowPlanner.Plan(5, window, Overlap(overlap), 0));
-        Assert.Equal($"window overlap {overlap} must be smaller than the window of {window} document tokens (the input limit minus what the prompt takes)", error.Message);
+        var error = Assert.Throws<SiftRequestException>(() => WindowPlanner.Plan(window + 1, window, Overlap(overlap), 3));
+        Assert.Equal($"document 3 has {window + 1} tokens: window overlap {overlap} must be smaller than the window of {window} document tokens (the input limit minus what the prompt takes)", error.Message);
         Assert.Equal("window_overlap", error.Param);
+    }
+
+    [Theory]
+    [InlineData(10, 10)]
+    [InlineData(1280, 10)]
+    public void Plan_DocumentThatFits_IsOneWindowWhateverTheOverlap(int overlap, int window)
+    {
+        Assert.Equal([new WindowSpan(0, window)], WindowPlanner.Plan(window, window, Overlap(overlap), 0));
+        Assert.Equal([new WindowSpan(0, 5)], WindowPlanner.Plan(5, window, new WindowOptions { FallbackOverlap = overlap }, 0));
+    }
+
+    [Fact]
+    public void Plan_FallbackOverlap_IsCappedAtHalfTheWindow_AnAskedOneIsNot()
+    {
+        // W = 10: the fallback 1280 becomes 5 (step 5); 3 stays 3 (step 7); an asked-for 9 stays 9 (step 1).
+        Assert.Equal([new WindowSpan(0, 10), new WindowSpan(5, 15), new WindowSpan(10, 20), new WindowSpan(15, 22)],
+            WindowPlanner.Plan(22, 10, new WindowOptions { FallbackOverlap = 1280 }, 0));
+        Assert.Equal([new WindowSpan(0, 10), new WindowSpan(7, 17), new WindowSpan(14, 22)],
+            WindowPlanner.Plan(22, 10, new WindowOptions { FallbackOverlap = 3 }, 0));
+        Assert.Equal(13, WindowPlanner.Plan(22, 10, Overlap(9), 0).Length);
     }
 
     [Fact]
@@ -88,7 +108,9 @@ public sealed class WindowPlannerTests
     public void Plan_NegativeOverlapOrNoWindows_IsRefused()
     {
         Assert.Equal("window_overlap", Assert.Throws<SiftRequestException>(() => WindowPlanner.Plan(5, 10, Overlap(-1), 0)).Param);
-        Assert.Equal("max_windows", Assert.Throws<SiftRequestException>(() => WindowPlanner.Plan(5, 10, Overlap(1, maxWindows: 0), 0)).Param);
+        // The most windows and tokens are the server's or the caller's settings, not a request's: a programming error.
+        Assert.Throws<ArgumentOutOfRangeException>(() => WindowPlanner.Plan(5, 10, Overlap(1, maxWindows: 0), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WindowPlanner.Plan(5, 10, new WindowOptions { MaxTokens = 0 }, 0));
         Assert.Equal("input_too_long", Assert.Throws<SiftRequestException>(() => WindowPlanner.Plan(5, 0, Overlap(0), 0)).Code);
     }
 
@@ -99,5 +121,14 @@ public sealed class WindowPlannerTests
         var mean = WindowMean.Combine([[3f, 4f], [0f, 2f]], [new WindowSpan(0, 1), new WindowSpan(0, 3)]);
         Assert.Equal(0.15f, mean[0], 1e-7f);
         Assert.Equal(0.95f, mean[1], 1e-7f);
+    }
+
+    [Fact]
+    public void WindowMean_WithoutNormalization_WeighsTheRawStatesByTheirTokens()
+    {
+        // (3,4) weight 1 and (0,2) weight 3, unnormalized: ((3 + 0) / 4, (4 + 6) / 4) = (0.75, 2.5).
+        var mean = WindowMean.Combine([[3f, 4f], [0f, 2f]], [new WindowSpan(0, 1), new WindowSpan(0, 3)], normalize: false);
+        Assert.Equal(0.75f, mean[0], 1e-7f);
+        Assert.Equal(2.5f, mean[1], 1e-7f);
     }
 }
