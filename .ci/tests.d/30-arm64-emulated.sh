@@ -19,11 +19,19 @@ if [ "$(uname -m)" = "x86_64" ]; then
         --fixtures tests/fixtures --expect-path arm64 --expect-int8 "$arm64_expect" 2>&1)
       arm64_exit=$?
       echo "$arm64_result"
+      # Each failed check in the form .ci/run repeats under "=== failures" at the end of the log.
+      echo "$arm64_result" | grep -E '^FAIL ' | sed -E "s/^FAIL /  Failed Sift.KernelCheck (linux-arm64${arm64_switches:+, $arm64_switches}): /" >> "$log"
       arm64_counts=$(echo "$arm64_result" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
       arm64_passed=$(echo "$arm64_counts" | sed -E 's/^([0-9]+) passed.*/\1/')
       arm64_failed=$(echo "$arm64_counts" | sed -E 's/.* ([0-9]+) failed$/\1/')
-      if [ -z "$arm64_counts" ]; then arm64_passed=0; arm64_failed=1; fi   # crashed or timed out before its summary
-      if [ "$arm64_exit" -ne 0 ] && [ "$arm64_failed" -eq 0 ]; then arm64_failed=1; fi
+      if [ -z "$arm64_counts" ]; then   # crashed or timed out before its summary
+        arm64_passed=0; arm64_failed=1
+        echo "  Failed Sift.KernelCheck (linux-arm64${arm64_switches:+, $arm64_switches}): exited $arm64_exit before its summary line" >> "$log"
+      fi
+      if [ "$arm64_exit" -ne 0 ] && [ "$arm64_failed" -eq 0 ]; then
+        arm64_failed=1
+        echo "  Failed Sift.KernelCheck (linux-arm64${arm64_switches:+, $arm64_switches}): exited $arm64_exit with no failed check" >> "$log"
+      fi
       [ "$arm64_failed" -eq 0 ] || status=1
       # In VSTest's summary form, so that .ci/run counts these checks in its final line.
       summary=$([ "$arm64_failed" -eq 0 ] && echo Passed! || echo Failed!)

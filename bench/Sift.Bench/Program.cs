@@ -48,6 +48,9 @@ switch (options.Workload)
     case "soak":
         await SoakBenchmark.RunAsync(options);
         break;
+    case "tile-call":
+        TileCallBenchmark.Run(options);
+        break;
     case "rope":
         RopeBenchmark.Run(options);
         break;

@@ -32,11 +32,11 @@ internal static unsafe class VnniPeakLoop
             code.Xor(chain, chain, chain);
         }
         var loop = code.Position;
-        code.LoadInt32s(16, Rax, 0);
-        code.LoadInt32s(17, Rax, 64);
+        code.LoadInt32s(16, new MemoryOperand(Rax, 0));
+        code.LoadInt32s(17, new MemoryOperand(Rax, 64));
         for (var row = 0; row < 6; row++)
         {
-            code.BroadcastInt32(18, Rax, 128 + 4 * row);
+            code.BroadcastInt32(18, new MemoryOperand(Rax, 128 + 4 * row));
             code.DotBytes(20 + 2 * row, 18, 16);
             code.DotBytes(21 + 2 * row, 18, 17);
         }
@@ -44,7 +44,7 @@ internal static unsafe class VnniPeakLoop
         code.JumpIfNotZero(loop);
         code.ZeroUpper();
         code.Return();
-        var memory = ExecutableMemory.TryCreate(code.ToArray()) ?? throw new InvalidOperationException("executable memory refused");
+        var memory = ExecutableMemory.TryCreate(code.ToArray(), out var failure) ?? throw new InvalidOperationException(failure);
         return (nint)memory.Start;
     }
 }

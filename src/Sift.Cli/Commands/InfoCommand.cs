@@ -74,6 +74,7 @@ internal static class InfoCommand
                 ("kernel_fp32", KernelPath.Current.Float32),
                 ("kernel_int8", KernelPath.Current.Int8),
                 ("kernel_int8_a16", KernelPath.Current.Int8A16),
+                ("kernel_emitted_int8_tile", KernelPath.Current.EmittedInt8Tile),
                 ("dtype_in_memory", resident.Format.ToString().ToLowerInvariant()),
                 ("weights_resident_bytes", resident.ResidentBytes),
                 ("threads", WorkerPool.Shared.ThreadCount),

@@ -32,6 +32,13 @@ public sealed record KernelPath
     /// <summary>The accurate int8 mode (<see cref="WeightFormat.Int8A16"/>): int8 weights × 16-bit activations.</summary>
     public required string Int8A16 { get; init; }
 
+    /// <summary>
+    /// Whether the int8 tile emitted at run time (<c>vpdpbusd zmm</c>, AVX-512 VNNI) runs: "in use", or
+    /// "not in use: " and why (the missing feature, <c>SIFT_EMITTED_KERNELS=0</c>, or the OS call that
+    /// refused executable memory and its error), so that a host where int8 is slower says so.
+    /// </summary>
+    public required string EmittedInt8Tile { get; init; }
+
     /// <summary>The path of this process.</summary>
     public static KernelPath Current { get; } = Detect();
 
@@ -94,5 +101,6 @@ public sealed record KernelPath
                 + $"{TWidth.TileRows}×{2 * TWidth.Count} register tile",
             Int8 = $"u8×s8, 7-bit activations per 32-value block: {TWidth.DotBytesInstructions}",
             Int8A16 = $"s16×s8, 15-bit activations per 32-value block: {TWidth.DotPairsInstructions}",
+            EmittedInt8Tile = EmittedKernels.HasVnniTile ? "in use" : $"not in use: {EmittedKernels.UnavailableReason}",
         };
 }

@@ -79,8 +79,8 @@ internal static unsafe partial class MicroKernel
         var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8, 2 * n);
         for (var b = 0; b < blocks; b++, panel += blockBytes, a += Block)
         {
-            var weightScales = (float*)(panel + Block / 4 * step);
-            var corrections = (int*)(weightScales + 2 * n);
+            var weightScales = (float*)(panel + PackedMatrix.Int8WeightScalesOffset(2 * n));
+            var corrections = (int*)(panel + PackedMatrix.Int8CorrectionsOffset(2 * n));
             var i00 = TWidth.LoadInt32(corrections);
             var i01 = TWidth.LoadInt32(corrections + n);
             TInt i10 = i00, i11 = i01, i20 = i00, i21 = i01, i30 = i00, i31 = i01;
@@ -157,7 +157,7 @@ internal static unsafe partial class MicroKernel
                     i31 = TWidth.DotPairs(i31, x, w1);
                 }
             }
-            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, (float*)(panel + Block / 2 * step), scales + b, scaleStride, accumulators);
+            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, (float*)(panel + PackedMatrix.Int8WeightScalesOffset(2 * n)), scales + b, scaleStride, accumulators);
         }
     }
 

@@ -128,7 +128,13 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// <see cref="WeightFormat.Int8A16"/>: 16 steps of 2 features (pairs, for vpmaddwd), then the scales.
     /// </summary>
     internal static int Int8BlockBytes(WeightFormat format, int panelWidth) =>
-        Q8Blocks.BlockSize * panelWidth + panelWidth * sizeof(float) + (format == WeightFormat.Int8 ? panelWidth * sizeof(int) : 0);
+        Int8WeightScalesOffset(panelWidth) + panelWidth * sizeof(float) + (format == WeightFormat.Int8 ? panelWidth * sizeof(int) : 0);
+
+    /// <summary>Where an int8 panel block's weight scales start (after its weights, in either format).</summary>
+    internal static int Int8WeightScalesOffset(int panelWidth) => Q8Blocks.BlockSize * panelWidth;
+
+    /// <summary>Where a <see cref="WeightFormat.Int8"/> panel block's corrections (−64·Σq per row) start: after its weight scales.</summary>
+    internal static int Int8CorrectionsOffset(int panelWidth) => Int8WeightScalesOffset(panelWidth) + panelWidth * sizeof(float);
 
     private static long PanelByteLength(WeightFormat format, int columns) => IsInt8(format)
         ? (long)Int8Blocks(columns) * Int8BlockBytes(format, PanelWidth)
@@ -208,11 +214,10 @@ public sealed unsafe class PackedMatrix : IDisposable
                         sum += quantized[step * group + i];
                     }
                 }
-                var scales = (float*)(blockStart + Q8Blocks.BlockSize * PanelWidth);
-                scales[r] = scale;
+                ((float*)(blockStart + Int8WeightScalesOffset(PanelWidth)))[r] = scale;
                 if (Format == WeightFormat.Int8)
                 {
-                    ((int*)(scales + PanelWidth))[r] = -ActivationQuantizer.ByteOffset * sum;
+                    ((int*)(blockStart + Int8CorrectionsOffset(PanelWidth)))[r] = -ActivationQuantizer.ByteOffset * sum;
                 }
             }
         }

@@ -91,6 +91,7 @@ public sealed class KernelPathTests
         using var facts = JsonDocument.Parse(info);
         Assert.Equal("avx512", facts.RootElement.GetProperty("kernel_path").GetString());
         Assert.DoesNotContain("emitted", facts.RootElement.GetProperty("kernel_int8").GetString());
+        Assert.Equal("not in use: SIFT_EMITTED_KERNELS=0", facts.RootElement.GetProperty("kernel_emitted_int8_tile").GetString());
         Assert.Contains("emitted", KernelPath.Current.Int8);
 
         // The emitted tile computes the managed tile's integer sums and fp32 steps: the same bits end to end.
@@ -151,6 +152,7 @@ public sealed class KernelPathTests
             var line = await logged.Task.WaitAsync(TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
             Assert.Contains($"kernel path {KernelPath.Current.Name} ({KernelPath.Current.InstructionSet})", line);
             Assert.Contains(KernelPath.Current.Int8, line);
+            Assert.Contains($"emitted int8 tile {KernelPath.Current.EmittedInt8Tile}", line);
         }
         finally
         {

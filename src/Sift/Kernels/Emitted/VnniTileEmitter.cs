@@ -1,151 +1,132 @@
-using System.Runtime.InteropServices;
-
 namespace Sift.Kernels.Emitted;
-
-/// <summary>What an emitted int8 tile reads and writes: row pointers for up to four rows, one panel.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct TileArguments
-{
-    public byte* Row0;
-    public byte* Row1;
-    public byte* Row2;
-    public byte* Row3;
-    public float* Scales0;
-    public float* Scales1;
-    public float* Scales2;
-    public float* Scales3;
-    public byte* Panel;
-    public long Blocks;
-    public float* Totals;
-}
 
 /// <summary>
 /// Machine code for the <see cref="WeightFormat.Int8"/> tile on AVX-512 VNNI: the same computation
 /// as <see cref="MicroKernel"/>'s managed TileBytes on the 512-bit path (same panel layout, same
 /// exact int32 block sums, the same fp32 operations in the same order, so the same bits), with each
 /// u8×s8 step one vpdpbusd zmm (64 multiply-adds) instead of vpmaddubsw + vpmaddwd + vpaddd, which
-/// .NET 10 cannot emit (its AvxVnni is the 256-bit VEX form). Uses only registers that are volatile
-/// or saved here on both the System V and the Windows x64 conventions (xmm6-15 only on System V).
+/// .NET 10 cannot emit (its AvxVnni is the 256-bit VEX form).
+/// The tile is a leaf that touches only registers both x64 conventions make volatile (rax, rcx,
+/// rdx, r8-r11; zmm0-5 and zmm16-31) and never RSP: nothing to save or restore, no stack, so Windows
+/// needs no unwind data for it, and both conventions run the same body (only the argument register differs).
 /// </summary>
 internal static class VnniTileEmitter
 {
-    private const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, Rsi = 6, Rdi = 7, R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13;
+    private const int Rax = 0, Rcx = 1, Rdx = 2, Rdi = 7, R8 = 8, R9 = 9, R10 = 10, R11 = 11;
+
+    /// <summary>rax: the <see cref="TileArguments"/>, for the whole tile.</summary>
+    private const int Arguments = Rax;
+
+    /// <summary>rcx: −4 × the blocks still to go, counting up to 0 (the loop's end and the scales' index).</summary>
+    private const int ScaleIndex = Rcx;
+
+    private const int Panel = Rdx;
+
+    /// <summary>r8: row 0's activations in the current block; r9 and r10 hold one and three row strides.</summary>
+    private const int Activations = R8, Stride = R9, Stride3 = R10;
+
+    /// <summary>r11: the activation scales of the row being added to its totals.</summary>
+    private const int RowScales = R11;
 
     private const int Weights0 = 16, Weights1 = 17, Broadcast = 18;
-    private const int WeightScales0 = 21, WeightScales1 = 22, Product = 23, Total = 24;
+    private const int WeightScales0 = 21, WeightScales1 = 22, Product = 23;
 
-    /// <summary>zmm25-31 and zmm0: the int32 block sums of up to four rows × two vectors.</summary>
+    /// <summary>The int32 block sums of up to four rows × two vectors.</summary>
     private static readonly int[] Sums = [25, 26, 27, 28, 29, 30, 31, 0];
 
-    /// <summary>
-    /// zmm1-8: the fp32 totals, held in registers for the whole tile on System V, where every vector
-    /// register is volatile. On Windows xmm6-15 are callee-saved, so there the totals stay in memory.
-    /// </summary>
-    private static readonly int[] Totals = [1, 2, 3, 4, 5, 6, 7, 8];
+    /// <summary>The fp32 totals, held in registers for the whole tile (volatile on Windows too: xmm6-15 are not used).</summary>
+    private static readonly int[] Totals = [1, 2, 3, 4, 5, 19, 20, 24];
 
-    private static readonly int[] RowRegisters = [R8, R9, R10, R11];
-    private static readonly int[] ScaleRegisters = [Rbx, Rsi, Rdi, R12];
-    private static readonly int[] Saved = [Rbx, Rsi, Rdi, R12, R13];
+    /// <summary>Columns of a 512-bit panel (two vectors of 16), checked against <see cref="PackedMatrix.PanelWidth"/> before use.</summary>
+    public const int PanelColumns = 32;
 
-    private const int PanelColumns = 32;
     private const int StepBytes = 4 * PanelColumns;
     private const int Steps = Q8Blocks.BlockSize / 4;
-    private const int WeightScalesOffset = Steps * StepBytes;
-    private const int CorrectionsOffset = WeightScalesOffset + PanelColumns * sizeof(float);
 
-    /// <summary>The tile for <paramref name="rows"/> (1..4) rows; the argument is a <see cref="TileArguments"/>* in the platform's first argument register.</summary>
+    /// <summary>The tile for <paramref name="rows"/> (1..4) rows; the argument is a <see cref="TileArguments"/>* in the first argument register (rcx on Windows, rdi on System V).</summary>
     public static byte[] Emit(int rows, bool windows)
     {
+        if (rows is < 1 or > MicroKernel.Int8Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{MicroKernel.Int8Rows} rows");
+        }
         var code = new X64Assembler();
-        foreach (var register in Saved)
+        code.Move(Arguments, windows ? Rcx : Rdi);
+        code.Load(Activations, Field(nameof(TileArguments.Activations)));
+        if (rows > 1)
         {
-            code.Push(register);
+            code.Load(Stride, Field(nameof(TileArguments.ActivationStride)));
         }
-        code.Move(Rax, windows ? Rcx : Rdi);
-        for (var r = 0; r < rows; r++)
+        if (rows > 3)
         {
-            code.Load(RowRegisters[r], Rax, 8 * r);
-            code.Load(ScaleRegisters[r], Rax, 32 + 8 * r);
+            code.Load(Stride3, Field(nameof(TileArguments.ActivationStride3)));
         }
-        code.Load(Rdx, Rax, 64);
-        code.Load(Rcx, Rax, 72);
-        code.Load(R13, Rax, 80);
-        var totalsInRegisters = !windows;
-        code.Xor(Product, Product, Product);
+        code.Load(Panel, Field(nameof(TileArguments.Panel)));
+        code.Load(ScaleIndex, Field(nameof(TileArguments.NegativeScaleBytes)));
         for (var v = 0; v < 2 * rows; v++)
         {
-            if (totalsInRegisters)
-            {
-                code.Xor(Totals[v], Totals[v], Totals[v]);
-            }
-            else
-            {
-                code.StoreFloats(R13, 64 * v, Product);
-            }
+            code.Xor(Totals[v], Totals[v], Totals[v]);
         }
 
+        var weightScalesOffset = PackedMatrix.Int8WeightScalesOffset(PanelColumns);
+        var correctionsOffset = PackedMatrix.Int8CorrectionsOffset(PanelColumns);
         var loop = code.Position;
         // Each block's sums start from the panel's correction terms (−64·Σw), loaded straight into them.
         for (var r = 0; r < rows; r++)
         {
-            code.LoadInt32s(Sums[2 * r], Rdx, CorrectionsOffset);
-            code.LoadInt32s(Sums[2 * r + 1], Rdx, CorrectionsOffset + 64);
+            code.LoadInt32s(Sums[2 * r], new MemoryOperand(Panel, correctionsOffset));
+            code.LoadInt32s(Sums[2 * r + 1], new MemoryOperand(Panel, correctionsOffset + 64));
         }
         for (var s = 0; s < Steps; s++)
         {
-            code.LoadInt32s(Weights0, Rdx, s * StepBytes);
-            code.LoadInt32s(Weights1, Rdx, s * StepBytes + 64);
+            code.LoadInt32s(Weights0, new MemoryOperand(Panel, s * StepBytes));
+            code.LoadInt32s(Weights1, new MemoryOperand(Panel, s * StepBytes + 64));
             for (var r = 0; r < rows; r++)
             {
-                code.BroadcastInt32(Broadcast, RowRegisters[r], 4 * s);
+                code.BroadcastInt32(Broadcast, Row(r, 4 * s));
                 code.DotBytes(Sums[2 * r], Broadcast, Weights0);
                 code.DotBytes(Sums[2 * r + 1], Broadcast, Weights1);
             }
         }
         // total += (float(sum) · weight scale) · activation scale, as the managed tile does.
-        code.LoadFloats(WeightScales0, Rdx, WeightScalesOffset);
-        code.LoadFloats(WeightScales1, Rdx, WeightScalesOffset + 64);
+        code.LoadFloats(WeightScales0, new MemoryOperand(Panel, weightScalesOffset));
+        code.LoadFloats(WeightScales1, new MemoryOperand(Panel, weightScalesOffset + 64));
         for (var r = 0; r < rows; r++)
         {
+            code.Load(RowScales, Field(TileArguments.ScalesEndOffset(r)));
             for (var half = 0; half < 2; half++)
             {
                 var v = 2 * r + half;
                 code.ConvertInt32ToFloat(Product, Sums[v]);
                 code.MultiplyFloats(Product, Product, half == 0 ? WeightScales0 : WeightScales1);
-                if (totalsInRegisters)
-                {
-                    code.FusedMultiplyAddBroadcast(Totals[v], Product, ScaleRegisters[r], 0);
-                }
-                else
-                {
-                    code.LoadFloats(Total, R13, 64 * v);
-                    code.FusedMultiplyAddBroadcast(Total, Product, ScaleRegisters[r], 0);
-                    code.StoreFloats(R13, 64 * v, Total);
-                }
+                code.FusedMultiplyAddBroadcast(Totals[v], Product, new MemoryOperand(RowScales, 0, ScaleIndex));
             }
         }
-        for (var r = 0; r < rows; r++)
-        {
-            code.Add(RowRegisters[r], Q8Blocks.BlockSize);
-            code.Add(ScaleRegisters[r], sizeof(float));
-        }
-        code.Add(Rdx, PackedMatrix.Int8BlockBytes(WeightFormat.Int8, PanelColumns));
-        code.Decrement(Rcx);
+        code.Add(Activations, Q8Blocks.BlockSize);
+        code.Add(Panel, PackedMatrix.Int8BlockBytes(WeightFormat.Int8, PanelColumns));
+        code.Add(ScaleIndex, sizeof(float));
         code.JumpIfNotZero(loop);
 
-        if (totalsInRegisters)
+        code.Load(RowScales, Field(nameof(TileArguments.Totals)));
+        for (var v = 0; v < 2 * rows; v++)
         {
-            for (var v = 0; v < 2 * rows; v++)
-            {
-                code.StoreFloats(R13, 64 * v, Totals[v]);
-            }
+            code.StoreFloats(new MemoryOperand(RowScales, 64 * v), Totals[v]);
         }
         code.ZeroUpper();
-        for (var i = Saved.Length - 1; i >= 0; i--)
-        {
-            code.Pop(Saved[i]);
-        }
         code.Return();
         return code.ToArray();
     }
+
+    private static MemoryOperand Field(string name) => Field(TileArguments.Offset(name));
+
+    private static MemoryOperand Field(int offset) => new(Arguments, offset);
+
+    /// <summary>Row <paramref name="row"/>'s activations at <paramref name="displacement"/>: row 0 + 0, 1, 2 or 3 strides.</summary>
+    private static MemoryOperand Row(int row, int displacement) => row switch
+    {
+        0 => new MemoryOperand(Activations, displacement),
+        1 => new MemoryOperand(Activations, displacement, Stride),
+        2 => new MemoryOperand(Activations, displacement, Stride, 2),
+        _ => new MemoryOperand(Activations, displacement, Stride3),
+    };
 }
