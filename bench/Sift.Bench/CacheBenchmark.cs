@@ -18,11 +18,11 @@ namespace Sift.Bench;
 /// </summary>
 internal static class CacheBenchmark
 {
-    private const int Requests = 1000;
-    private const int DistinctQueries = 100;
+    internal const int Requests = 1000;
+    internal const int DistinctQueries = 100;
     private const int PassagesPerQuery = 20;
     private const int TokensPerPassage = 100;
-    private const double ZipfExponent = 1.1;
+    internal const double ZipfExponent = 1.1;
     internal const int Concurrency = 8;
     internal static readonly string[] Modes = ["none", "memory", "redis"];
 

@@ -17,10 +17,11 @@ internal static class SearchCacheBenchmark
 {
     private const int Documents = 500;
     private const int TokensPerDocument = 100;
-    private const int Requests = 1000;
-    private const int DistinctQueries = 100;
+    // The same repeated-query sample as the rerank workload.
+    private const int Requests = CacheBenchmark.Requests;
+    private const int DistinctQueries = CacheBenchmark.DistinctQueries;
     private const int TopK = 20;
-    private const double ZipfExponent = 1.1;
+    private const double ZipfExponent = CacheBenchmark.ZipfExponent;
     private const string Collection = "bench";
     private const string SearchPath = $"/v1/collections/{Collection}/search";
 
