@@ -56,7 +56,7 @@ internal sealed class BpeModel
             }
         }
 
-        _merges = new Dictionary<long, long>(merges.Count);
+        _merges = new Dictionary<long, long>(merges.Count, PairKeyComparer.Instance);
         for (var rank = 0; rank < merges.Count; rank++)
         {
             var (left, right) = merges[rank];
@@ -193,67 +193,85 @@ internal sealed class BpeModel
 
     /// <summary>
     /// The same merge order on a doubly linked list with a priority queue of candidate pairs,
-    /// ordered by (rank, position); entries made stale by an earlier merge are skipped.
+    /// ordered by (rank, position); entries made stale by an earlier merge are skipped. An entry is
+    /// one long, rank &lt;&lt; 32 | left position: a rank names its pair, so the pair need not be stored,
+    /// and a 2 MB piece's queue stays in tens of megabytes instead of hundreds.
     /// </summary>
     private void MergeWithHeap(ReadOnlySpan<byte> bytes, List<int> ids)
     {
         var n = bytes.Length;
-        var symbols = new int[n];
-        var next = new int[n];
-        var previous = new int[n];
-        var queue = new PriorityQueue<(int Left, int Right, int Merged), long>();
-        for (var i = 0; i < n; i++)
+        var symbols = ArrayPool<int>.Shared.Rent(n);
+        var next = ArrayPool<int>.Shared.Rent(n);
+        var previous = ArrayPool<int>.Shared.Rent(n);
+        // Every merge queues at most two pairs, so n - 1 initial pairs and n - 1 merges need 3n entries.
+        var heap = new MinHeap(ArrayPool<long>.Shared.Rent(3 * n));
+        try
         {
-            symbols[i] = _byteToId[bytes[i]];
-            next[i] = i + 1 < n ? i + 1 : -1;
-            previous[i] = i - 1;
+            for (var i = 0; i < n; i++)
+            {
+                symbols[i] = _byteToId[bytes[i]];
+                next[i] = i + 1 < n ? i + 1 : -1;
+                previous[i] = i - 1;
+            }
+            for (var i = 0; i < n - 1; i++)
+            {
+                Enqueue(ref heap, i);
+            }
+
+            while (heap.TryPop(out var entry))
+            {
+                var left = (int)(uint)entry;
+                var right = next[left];
+                // Stale when the left symbol was merged away or the pair at left is no longer the queued one
+                // (ranks are unique per pair, so an equal rank is the same pair).
+                if (symbols[left] < 0 || right < 0)
+                {
+                    continue;
+                }
+                var merge = LookupMerge(symbols[left], symbols[right]);
+                if (merge >> 32 != entry >> 32)
+                {
+                    continue;
+                }
+                symbols[left] = (int)merge;
+                symbols[right] = -1;
+                next[left] = next[right];
+                if (next[right] >= 0)
+                {
+                    previous[next[right]] = left;
+                }
+                if (previous[left] >= 0)
+                {
+                    Enqueue(ref heap, previous[left]);
+                }
+                Enqueue(ref heap, left);
+            }
+
+            for (var i = 0; i >= 0; i = next[i])
+            {
+                ids.Add(symbols[i]);
+            }
         }
-        void Enqueue(int left)
+        finally
+        {
+            ArrayPool<int>.Shared.Return(symbols);
+            ArrayPool<int>.Shared.Return(next);
+            ArrayPool<int>.Shared.Return(previous);
+            ArrayPool<long>.Shared.Return(heap.Items);
+        }
+
+        void Enqueue(ref MinHeap queue, int left)
         {
             var right = next[left];
             if (right < 0)
             {
                 return;
             }
-            var merge = LookupMerge(symbols[left], symbols[right]);
-            var rank = (int)(merge >> 32);
+            var rank = (int)(LookupMerge(symbols[left], symbols[right]) >> 32);
             if (rank != NoMerge)
             {
-                queue.Enqueue((left, symbols[right], (int)merge), ((long)rank << 32) | (uint)left);
+                queue.Push(((long)rank << 32) | (uint)left);
             }
-        }
-        for (var i = 0; i < n - 1; i++)
-        {
-            Enqueue(i);
-        }
-
-        while (queue.TryDequeue(out var candidate, out var priority))
-        {
-            var left = candidate.Left;
-            var right = next[left];
-            // Stale when the left symbol was merged away or either side changed since queuing.
-            if (symbols[left] < 0 || right < 0 || symbols[right] != candidate.Right
-                || LookupMerge(symbols[left], symbols[right]) >> 32 != priority >> 32)
-            {
-                continue;
-            }
-            symbols[left] = candidate.Merged;
-            symbols[right] = -1;
-            next[left] = next[right];
-            if (next[right] >= 0)
-            {
-                previous[next[right]] = left;
-            }
-            if (previous[left] >= 0)
-            {
-                Enqueue(previous[left]);
-            }
-            Enqueue(left);
-        }
-
-        for (var i = 0; i >= 0; i = next[i])
-        {
-            ids.Add(symbols[i]);
         }
     }
 
