@@ -6,6 +6,9 @@ switch (options.Workload)
     case "tokenizer":
         TokenizerBenchmark.Run(options);
         break;
+    case "tokenizer-hostile":
+        HostileTokenizerBenchmark.Run(options);
+        break;
     case "gemm":
         GemmBenchmark.Run(options);
         break;

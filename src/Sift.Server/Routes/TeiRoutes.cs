@@ -97,9 +97,18 @@ internal static class TeiRoutes
         var texts = ReadTexts(body.Required("inputs"), "inputs");
         RequestLimits.CheckBatchSize(texts.Count, options, "inputs");
         var addSpecial = body.OptionalBool("add_special_tokens") ?? true;
-        var encoded = texts.Select(text => (Utf8: Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC)), Tokens: tokenizer.EncodeWithOffsets(text, addSpecial))).ToArray();
-        for (var i = 0; i < encoded.Length; i++)
+        var encoded = new (byte[] Utf8, IReadOnlyList<Sift.Tokenization.TokenSpan> Tokens)[texts.Count];
+        var counted = RequestLimits.CountedLength(maxLength);
+        var scratch = new List<int>();
+        for (var i = 0; i < texts.Count; i++)
         {
+            // A text far over the limit is refused from its first ids, before the costlier encoding with offsets.
+            scratch.Clear();
+            if (!tokenizer.TryEncodeContent(texts[i], scratch, counted))
+            {
+                RequestLimits.RefuseLonger(i, counted, maxLength, "inputs");
+            }
+            encoded[i] = (Encoding.UTF8.GetBytes(texts[i].Normalize(NormalizationForm.FormC)), tokenizer.EncodeWithOffsets(texts[i], addSpecial));
             RequestLimits.CheckLength(i, encoded[i].Tokens.Count, maxLength, "inputs");
         }
         await using var json = JsonResponse.Start(context);

@@ -129,9 +129,23 @@ public sealed class Reranker : IReranker, IDisposable
         {
             ArgumentNullException.ThrowIfNull(documents[d], nameof(documents));
             content.Clear();
-            Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
             var position = positions?[d] ?? d;
-            if (options.Windows is not { } windows && content.Count > room)
+            if (options.Windows is null)
+            {
+                // Refused when too long: encoded only as far as that answer needs, counted exactly up to twice the room.
+                var counted = 2 * room;
+                if (!Tokenizer.TryEncodeContent(Prompts.RerankDocumentPart(documents[d]), content, counted))
+                {
+                    throw new SiftRequestException(
+                        $"document {position} makes a prompt of more than {shared.Length + counted + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
+                        "documents", "input_too_long");
+                }
+            }
+            else
+            {
+                Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
+            }
+            if (options.Windows is null && content.Count > room)
             {
                 throw new SiftRequestException(
                     $"document {position} makes a prompt of {shared.Length + content.Count + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
@@ -242,7 +256,8 @@ public sealed class Reranker : IReranker, IDisposable
             ids.AddRange(shared);
             if (ids.Count < bodyLimit)
             {
-                Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[i]), ids);
+                // Only the ids that survive the cut (and one more) are encoded: exactly the whole encoding's first ones.
+                Tokenizer.EncodeContentPrefix(Prompts.RerankDocumentPart(documents[i]), ids, bodyLimit - ids.Count);
             }
             if (ids.Count > bodyLimit)
             {

@@ -200,9 +200,14 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         catch (SiftRequestException e) when (e.Code == "input_too_long")
         {
             // The engine names "input 0" and suggests truncation, which a search cannot ask for: name the query instead.
-            var tokens = embedder.Tokenizer.CountTokens(query.PromptText!, addSpecialTokens: false) + 1;
+            // Counted to twice the limit: a megabyte of query is named as longer without encoding all of it.
+            var ids = new List<int>();
+            var counted = 2L * embedder.MaxLength;
+            var makes = embedder.Tokenizer.TryEncodeContent(query.PromptText!, ids, (int)Math.Min(int.MaxValue, counted))
+                ? $"{ids.Count + 1}"
+                : $"more than {counted}";
             throw RetrievalException.BadRequest(
-                $"'query' makes {tokens} tokens with its instruction and <|endoftext|>; '{embedder.ModelName}' reads at most {embedder.MaxLength}: shorten it",
+                $"'query' makes {makes} tokens with its instruction and <|endoftext|>; '{embedder.ModelName}' reads at most {embedder.MaxLength}: shorten it",
                 "query", "query_too_long");
         }
     }

@@ -27,6 +27,8 @@ internal sealed class BpeModel
     private const int NoMerge = int.MaxValue;
 
     private readonly int[] _byteToId;
+    private readonly int _longestTokenBytes;
+    private readonly int[] _longestAsciiRun = new int[128];
     private readonly Dictionary<long, long> _merges;
     private readonly byte[][] _idToBytes;
     private readonly Dictionary<string, int>? _vocabForIgnoreMerges;
@@ -44,6 +46,20 @@ internal sealed class BpeModel
                 throw new TokenizerException($"vocabulary token {id} ('{token}') is not in the byte-level alphabet; only byte-level BPE tokenizers are supported");
             }
             _idToBytes[id] = bytes;
+            _longestTokenBytes = Math.Max(_longestTokenBytes, bytes.Length);
+            for (var start = 0; start < bytes.Length;)
+            {
+                var end = start + 1;
+                while (end < bytes.Length && bytes[end] == bytes[start])
+                {
+                    end++;
+                }
+                if (bytes[start] < 128)
+                {
+                    _longestAsciiRun[bytes[start]] = Math.Max(_longestAsciiRun[bytes[start]], end - start);
+                }
+                start = end;
+            }
         }
 
         _byteToId = new int[256];
@@ -81,6 +97,46 @@ internal sealed class BpeModel
 
     /// <summary>The bytes a model token stands for, or null when the id is not a model token.</summary>
     public byte[]? GetBytes(int id) => (uint)id < (uint)_idToBytes.Length ? _idToBytes[id] : null;
+
+    /// <summary>
+    /// A lower bound on the ids <see cref="Encode"/> gives <paramref name="piece"/>, in time linear in
+    /// its length and without encoding it, for callers that refuse inputs over a token limit. Every
+    /// id is a vocabulary token, so the piece's UTF-8 bytes need at least bytes / (longest token)
+    /// of them. Tighter for a run of one ASCII character c, n long: a token inside the run is c
+    /// repeated, at most R(c) long (R: the longest run of c in any vocabulary token), and at most
+    /// two tokens reach into the run from outside, each covering at most R(c) of it; so at least
+    /// ⌈n / R(c)⌉ − 2 tokens lie inside it, and tokens inside different runs are different tokens.
+    /// (Qwen: R('a') = 8, so a megabyte of "a" needs at least 125,000 ids.)
+    /// </summary>
+    public long MinimumTokens(ReadOnlySpan<char> piece)
+    {
+        var bytes = 0L;
+        var inRuns = 0L;
+        for (var i = 0; i < piece.Length;)
+        {
+            var c = piece[i];
+            if (c >= 128)
+            {
+                bytes += char.IsSurrogate(c) ? 2 : c < 0x800 ? 2 : 3;
+                i++;
+                continue;
+            }
+            var end = i + 1;
+            while (end < piece.Length && piece[end] == c)
+            {
+                end++;
+            }
+            var run = end - i;
+            bytes += run;
+            var longest = _longestAsciiRun[c];
+            if (longest > 0)
+            {
+                inRuns += Math.Max(0, (run + longest - 1) / longest - 2);
+            }
+            i = end;
+        }
+        return Math.Max(inRuns, (bytes + _longestTokenBytes - 1) / Math.Max(1, _longestTokenBytes));
+    }
 
     /// <summary>Encodes one pre-tokenized piece and appends its ids.</summary>
     public void Encode(ReadOnlySpan<char> piece, List<int> ids)

@@ -99,6 +99,43 @@ public sealed partial class Tokenizer
     public void EncodeContent(ReadOnlySpan<char> text, List<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        EncodeContent(text, ids, new EncodeLimit(int.MaxValue, Prune: false));
+    }
+
+    /// <summary>
+    /// Appends the ids of <paramref name="text"/> (no template tokens) when it has at most
+    /// <paramref name="maxTokens"/> of them, and returns true: the ids are then exactly
+    /// <see cref="EncodeContent(ReadOnlySpan{char}, List{int})"/>'s. Returns false as soon as the
+    /// text provably has more, from the ids encoded so far or from a lower bound on the next
+    /// piece's (<see cref="BpeModel.MinimumTokens"/>); <paramref name="ids"/> then holds some of the
+    /// text's first ids, for the caller to discard. For callers that refuse long inputs: the work
+    /// stops where the answer is known.
+    /// </summary>
+    public bool TryEncodeContent(ReadOnlySpan<char> text, List<int> ids, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        return EncodeContent(text, ids, new EncodeLimit((int)Math.Min(int.MaxValue, (long)ids.Count + maxTokens), Prune: true));
+    }
+
+    /// <summary>
+    /// Appends the first ids of <paramref name="text"/> (no template tokens): all of them when there
+    /// are at most <paramref name="maxTokens"/>, and returns true; otherwise stops after the piece
+    /// that takes it past <paramref name="maxTokens"/> and returns false, with at least
+    /// <paramref name="maxTokens"/> + 1 ids appended. Those are exactly the first ids of the whole
+    /// text's encoding (the whole text is normalized and split first; only later pieces are skipped),
+    /// so a caller that truncates from the end gets what encoding everything and cutting gives.
+    /// </summary>
+    public bool EncodeContentPrefix(ReadOnlySpan<char> text, List<int> ids, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        return EncodeContent(text, ids, new EncodeLimit((int)Math.Min(int.MaxValue, (long)ids.Count + maxTokens), Prune: false));
+    }
+
+    /// <summary>Encodes until <paramref name="ids"/> holds more than <see cref="EncodeLimit.MaxCount"/> ids; false when it stopped early.</summary>
+    private bool EncodeContent(ReadOnlySpan<char> text, List<int> ids, EncodeLimit limit)
+    {
         var pieces = new List<Range>();
         var position = 0;
         var prefixSpacePending = _addPrefixSpace;
@@ -106,14 +143,22 @@ public sealed partial class Tokenizer
         {
             var found = _rawAddedTokens.TryFindNext(text, position, out var match, out var token);
             var segmentEnd = found ? match.Start.Value : text.Length;
-            EncodeNormalizedSegment(text[position..segmentEnd], ids, pieces, ref prefixSpacePending);
+            if (!EncodeNormalizedSegment(text[position..segmentEnd], ids, pieces, ref prefixSpacePending, limit))
+            {
+                return false;
+            }
             if (!found)
             {
                 break;
             }
             ids.Add(token.Id);
+            if (ids.Count > limit.MaxCount)
+            {
+                return false;
+            }
             position = match.End.Value;
         }
+        return true;
     }
 
     /// <summary>Counts the ids <see cref="Encode(string, bool)"/> would return.</summary>
@@ -153,53 +198,71 @@ public sealed partial class Tokenizer
     /// <summary>Whether an id is a special added token (such as <c>&lt;|im_end|&gt;</c>).</summary>
     public bool IsSpecial(int id) => _addedById.TryGetValue(id, out var token) && token.Special;
 
-    private void EncodeNormalizedSegment(ReadOnlySpan<char> segment, List<int> ids, List<Range> pieces, ref bool prefixSpacePending)
+    private bool EncodeNormalizedSegment(ReadOnlySpan<char> segment, List<int> ids, List<Range> pieces, ref bool prefixSpacePending, EncodeLimit limit)
     {
         if (segment.IsEmpty)
         {
-            return;
+            return true;
         }
         var normalized = _normalizer.Apply(segment);
         if (_normalizedAddedTokens.IsEmpty)
         {
-            EncodePieces(normalized, ids, pieces, ref prefixSpacePending);
-            return;
+            return EncodePieces(normalized, ids, pieces, ref prefixSpacePending, limit);
         }
         var position = 0;
         while (position < normalized.Length)
         {
             var found = _normalizedAddedTokens.TryFindNext(normalized, position, out var match, out var token);
             var end = found ? match.Start.Value : normalized.Length;
-            EncodePieces(normalized[position..end], ids, pieces, ref prefixSpacePending);
+            if (!EncodePieces(normalized[position..end], ids, pieces, ref prefixSpacePending, limit))
+            {
+                return false;
+            }
             if (!found)
             {
                 break;
             }
             ids.Add(token.Id);
+            if (ids.Count > limit.MaxCount)
+            {
+                return false;
+            }
             position = match.End.Value;
         }
+        return true;
     }
 
-    private void EncodePieces(ReadOnlySpan<char> text, List<int> ids, List<Range> pieces, ref bool prefixSpacePending)
+    private bool EncodePieces(ReadOnlySpan<char> text, List<int> ids, List<Range> pieces, ref bool prefixSpacePending, EncodeLimit limit)
     {
         if (text.IsEmpty)
         {
-            return;
+            return true;
         }
         if (prefixSpacePending)
         {
             prefixSpacePending = false;
             if (text[0] != ' ')
             {
-                EncodePieces(string.Concat(" ", text), ids, pieces, ref prefixSpacePending);
-                return;
+                return EncodePieces(string.Concat(" ", text), ids, pieces, ref prefixSpacePending, limit);
             }
         }
         pieces.Clear();
         _preTokenizer.Split(text, pieces);
         foreach (var piece in pieces)
         {
+            if (ids.Count > limit.MaxCount
+                || limit.Prune && (long)ids.Count + _model.MinimumTokens(text[piece]) > limit.MaxCount)
+            {
+                return false;
+            }
             _model.Encode(text[piece], ids);
         }
+        return ids.Count <= limit.MaxCount;
     }
+
+    /// <summary>
+    /// How far an encoding goes: until the list holds more than <paramref name="MaxCount"/> ids; with
+    /// <paramref name="Prune"/>, also not into a piece whose lower bound already takes it past.
+    /// </summary>
+    private readonly record struct EncodeLimit(int MaxCount, bool Prune);
 }
