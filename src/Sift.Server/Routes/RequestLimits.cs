@@ -16,12 +16,6 @@ internal static class RequestLimits
         }
     }
 
-    /// <summary>
-    /// How many tokens a refused input is counted to (twice the limit): enough that an input a little
-    /// over the limit is named with its count, while a megabyte is refused from its first tokens.
-    /// </summary>
-    public static int CountedLength(int maxLength) => (int)Math.Min(int.MaxValue, 2L * maxLength);
-
     /// <summary>Refuses an input known to have more than <paramref name="counted"/> tokens.</summary>
     public static void RefuseLonger(int index, int counted, int maxLength, string field) =>
         throw ApiException.BadRequest($"input {index} has more than {counted} tokens; the limit is {maxLength} (--max-input-length)", field, "input_too_long");

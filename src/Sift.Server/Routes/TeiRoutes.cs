@@ -98,18 +98,17 @@ internal static class TeiRoutes
         RequestLimits.CheckBatchSize(texts.Count, options, "inputs");
         var addSpecial = body.OptionalBool("add_special_tokens") ?? true;
         var encoded = new (byte[] Utf8, IReadOnlyList<Sift.Tokenization.TokenSpan> Tokens)[texts.Count];
-        var counted = RequestLimits.CountedLength(maxLength);
-        var scratch = new List<int>();
+        var counted = Sift.Tokenization.Tokenizer.RefusalCount(maxLength);
         for (var i = 0; i < texts.Count; i++)
         {
-            // A text far over the limit is refused from its first ids, before the costlier encoding with offsets.
-            scratch.Clear();
-            if (!tokenizer.TryEncodeContent(texts[i], scratch, counted))
+            // A text far over the limit is refused from its first tokens, not encoded whole.
+            var tokens = tokenizer.TryEncodeWithOffsets(texts[i], addSpecial, counted);
+            if (tokens is null)
             {
                 RequestLimits.RefuseLonger(i, counted, maxLength, "inputs");
             }
-            encoded[i] = (Encoding.UTF8.GetBytes(texts[i].Normalize(NormalizationForm.FormC)), tokenizer.EncodeWithOffsets(texts[i], addSpecial));
-            RequestLimits.CheckLength(i, encoded[i].Tokens.Count, maxLength, "inputs");
+            RequestLimits.CheckLength(i, tokens!.Count, maxLength, "inputs");
+            encoded[i] = (Encoding.UTF8.GetBytes(texts[i].Normalize(NormalizationForm.FormC)), tokens);
         }
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();

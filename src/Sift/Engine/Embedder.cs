@@ -156,8 +156,8 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
     /// <summary>
     /// <see cref="Tokenize"/> for a text that is refused or cut from its end when too long: the
     /// text is encoded only as far as the answer needs, so a megabyte costs what its first tokens
-    /// cost. A refused text is counted exactly up to twice the limit (the message names the count)
-    /// and past that named as longer; a text cut from its end keeps exactly the first ids of its
+    /// cost. A refused text is counted exactly up to <see cref="Tokenizer.RefusalCount"/> (the
+    /// message names the count) and past that named as longer; a text cut from its end keeps exactly the first ids of its
     /// whole encoding (<see cref="Tokenizer.EncodeContentPrefix"/>).
     /// </summary>
     private int[] TokenizeBounded(string text, int index, bool truncate, int maxLength)
@@ -165,7 +165,7 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
         var ids = new List<int>(Math.Min(text.Length / 3, maxLength) + 2);
         if (!truncate)
         {
-            var counted = 2 * maxLength;
+            var counted = Tokenizer.RefusalCount(maxLength);
             if (!Tokenizer.TryEncodeContent(text, ids, counted))
             {
                 throw new SiftRequestException(

@@ -132,8 +132,8 @@ public sealed class Reranker : IReranker, IDisposable
             var position = positions?[d] ?? d;
             if (options.Windows is null)
             {
-                // Refused when too long: encoded only as far as that answer needs, counted exactly up to twice the room.
-                var counted = 2 * room;
+                // Refused when too long: encoded only as far as that answer needs (see Tokenizer.RefusalCount).
+                var counted = Tokenizer.RefusalCount(room);
                 if (!Tokenizer.TryEncodeContent(Prompts.RerankDocumentPart(documents[d]), content, counted))
                 {
                     throw new SiftRequestException(

@@ -200,10 +200,10 @@ public sealed class SearchPipeline(IRetrievalStore store, ITextEmbedder embedder
         catch (SiftRequestException e) when (e.Code == "input_too_long")
         {
             // The engine names "input 0" and suggests truncation, which a search cannot ask for: name the query instead.
-            // Counted to twice the limit: a megabyte of query is named as longer without encoding all of it.
+            // Counted as far as Tokenizer.RefusalCount: a megabyte of query is named as longer without encoding all of it.
             var ids = new List<int>();
-            var counted = 2L * embedder.MaxLength;
-            var makes = embedder.Tokenizer.TryEncodeContent(query.PromptText!, ids, (int)Math.Min(int.MaxValue, counted))
+            var counted = Tokenization.Tokenizer.RefusalCount(embedder.MaxLength);
+            var makes = embedder.Tokenizer.TryEncodeContent(query.PromptText!, ids, counted)
                 ? $"{ids.Count + 1}"
                 : $"more than {counted}";
             throw RetrievalException.BadRequest(

@@ -8,14 +8,33 @@ public sealed partial class Tokenizer
     /// Encodes text and reports, for each token, the UTF-8 byte range it covers (what TEI's /tokenize
     /// returns). Offsets are into the normalized text, which is the input itself unless NFC changed it.
     /// </summary>
-    public IReadOnlyList<TokenSpan> EncodeWithOffsets(string text, bool addSpecialTokens = true)
+    public IReadOnlyList<TokenSpan> EncodeWithOffsets(string text, bool addSpecialTokens = true) =>
+        TryEncodeWithOffsets(text, addSpecialTokens, int.MaxValue)!;
+
+    /// <summary>
+    /// <see cref="EncodeWithOffsets"/> for a caller that refuses texts over <paramref name="maxTokens"/>
+    /// ids (template included): null as soon as the text provably has more, from the spans so far or
+    /// a lower bound on the next piece's (<see cref="BpeModel.MinimumTokens"/>); otherwise exactly
+    /// what <see cref="EncodeWithOffsets"/> returns.
+    /// </summary>
+    public IReadOnlyList<TokenSpan>? TryEncodeWithOffsets(string text, bool addSpecialTokens, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
         if (!_normalizedAddedTokens.IsEmpty || _addPrefixSpace)
         {
             // Offsets through these rarer steps are not tracked: the ids are right, the ranges empty.
-            return Encode(text, addSpecialTokens).Select(id => new TokenSpan(id, 0, 0, IsSpecial(id))).ToArray();
+            var content = new List<int>();
+            if (!TryEncodeContent(text, content, Math.Max(0, maxTokens - (addSpecialTokens ? _prefixIds.Length + _suffixIds.Length : 0))))
+            {
+                return null;
+            }
+            IEnumerable<int> all = addSpecialTokens ? [.. _prefixIds, .. content, .. _suffixIds] : content;
+            return all.Select(id => new TokenSpan(id, 0, 0, IsSpecial(id))).ToArray();
         }
+        // The suffix comes after the text: the text's spans may take the rest.
+        var spanLimit = (long)maxTokens - (addSpecialTokens ? _suffixIds.Length : 0);
+        var limited = maxTokens != int.MaxValue;
         var spans = new List<TokenSpan>();
         if (addSpecialTokens)
         {
@@ -43,6 +62,10 @@ public sealed partial class Tokenizer
             foreach (var piece in pieces)
             {
                 var pieceText = normalized[piece];
+                if (limited && spans.Count + _model.MinimumTokens(pieceText) > spanLimit)
+                {
+                    return null;
+                }
                 countedBytes += Encoding.UTF8.GetByteCount(normalized[counted..piece.Start.Value]);
                 counted = piece.Start.Value;
                 var pieceStart = bytesBefore + countedBytes;
@@ -57,12 +80,20 @@ public sealed partial class Tokenizer
                 }
             }
             bytesBefore += Encoding.UTF8.GetByteCount(normalized);
+            if (spans.Count > spanLimit)
+            {
+                return null;
+            }
             if (!found)
             {
                 break;
             }
             var matchBytes = Encoding.UTF8.GetByteCount(text.AsSpan(match.Start.Value, match.End.Value - match.Start.Value));
             spans.Add(new TokenSpan(token.Id, bytesBefore, bytesBefore + matchBytes, token.Special));
+            if (spans.Count > spanLimit)
+            {
+                return null;
+            }
             bytesBefore += matchBytes;
             position = match.End.Value;
         }

@@ -119,6 +119,14 @@ public sealed partial class Tokenizer
     }
 
     /// <summary>
+    /// How far a caller that refuses texts over <paramref name="limit"/> tokens counts them (for
+    /// <see cref="TryEncodeContent"/>): twice the limit, at least 65,536. A text up to that is named
+    /// with its exact count, as it always was; past it the caller says "more than", having encoded
+    /// at most what a valid input costs twice (a few milliseconds of prose) plus one piece.
+    /// </summary>
+    public static int RefusalCount(int limit) => (int)Math.Clamp(2L * limit, 65_536, int.MaxValue);
+
+    /// <summary>
     /// Appends the first ids of <paramref name="text"/> (no template tokens): all of them when there
     /// are at most <paramref name="maxTokens"/>, and returns true; otherwise stops after the piece
     /// that takes it past <paramref name="maxTokens"/> and returns false, with at least
