@@ -29,6 +29,7 @@ internal sealed class BpeModel
     private readonly int[] _byteToId;
     private readonly int _longestTokenBytes;
     private readonly int[] _longestAsciiRun = new int[128];
+    private readonly Dictionary<int, int> _longestRuneRun = [];
     private readonly Dictionary<long, long> _merges;
     private readonly byte[][] _idToBytes;
     private readonly Dictionary<string, int>? _vocabForIgnoreMerges;
@@ -60,6 +61,7 @@ internal sealed class BpeModel
                 }
                 start = end;
             }
+            CountRuneRuns(bytes);
         }
 
         _byteToId = new int[256];
@@ -102,11 +104,16 @@ internal sealed class BpeModel
     /// A lower bound on the ids <see cref="Encode"/> gives <paramref name="piece"/>, in time linear in
     /// its length and without encoding it, for callers that refuse inputs over a token limit. Every
     /// id is a vocabulary token, so the piece's UTF-8 bytes need at least bytes / (longest token)
-    /// of them. Tighter for a run of one ASCII character c, n long: a token inside the run is c
-    /// repeated, at most R(c) long (R: the longest run of c in any vocabulary token), and at most
-    /// two tokens reach into the run from outside, each covering at most R(c) of it; so at least
-    /// ⌈n / R(c)⌉ − 2 tokens lie inside it, and tokens inside different runs are different tokens.
-    /// (Qwen: R('a') = 8, so a megabyte of "a" needs at least 125,000 ids.)
+    /// of them. Tighter for a run of one character repeated n times, because tokens inside the run
+    /// (not reaching outside it) are different tokens from those inside any other run:
+    /// <list type="bullet">
+    /// <item>An ASCII character c: a token inside the run is c repeated, at most R(c) long (the longest
+    /// run of c in any vocabulary token), and at most two tokens reach in from outside, each covering
+    /// at most R(c) of it; so at least ⌈n / R(c)⌉ − 2 tokens lie inside. (Qwen: R('a') = 8.)</item>
+    /// <item>Any other character c: a token touches at most m(c) + 2 of the run's characters (m(c):
+    /// the longest run of whole c in any vocabulary token, plus a partial character at each end), so
+    /// at least ⌈n / (m(c) + 2)⌉ − 2 tokens lie inside. (Qwen: a run of 中 needs about n / 3.)</item>
+    /// </list>
     /// </summary>
     public long MinimumTokens(ReadOnlySpan<char> piece)
     {
@@ -115,27 +122,63 @@ internal sealed class BpeModel
         for (var i = 0; i < piece.Length;)
         {
             var c = piece[i];
-            if (c >= 128)
+            if (c < 128)
             {
-                bytes += char.IsSurrogate(c) ? 2 : c < 0x800 ? 2 : 3;
+                var end = i + 1;
+                while (end < piece.Length && piece[end] == c)
+                {
+                    end++;
+                }
+                var run = end - i;
+                bytes += run;
+                var longest = _longestAsciiRun[c];
+                inRuns += Math.Max(0, (run + longest - 1) / longest - 2);
+                i = end;
+                continue;
+            }
+            if (Rune.DecodeFromUtf16(piece[i..], out var rune, out var length) != OperationStatus.Done)
+            {
+                // A lone surrogate (U+FFFD once encoded, 3 bytes): counted low, which a lower bound may.
+                bytes += 2;
                 i++;
                 continue;
             }
-            var end = i + 1;
-            while (end < piece.Length && piece[end] == c)
+            var count = 1;
+            var next = i + length;
+            while (next + length <= piece.Length && piece.Slice(next, length).SequenceEqual(piece.Slice(i, length)))
             {
-                end++;
+                count++;
+                next += length;
             }
-            var run = end - i;
-            bytes += run;
-            var longest = _longestAsciiRun[c];
-            if (longest > 0)
+            bytes += (long)count * rune.Utf8SequenceLength;
+            // Runs too short to bound anything skip the lookup (⌈n / (m + 2)⌉ − 2 > 0 needs n > 4).
+            if (count > 4)
             {
-                inRuns += Math.Max(0, (run + longest - 1) / longest - 2);
+                var touched = _longestRuneRun.GetValueOrDefault(rune.Value) + 2;
+                inRuns += Math.Max(0, (count + touched - 1) / touched - 2);
             }
-            i = end;
+            i = next;
         }
         return Math.Max(inRuns, (bytes + _longestTokenBytes - 1) / Math.Max(1, _longestTokenBytes));
+    }
+
+    /// <summary>Records the longest run of each whole non-ASCII character in a vocabulary token's bytes, for <see cref="MinimumTokens"/>.</summary>
+    private void CountRuneRuns(ReadOnlySpan<byte> bytes)
+    {
+        var previous = -1;
+        var run = 0;
+        while (!bytes.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(bytes, out var rune, out var length);
+            var value = status == OperationStatus.Done && rune.Value >= 128 ? rune.Value : -1;
+            run = value >= 0 && value == previous ? run + 1 : 1;
+            previous = value;
+            if (value >= 0 && run > _longestRuneRun.GetValueOrDefault(value))
+            {
+                _longestRuneRun[value] = run;
+            }
+            bytes = bytes[length..];
+        }
     }
 
     /// <summary>Encodes one pre-tokenized piece and appends its ids.</summary>

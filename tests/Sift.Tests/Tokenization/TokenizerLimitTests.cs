@@ -98,7 +98,7 @@ public sealed class TokenizerLimitTests
     {
         var model = Model();
         var random = new Random(7);
-        string[] alphabet = ["a", "a", "a", "b", " ", " ", "\n", "\n", "!", "!", "-", "-", "=", "=", "7", "中", "😀", "\u0301", "é"];
+        string[] alphabet = ["a", "a", "a", "b", " ", " ", "\n", "\n", "!", "!", "-", "-", "=", "=", "7", "中", "中", "😀", "😀", "𝐀", "한", "\u0301", "\u0301", "é", "é", "ж"];
         var pieces = new List<Range>();
         var checkedPieces = 0;
         for (var trial = 0; trial < 400; trial++)
@@ -122,8 +122,10 @@ public sealed class TokenizerLimitTests
             }
         }
         Assert.True(checkedPieces > 1000);
-        // And tight enough to matter: a run of one letter is bounded by an eighth of its length.
+        // And tight enough to matter: a run of one letter is bounded by an eighth of its length, a run
+        // of 中 (at most one whole in a Qwen token, so a token touches at most 3 of them) by a third.
         Assert.Equal(125_000 - 2, model.MinimumTokens(new string('a', 1_000_000)));
+        Assert.Equal(33_334 - 2, model.MinimumTokens(new string('中', 100_000)));
     }
 
     private static IEnumerable<int> Limits(int count) =>
