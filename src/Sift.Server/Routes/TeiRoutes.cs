@@ -21,7 +21,7 @@ internal static class TeiRoutes
                 + "extensions: long_document_strategy (truncate, chunk, error), window_overlap.")
             .Accepts<TeiEmbedRequest>("application/json").Produces<float[][]>();
         app.MapPost("/tokenize", TokenizeAsync).WithName("tei_tokenize")
-            .WithSummary("TEI tokenize: inputs, add_special_tokens → per input [{id, text, special, start, stop}] (UTF-8 byte offsets).")
+            .WithSummary("TEI tokenize: inputs, add_special_tokens → per input [{id, text, special, start, stop}] (UTF-8 byte offsets into the input as sent).")
             .Accepts<TeiTokenizeRequest>("application/json").Produces<TeiToken[][]>();
         app.MapPost("/decode", DecodeAsync).WithName("tei_decode")
             .WithSummary("TEI decode: ids (int[] or int[][]), skip_special_tokens → string or string[].")
@@ -102,13 +102,14 @@ internal static class TeiRoutes
         for (var i = 0; i < texts.Count; i++)
         {
             // A text far over the limit is refused from its first tokens, not encoded whole.
-            var tokens = tokenizer.TryEncodeWithOffsets(texts[i], addSpecial, counted);
+            var tokens = tokenizer.TryEncodeWithOffsets(texts[i], addSpecial, counted, offsetsIntoInput: true);
             if (tokens is null)
             {
                 RequestLimits.RefuseLonger(i, counted, maxLength, "inputs");
             }
             RequestLimits.CheckLength(i, tokens!.Count, maxLength, "inputs");
-            encoded[i] = (Encoding.UTF8.GetBytes(texts[i].Normalize(NormalizationForm.FormC)), tokens);
+            // Offsets are into the input as sent (as TEI's are), so each token's text is cut from it.
+            encoded[i] = (Encoding.UTF8.GetBytes(texts[i]), tokens);
         }
         await using var json = JsonResponse.Start(context);
         json.WriteStartArray();

@@ -5,8 +5,9 @@ namespace Sift.Tokenization;
 public sealed partial class Tokenizer
 {
     /// <summary>
-    /// Encodes text and reports, for each token, the UTF-8 byte range it covers (what TEI's /tokenize
-    /// returns). Offsets are into the normalized text, which is the input itself unless NFC changed it.
+    /// Encodes text and reports, for each token, the UTF-8 byte range it covers. Offsets are into the
+    /// normalized text, which is the input itself unless normalization changed it (the collections
+    /// chunker cuts that text); <see cref="TryEncodeWithOffsets"/> can give them into the input.
     /// </summary>
     public IReadOnlyList<TokenSpan> EncodeWithOffsets(string text, bool addSpecialTokens = true) =>
         TryEncodeWithOffsets(text, addSpecialTokens, int.MaxValue)!;
@@ -14,10 +15,19 @@ public sealed partial class Tokenizer
     /// <summary>
     /// <see cref="EncodeWithOffsets"/> for a caller that refuses texts over <paramref name="maxTokens"/>
     /// ids (template included): null as soon as the text provably has more, from the spans so far or
-    /// a lower bound on the next piece's (<see cref="BpeModel.MinimumTokens"/>); otherwise exactly
-    /// what <see cref="EncodeWithOffsets"/> returns.
+    /// a lower bound on the next piece's (<see cref="BpeModel.MinimumTokens"/>); otherwise the same
+    /// ids and spans as <see cref="EncodeWithOffsets"/>.
     /// </summary>
-    public IReadOnlyList<TokenSpan>? TryEncodeWithOffsets(string text, bool addSpecialTokens, int maxTokens)
+    /// <param name="text">The text.</param>
+    /// <param name="addSpecialTokens">Apply the post-processor's template.</param>
+    /// <param name="maxTokens">The most ids accepted.</param>
+    /// <param name="offsetsIntoInput">
+    /// Byte offsets into <paramref name="text"/> as given (what TEI's /tokenize returns) instead of
+    /// into the normalized text: where normalization changed the text, through a
+    /// <see cref="NormalizationAlignment"/>, so that a token covering part of a character that
+    /// normalization made covers the input characters it was made from.
+    /// </param>
+    public IReadOnlyList<TokenSpan>? TryEncodeWithOffsets(string text, bool addSpecialTokens, int maxTokens, bool offsetsIntoInput = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
@@ -44,6 +54,7 @@ public sealed partial class Tokenizer
         var pieces = new List<Range>();
         var position = 0;
         var bytesBefore = 0;
+        var inputBytesBefore = 0;
         while (position <= text.Length)
         {
             var found = _rawAddedTokens.TryFindNext(text, position, out var match, out var token);
@@ -59,6 +70,7 @@ public sealed partial class Tokenizer
             // every piece made offsets quadratic in the text's length).
             var counted = 0;
             var countedBytes = 0;
+            var segmentFirstSpan = spans.Count;
             foreach (var piece in pieces)
             {
                 var pieceText = normalized[piece];
@@ -79,27 +91,46 @@ public sealed partial class Tokenizer
                     offset += length;
                 }
             }
-            bytesBefore += Encoding.UTF8.GetByteCount(normalized);
             if (spans.Count > spanLimit)
             {
                 return null;
             }
+            if (offsetsIntoInput)
+            {
+                // The segment's spans, counted in its normalized bytes, moved to the input's bytes.
+                var alignment = NormalizationAlignment.Build(segment, normalized, _normalizer);
+                for (var i = segmentFirstSpan; i < spans.Count; i++)
+                {
+                    var start = spans[i].Start - bytesBefore;
+                    var end = spans[i].End - bytesBefore;
+                    spans[i] = spans[i] with
+                    {
+                        Start = inputBytesBefore + (alignment?.MapStart(start) ?? start),
+                        End = inputBytesBefore + (alignment?.MapStop(end) ?? end),
+                    };
+                }
+            }
+            bytesBefore += Encoding.UTF8.GetByteCount(normalized);
+            inputBytesBefore += Encoding.UTF8.GetByteCount(segment);
             if (!found)
             {
                 break;
             }
             var matchBytes = Encoding.UTF8.GetByteCount(text.AsSpan(match.Start.Value, match.End.Value - match.Start.Value));
-            spans.Add(new TokenSpan(token.Id, bytesBefore, bytesBefore + matchBytes, token.Special));
+            var matchStart = offsetsIntoInput ? inputBytesBefore : bytesBefore;
+            spans.Add(new TokenSpan(token.Id, matchStart, matchStart + matchBytes, token.Special));
             if (spans.Count > spanLimit)
             {
                 return null;
             }
             bytesBefore += matchBytes;
+            inputBytesBefore += matchBytes;
             position = match.End.Value;
         }
         if (addSpecialTokens)
         {
-            spans.AddRange(_suffixIds.Select(id => new TokenSpan(id, bytesBefore, bytesBefore, IsSpecial(id))));
+            var end = offsetsIntoInput ? inputBytesBefore : bytesBefore;
+            spans.AddRange(_suffixIds.Select(id => new TokenSpan(id, end, end, IsSpecial(id))));
         }
         return spans;
     }

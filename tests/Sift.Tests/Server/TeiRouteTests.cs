@@ -74,6 +74,26 @@ public sealed class TeiRouteTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Tokenize_TextNfcChanges_OffsetsAndTextsAreTheInputs()
+    {
+        // "Cafe" + U+0301 + " 한" written as jamo: NFC makes "Café 한" (9 bytes), the input is 14.
+        const string text = "Cafe\u0301 \u1112\u1161\u11AB";
+        var input = System.Text.Encoding.UTF8.GetBytes(text);
+        using var json = await PostAsync("/tokenize", new { inputs = text });
+        var tokens = json.RootElement[0].EnumerateArray().Where(t => !t.GetProperty("special").GetBoolean()).ToArray();
+        Assert.Equal(input.Length, tokens[^1].GetProperty("stop").GetInt32());
+        var accent = tokens.Single(t => t.GetProperty("start").GetInt32() <= 3 && t.GetProperty("stop").GetInt32() > 3);
+        Assert.Equal((3, 6, "e\u0301"), (accent.GetProperty("start").GetInt32(), accent.GetProperty("stop").GetInt32(), accent.GetProperty("text").GetString()));
+        // Each token's text is the input's bytes its offsets name.
+        foreach (var token in tokens)
+        {
+            var (start, stop) = (token.GetProperty("start").GetInt32(), token.GetProperty("stop").GetInt32());
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(input, start, stop - start), token.GetProperty("text").GetString());
+        }
+        Assert.Contains(tokens, t => t.GetProperty("text").GetString()!.Contains("\u1112\u1161\u11AB", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Responses_AreUtf8JsonWithoutUnicodeEscapes()
     {
         var response = await Server.PostJsonAsync("/tokenize", new { inputs = "日本<|im_end|>" });
