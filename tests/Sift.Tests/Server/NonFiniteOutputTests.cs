@@ -14,12 +14,8 @@ public sealed class NonFiniteOutputTests
     public async Task NaNInAnOutput_Is500WithAJsonError_AndTheServerKeepsServing()
     {
         // " Hello" reads an embedding row that holds NaN: every output of an input containing it is NaN.
-        var corrupt = Tokenizer.Load(Fixtures.EmbeddingModel).Encode(" Hello", addSpecialTokens: false).Single();
-        var spec = new TinyQwen3Spec { Hidden = 64, Heads = 4, KeyValueHeads = 2, HeadDim = 32, Intermediate = 128, EmbeddingType = TensorType.F32,
-            Edit = (name, values) => { if (name == "embed_tokens.weight") { values[corrupt * 64 + 5] = float.NaN; } } };
-        using var embedding = TinyQwen3Checkpoint.Create(spec);
-        using var reranker = TinyQwen3Checkpoint.Create(spec with { Seed = 8 });
-        await using var server = await TestServer.StartAsync(new ServerOptions { Model = embedding.Directory, Reranker = reranker.Directory });
+        using var models = new NaNModels();
+        await using var server = await models.StartServerAsync();
 
         foreach (var (path, body) in new[]
         {
@@ -46,12 +42,8 @@ public sealed class NonFiniteOutputTests
     [Fact]
     public async Task NaNInACollectionsEmbedding_RefusesTheUpsertWhole_AndTheSearch_AndKeepsWhatWasAcknowledged()
     {
-        var corrupt = Tokenizer.Load(Fixtures.EmbeddingModel).Encode(" Hello", addSpecialTokens: false).Single();
-        var spec = new TinyQwen3Spec { Hidden = 64, Heads = 4, KeyValueHeads = 2, HeadDim = 32, Intermediate = 128, EmbeddingType = TensorType.F32,
-            Edit = (name, values) => { if (name == "embed_tokens.weight") { values[corrupt * 64 + 5] = float.NaN; } } };
-        using var embedding = TinyQwen3Checkpoint.Create(spec);
-        using var reranker = TinyQwen3Checkpoint.Create(spec with { Seed = 8 });
-        await using var server = await TestServer.StartAsync(new ServerOptions { Model = embedding.Directory, Reranker = reranker.Directory });
+        using var models = new NaNModels();
+        await using var server = await models.StartServerAsync();
         var cancel = TestContext.Current.CancellationToken;
         using (var created = await server.PostRawAsync("/v1/collections", """{"name": "nan", "chunk_tokens": 16, "chunk_overlap": 0}"""))
         {

@@ -155,12 +155,8 @@ public sealed class SearchSingleFlightTests
     public async Task AFailingComputation_FailsEveryWaiter_AndTheNextRequestComputesAgain()
     {
         // " Hello" reads an embedding row holding NaN: the query's embedding is NaN, which fails the search (500).
-        var corrupt = Tokenizer.Load(Fixtures.EmbeddingModel).Encode(" Hello", addSpecialTokens: false).Single();
-        var spec = new TinyQwen3Spec { Hidden = 64, Heads = 4, KeyValueHeads = 2, HeadDim = 32, Intermediate = 128, EmbeddingType = TensorType.F32,
-            Edit = (name, values) => { if (name == "embed_tokens.weight") { values[corrupt * 64 + 5] = float.NaN; } } };
-        using var embedding = TinyQwen3Checkpoint.Create(spec);
-        using var reranker = TinyQwen3Checkpoint.Create(spec with { Seed = 8 });
-        await using var server = await TestServer.StartAsync(new ServerOptions { Model = embedding.Directory, Reranker = reranker.Directory });
+        using var models = new NaNModels();
+        await using var server = await models.StartServerAsync();
         using (var created = await server.PostJsonAsync("/v1/collections", new { name = "nan" }))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
