@@ -9,6 +9,9 @@ switch (options.Workload)
     case "gemm":
         GemmBenchmark.Run(options);
         break;
+    case "peaks":
+        GemmBenchmark.RunPeaks(options);
+        break;
     case "accuracy":
         AccuracyBenchmark.Run(options);
         break;

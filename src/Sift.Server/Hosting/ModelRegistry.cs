@@ -260,6 +260,14 @@ internal sealed partial class ModelRegistry : IDisposable
         _hashed.TrySetResult();
         _embedder?.Dispose();
         _reranker?.Dispose();
+        if (_embedder is { ModelFreed: false })
+        {
+            LogPassStillRunning(_logger, _embedder.Name);
+        }
+        if (_reranker is { ModelFreed: false })
+        {
+            LogPassStillRunning(_logger, _reranker.Name);
+        }
     }
 
     private T Find<T>(T? served, string? name, string kind) where T : class, IServedModel
@@ -293,6 +301,9 @@ internal sealed partial class ModelRegistry : IDisposable
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "the drain timeout expired: requests still waiting for a model are answered 503")]
     private static partial void LogDrainExpired(ILogger logger);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "a forward pass of {Model} did not stop when aborted; its memory is left to the operating system instead of being freed under it")]
+    private static partial void LogPassStillRunning(ILogger logger, string model);
 }
 
 /// <summary>A loaded model and the names it answers to.</summary>
@@ -305,22 +316,20 @@ internal sealed record ServedEmbedder(IReadOnlyList<string> Names, Embedder Embe
 {
     public string Name => Names[0];
 
-    /// <summary>Stops the scheduler (queued work first), then frees the model.</summary>
-    public void Dispose()
-    {
-        Scheduler.Dispose();
-        Embedder.Dispose();
-    }
+    /// <summary>Whether <see cref="Dispose"/> freed the model (false only while a pass that ignored the abort still reads it).</summary>
+    public bool ModelFreed { get; private set; }
+
+    /// <summary>Stops the scheduler (queued work first), then frees the model unless a pass still reads it.</summary>
+    public void Dispose() => ModelFreed = Scheduler.StopThenFree(Embedder);
 }
 
 internal sealed record ServedReranker(IReadOnlyList<string> Names, Reranker Reranker, RerankScheduler Scheduler) : IServedModel, IDisposable
 {
     public string Name => Names[0];
 
-    /// <summary>Stops the scheduler (queued work first), then frees the model.</summary>
-    public void Dispose()
-    {
-        Scheduler.Dispose();
-        Reranker.Dispose();
-    }
+    /// <summary>Whether <see cref="Dispose"/> freed the model (false only while a pass that ignored the abort still reads it).</summary>
+    public bool ModelFreed { get; private set; }
+
+    /// <summary>Stops the scheduler (queued work first), then frees the model unless a pass still reads it.</summary>
+    public void Dispose() => ModelFreed = Scheduler.StopThenFree(Reranker);
 }

@@ -16,6 +16,9 @@ internal sealed class EmbeddingScheduler(Embedder embedder, string model, int ma
     /// <inheritdoc cref="ForwardScheduler.Abort"/>
     public void Abort(Exception reason) => _scheduler.Abort(reason);
 
+    /// <inheritdoc cref="ForwardScheduler.StopThenFree"/>
+    public bool StopThenFree(IDisposable model) => _scheduler.StopThenFree(model);
+
     /// <summary>Stops taking work; sequences already queued are still computed.</summary>
     public void Dispose() => _scheduler.Dispose();
 }

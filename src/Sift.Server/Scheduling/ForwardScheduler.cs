@@ -21,8 +21,8 @@ internal sealed class ForwardScheduler : IDisposable
     /// <summary>The error code of a pass that ran out of memory (503): capacity, not a fault.</summary>
     public const string OverloadedCode = "overloaded";
 
-    /// <summary>How long Dispose waits for the thread: a pass stops within a layer once aborted.</summary>
-    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long Dispose waits for the thread, twice: a pass stops within a layer once aborted.</summary>
+    private static readonly TimeSpan DefaultJoinTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Channel<PendingRequest> _queue = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> _run;
@@ -30,14 +30,17 @@ internal sealed class ForwardScheduler : IDisposable
     private readonly ServerMetrics _metrics;
     private readonly string _model;
     private readonly Thread _thread;
+    private readonly TimeSpan _joinTimeout;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _runningLock = new();
     private RunningBatch? _running;
     private Exception? _abortReason;
 
-    public ForwardScheduler(string model, int maxBatchTokens, ServerMetrics metrics, Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> run)
+    public ForwardScheduler(string model, int maxBatchTokens, ServerMetrics metrics, Func<IReadOnlyList<ModelSequence>, CancellationToken, float[][]> run,
+        TimeSpan? joinTimeout = null)
     {
         _model = model;
+        _joinTimeout = joinTimeout ?? DefaultJoinTimeout;
         _maxBatchTokens = maxBatchTokens;
         _metrics = metrics;
         _run = run;
@@ -90,14 +93,40 @@ internal sealed class ForwardScheduler : IDisposable
         _abort.Cancel();
     }
 
-    /// <summary>Stops taking work; sequences already queued are still computed unless aborted.</summary>
+    /// <summary>
+    /// Whether the batching thread has ended, so no pass reads the model any more. False after
+    /// <see cref="Dispose"/> only when a pass ignored the abort for both waits: the model's memory
+    /// must then not be freed (<see cref="StopThenFree"/>).
+    /// </summary>
+    public bool HasStopped => !_thread.IsAlive;
+
+    /// <summary>
+    /// <see cref="Dispose"/>, then frees <paramref name="model"/> unless a pass is still running:
+    /// freeing the native memory that pass reads would crash the process, so it is left to the OS.
+    /// </summary>
+    /// <returns>Whether the model was freed.</returns>
+    public bool StopThenFree(IDisposable model)
+    {
+        Dispose();
+        if (!HasStopped)
+        {
+            return false;
+        }
+        model.Dispose();
+        return true;
+    }
+
+    /// <summary>
+    /// Stops taking work; sequences already queued are still computed, for up to the join timeout,
+    /// then the running pass is aborted and waited for once more.
+    /// </summary>
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        if (!_thread.Join(JoinTimeout))
+        if (!_thread.Join(_joinTimeout))
         {
             Abort(ShuttingDown());
-            _thread.Join(JoinTimeout);
+            _thread.Join(_joinTimeout);
         }
     }
 

@@ -25,6 +25,9 @@ internal sealed class RerankScheduler(Reranker reranker, string model, int maxBa
     /// <inheritdoc cref="ForwardScheduler.Abort"/>
     public void Abort(Exception reason) => _scheduler.Abort(reason);
 
+    /// <inheritdoc cref="ForwardScheduler.StopThenFree"/>
+    public bool StopThenFree(IDisposable model) => _scheduler.StopThenFree(model);
+
     /// <summary>Stops taking work; requests already queued are still computed.</summary>
     public void Dispose() => _scheduler.Dispose();
 }

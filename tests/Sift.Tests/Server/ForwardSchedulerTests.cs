@@ -81,12 +81,17 @@ public sealed class ForwardSchedulerTests : IDisposable
     public async Task Passes_CountEachSharedPrefixOnce()
     {
         using var scheduler = Scheduler(maxBatchTokens: 1000);
-        _releaseFirstPass.Release();
+        // A first pass held open, so that both requests are waiting when the next pass is planned
+        // (otherwise the thread may take the first request alone before the second is queued).
+        var blocker = scheduler.SubmitAsync(Sequences(500, 1, 10), CancellationToken.None);
+        await _firstPassEntered.WaitAsync(TestContext.Current.CancellationToken);
         var first = new SharedPrefix(Enumerable.Repeat(7, 300).ToArray());
         var second = new SharedPrefix(Enumerable.Repeat(8, 300).ToArray());
-        await Task.WhenAll(scheduler.SubmitAsync(Sequences(0, 6, 50, first), CancellationToken.None),
+        var requests = Task.WhenAll(scheduler.SubmitAsync(Sequences(0, 6, 50, first), CancellationToken.None),
             scheduler.SubmitAsync(Sequences(100, 6, 50, second), CancellationToken.None));
-        var passes = _passes.ToArray();
+        _releaseFirstPass.Release();
+        await Task.WhenAll(blocker, requests);
+        var passes = _passes.Skip(1).ToArray();
         Assert.All(passes, p => Assert.True(BatchPlanner.BatchTokens(p.Batch) <= 1000, $"{BatchPlanner.BatchTokens(p.Batch)} tokens"));
         // Two prefixes of 300 and 50-token documents: 400 tokens of documents fit beside them in a pass.
         Assert.Contains(passes, p => p.Batch.Length == 8);
@@ -162,5 +167,55 @@ public sealed class ForwardSchedulerTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => scheduler.SubmitAsync(Sequences(0, 1, 10), CancellationToken.None));
 
         Assert.Equal("a bug in the pass", error.Message);
+    }
+
+    [Fact]
+    public async Task StopThenFree_APassThatIgnoresTheAbort_KeepsTheModel_UntilThePassEnds()
+    {
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        // A pass that does not look at its cancellation token (a stuck native call, say) and only
+        // returns when the test releases it: both of Dispose's waits run out while it holds the model.
+        var scheduler = new ForwardScheduler("m", 100, _metrics, (batch, _) =>
+        {
+            entered.Set();
+            release.Wait();
+            return batch.Select(s => new[] { 1f }).ToArray();
+        }, joinTimeout: TimeSpan.FromMilliseconds(50));
+        var model = new DisposalRecorder();
+        var pending = scheduler.SubmitAsync(Sequences(0, 1, 10), CancellationToken.None);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the pass never started");
+
+        var freed = scheduler.StopThenFree(model);
+
+        Assert.False(freed);
+        Assert.False(model.Disposed, "the model was freed while a pass still read it");
+        Assert.False(scheduler.HasStopped);
+        var error = await Assert.ThrowsAsync<ApiException>(() => pending);
+        Assert.Equal((503, "shutting_down"), (error.Status, error.Code));
+        release.Set();
+        Assert.True(SpinWait.SpinUntil(() => scheduler.HasStopped, TimeSpan.FromSeconds(30)), "the batching thread did not end after its pass returned");
+    }
+
+    [Fact]
+    public async Task StopThenFree_AfterQueuedWorkFinishes_FreesTheModel()
+    {
+        var scheduler = new ForwardScheduler("m", 100, _metrics, (batch, _) => batch.Select(s => new[] { 1f }).ToArray());
+        var model = new DisposalRecorder();
+        var served = await scheduler.SubmitAsync(Sequences(0, 2, 10), CancellationToken.None);
+
+        var freed = scheduler.StopThenFree(model);
+
+        Assert.True(freed);
+        Assert.True(model.Disposed);
+        Assert.True(scheduler.HasStopped);
+        Assert.Equal(2, served.Vectors.Length);
+    }
+
+    private sealed class DisposalRecorder : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
     }
 }
