@@ -12,7 +12,7 @@ namespace Sift.Bench;
 /// <summary>
 /// A popular query that is not cached yet: 8 concurrent identical collection searches (top_k
 /// candidates reranked, 10 returned) at a real model shape (random weights, --shape), on two servers
-/// with the same collection: the result cache on (concurrent misses share one computation) and off
+/// with the same collection (top_k + 20 generated documents of ~100 tokens, one chunk each), --precision: the result cache on (concurrent misses share one computation) and off
 /// (every request computes, which is what concurrent misses did before they were shared). Each round
 /// sends a new query to both servers in turn, alternating which goes first, so the machine's load
 /// hits both alike; reports each round's wall time and the forward passes and tokens each server's
@@ -21,7 +21,6 @@ namespace Sift.Bench;
 internal static class SingleFlightBenchmark
 {
     private const int Concurrency = 8;
-    private const int Documents = 120;
     private const int TokensPerDocument = 100;
     private const string Collection = "bench";
     private const string SearchPath = $"/v1/collections/{Collection}/search";
@@ -37,10 +36,11 @@ internal static class SingleFlightBenchmark
         }
         var tokenizer = Tokenizer.Load(BenchPaths.Tokenizer);
         var text = new TextGenerator(tokenizer, seed: 29);
-        var corpus = Enumerable.Range(0, Documents).Select(i => new { id = $"d{i:D4}", text = text.Text(TokensPerDocument) }).ToArray();
+        var documents = options.TopK + 20;
+        var corpus = Enumerable.Range(0, documents).Select(i => new { id = $"d{i:D4}", text = text.Text(TokensPerDocument) }).ToArray();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            workload = "single-flight", shape = options.Shape, concurrency = Concurrency, documents = Documents, tokens_per_document = TokensPerDocument,
+            workload = "single-flight", shape = options.Shape, concurrency = Concurrency, documents, precision = options.Precision, tokens_per_document = TokensPerDocument,
             top_k = options.TopK, rounds = options.Rounds, instruction_set = Sift.Kernels.KernelPath.Current.InstructionSet,
         }));
         var servers = new Dictionary<string, (WebApplication App, HttpClient Http, string Data)>();
@@ -48,7 +48,8 @@ internal static class SingleFlightBenchmark
         {
             foreach (var mode in new[] { "off", "on" })
             {
-                servers[mode] = await StartAsync(mode, embedding, reranker, corpus);
+                servers[mode] = await StartAsync(mode, embedding, reranker, options.Quantize, corpus);
+                Console.Error.WriteLine($"cache {mode}: server up, {documents} documents indexed");
             }
             var embeddingName = Path.GetFileName(embedding);
             var rerankerName = Path.GetFileName(reranker);
@@ -87,12 +88,13 @@ internal static class SingleFlightBenchmark
         }
     }
 
-    private static async Task<(WebApplication App, HttpClient Http, string Data)> StartAsync(string mode, string embedding, string reranker, object[] corpus)
+    private static async Task<(WebApplication App, HttpClient Http, string Data)> StartAsync(string mode, string embedding, string reranker,
+        Kernels.WeightFormat? quantize, object[] corpus)
     {
         var data = Directory.CreateTempSubdirectory("sift-bench-data-").FullName;
         var options = new ServerOptions
         {
-            Model = embedding, Reranker = reranker, Port = 0, Data = data,
+            Model = embedding, Reranker = reranker, Port = 0, Data = data, Quantize = quantize,
             Cache = mode == "on" ? new CacheOptions() : new CacheOptions { Backend = CacheBackend.None },
         };
         var app = SiftServer.Build(options, ["--Logging:LogLevel:Default=Warning"]);
