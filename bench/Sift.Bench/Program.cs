@@ -36,6 +36,9 @@ switch (options.Workload)
     case "search-cache":
         await SearchCacheBenchmark.RunAsync(options);
         break;
+    case "single-flight":
+        await SingleFlightBenchmark.RunAsync(options);
+        break;
     case "attention":
         AttentionBenchmark.Run(options);
         break;

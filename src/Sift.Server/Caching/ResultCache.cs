@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Hybrid;
 using Sift.Server.Metrics;
 
@@ -6,7 +7,8 @@ namespace Sift.Server.Caching;
 /// <summary>
 /// Looks up and stores many results at once over HybridCache (in process, then Redis when
 /// configured). A request's inputs are looked up together, only the misses are computed, and
-/// they are stored together; nothing here ever fails a request: a cache fault is a miss.
+/// they are stored together; nothing here ever fails a request: a cache fault is a miss. A single
+/// result can instead be computed once for every concurrent request of its key (<see cref="GetOrComputeAsync"/>).
 /// </summary>
 internal sealed partial class ResultCache(HybridCache cache, CacheOptions options, ServerMetrics metrics, ILogger<ResultCache> logger)
 {
@@ -14,6 +16,15 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
     private static readonly HybridCacheEntryOptions Lookup = new() { Flags = HybridCacheEntryFlags.DisableUnderlyingData };
 
     private readonly HybridCacheEntryOptions _store = new() { Expiration = options.Ttl, LocalCacheExpiration = options.Ttl };
+
+    /// <summary>
+    /// A shared computation's entry: it reads the in-process level again (an entry stored since the
+    /// caller's lookup is used), not Redis, which the lookup has just read.
+    /// </summary>
+    private readonly HybridCacheEntryOptions _compute = new()
+    {
+        Expiration = options.Ttl, LocalCacheExpiration = options.Ttl, Flags = HybridCacheEntryFlags.DisableDistributedCacheRead,
+    };
 
     /// <summary>
     /// The cached value of each key, null where there is none. A null key (an input that is not
@@ -30,6 +41,39 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         var hits = values.Count(v => v is not null);
         metrics.RecordCacheLookups(kind, hits, keys.Count(k => k is not null) - hits);
         return values;
+    }
+
+    /// <summary>
+    /// The cached value of <paramref name="key"/>, else one computation shared by every concurrent
+    /// caller of the key in this process (HybridCache's stampede protection): the first caller's
+    /// <paramref name="compute"/> runs, the others wait for its result. A caller that is cancelled
+    /// leaves alone; the computation's token is cancelled only when every caller has left. A failure
+    /// reaches every waiter and is not cached; nor is a value <paramref name="keep"/> refuses, which
+    /// every waiter still gets (the next caller computes again). The lookup is counted as a hit or a
+    /// miss; a miss answered by another caller's computation also in sift_cache_shared_total.
+    /// </summary>
+    public async Task<(T Value, CacheOutcome Outcome)> GetOrComputeAsync<T>(string kind, string key, Func<CancellationToken, Task<T>> compute,
+        Func<T, bool> keep, CancellationToken cancellationToken) where T : class
+    {
+        if ((await GetAsync<T>(kind, [key], cancellationToken))[0] is { } hit)
+        {
+            return (hit, CacheOutcome.Hit);
+        }
+        var flight = new Flight<T>(compute, keep, Activity.Current);
+        T value;
+        try
+        {
+            value = await cache.GetOrCreateAsync(key, flight, static (flight, token) => new ValueTask<T>(flight.RunAsync(token)), _compute, null, cancellationToken);
+        }
+        catch (NotKeptException e) when (e.Value is T notKept)
+        {
+            value = notKept;
+        }
+        if (!flight.Ran)
+        {
+            metrics.RecordCacheShared(kind);
+        }
+        return (value, flight.Ran ? CacheOutcome.Computed : CacheOutcome.Shared);
     }
 
     /// <summary>Stores computed values; a failure to store is logged and counted, not thrown.</summary>
@@ -69,6 +113,30 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
             metrics.RecordCacheError("write", "other");
             LogFault(logger, e, "write");
         }
+    }
+
+    /// <summary>One caller's computation, which HybridCache runs only for the first caller of a key.</summary>
+    private sealed class Flight<T>(Func<CancellationToken, Task<T>> compute, Func<T, bool> keep, Activity? requestSpan) where T : class
+    {
+        /// <summary>Whether this caller's computation ran (read after the shared task completed, which orders it).</summary>
+        public bool Ran { get; private set; }
+
+        public async Task<T> RunAsync(CancellationToken sharedToken)
+        {
+            Ran = true;
+            // HybridCache runs a cancellable caller's computation on the thread pool without its execution
+            // context: the stages' spans would lose their request. This method's own context is the one changed.
+            Activity.Current ??= requestSpan;
+            var value = await compute(sharedToken);
+            // Thrown, HybridCache hands it to every waiter and stores nothing.
+            return keep(value) ? value : throw new NotKeptException(value);
+        }
+    }
+
+    /// <summary>Carries a computed value that must not be cached past HybridCache to every waiter.</summary>
+    private sealed class NotKeptException(object value) : Exception("a computed result that is not cached")
+    {
+        public object Value { get; } = value;
     }
 
     [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "cache {Operation} failed; the request computes instead")]

@@ -67,6 +67,12 @@ public sealed class ServerMetrics(SiftTelemetry telemetry)
         Telemetry.CacheBytes = bytes;
     }
 
+    /// <summary>
+    /// A miss answered by a concurrent identical request's computation, not its own (sift_cache_shared_total): of a
+    /// kind's misses, this many computed nothing.
+    /// </summary>
+    public void RecordCacheShared(string kind) => Telemetry.CacheShared.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
     /// <summary>A result answered but not cached: larger than --cache-max-entry (sift_cache_oversize_total).</summary>
     public void RecordCacheOversize(string kind) => Telemetry.CacheOversize.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -42,7 +42,7 @@ internal static class CollectionRoutes
             .WithSummary("Two-stage search: the query embedded as a query, top_k (100) chunks by cosine similarity (filter: metadata equality), "
                 + "with hybrid (the collection's default) also the top_k keyword matches, fused by reciprocal rank fusion (k = 60); "
                 + "reranked, top_n (10) documents with their best chunk and the stage that found it. A reranker that fails, is not loaded, is overloaded "
-                + "or misses rerank_timeout_ms leaves the first stage's order, with \"reranked\": false and \"fallback_reason\"; X-Sift-Cache says hit or miss.")
+                + "or misses rerank_timeout_ms leaves the first stage's order, with \"reranked\": false and \"fallback_reason\"; X-Sift-Cache says hit, miss, or shared (a concurrent identical search computed it).")
             .Accepts<SearchApiRequest>("application/json").Produces<SearchApiResponse>();
     }
 

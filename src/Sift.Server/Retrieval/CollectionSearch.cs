@@ -11,7 +11,9 @@ namespace Sift.Server.Retrieval;
 /// A collection search as the route runs it: looked up in the result cache first (keyed by the
 /// collection's write version, so any upsert or delete makes its entries unreachable), else run by
 /// the pipeline and cached unless it fell back for an outage (a server without a reranker answers
-/// every search in first-stage order, which is cached like any other answer); outage fallbacks
+/// every search in first-stage order, which is cached like any other answer). Concurrent identical
+/// searches that miss share one computation (X-Sift-Cache: "miss" for the request that ran it,
+/// "shared" for the others, which report no stage timings, only their own total); outage fallbacks
 /// counted in sift_search_fallback_total; a reranked result checked by the low-confidence rule,
 /// a cached one only counted (it was reported when computed).
 /// </summary>
@@ -27,24 +29,30 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
         var pipeline = host.PipelineFor(collection);
         var key = cache is null ? null : KeyOf(collection, request);
         SearchResponse response;
-        var cached = false;
-        if (key is not null && (await cache!.GetAsync<CachedSearch>(Kind, [key], context.RequestAborted))[0] is { } hit)
+        var outcome = CacheOutcome.Computed;
+        if (key is null)
         {
-            response = hit.Answer(clock.Elapsed.TotalMilliseconds);
-            cached = true;
+            response = await pipeline.SearchAsync(collection, request, context.RequestAborted);
+            if (cache is not null)
+            {
+                CacheStatus.Write(context, CacheOutcome.Computed);
+            }
         }
         else
         {
-            response = await pipeline.SearchAsync(collection, request, context.RequestAborted);
-            if (key is not null && response.FallbackReason is null or FallbackReason.NoReranker)
-            {
-                await cache!.SetAsync([(key, new CachedSearch(response))]);
-            }
+            // Concurrent identical searches share one computation; only the caller that ran it has its stage timings.
+            SearchResponse? computed = null;
+            (var entry, outcome) = await cache!.GetOrComputeAsync(Kind, key, async token =>
+                {
+                    computed = await pipeline.SearchAsync(collection, request, token);
+                    return new CachedSearch(computed);
+                },
+                entry => entry.Response.FallbackReason is null or FallbackReason.NoReranker, context.RequestAborted);
+            // A hit, or a search another request computed: no stage ran for this one, the total is its own wait.
+            response = outcome == CacheOutcome.Computed ? computed! : entry.Answer(clock.Elapsed.TotalMilliseconds);
+            CacheStatus.Write(context, outcome);
         }
-        if (cache is not null)
-        {
-            CacheStatus.Write(context, cached ? 1 : 0, 1);
-        }
+        var cached = outcome != CacheOutcome.Computed;
         // No reranker is how this server is configured, not an outage: the response says so, the metric (an alert's input) does not.
         if (response.FallbackReason is { } reason && reason != FallbackReason.NoReranker)
         {

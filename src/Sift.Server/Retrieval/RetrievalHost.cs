@@ -41,6 +41,12 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
     internal Func<IPassageReranker, IPassageReranker>? RerankerDecorator { get; set; }
 
     /// <summary>
+    /// Wraps the embedder each search and upsert uses (null: as served), as <see cref="RerankerDecorator"/>
+    /// does the reranker: tests hold a search's computation here to see concurrent searches share it.
+    /// </summary>
+    internal Func<ITextEmbedder, ITextEmbedder>? EmbedderDecorator { get; set; }
+
+    /// <summary>
     /// The search pipeline for a collection: its embedding model, and the reranker when the server has
     /// one (loaded or still loading: a search then falls back with "reranker_not_loaded").
     /// </summary>
@@ -57,7 +63,7 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
     /// <summary>The served embedder a new collection will use: the named one, or the server's one embedding model.</summary>
     public ITextEmbedder EmbedderNamed(string? model) => new ScheduledTextEmbedder(registry.GetEmbedder(model));
 
-    private ScheduledTextEmbedder EmbedderFor(CollectionInfo collection)
+    private ITextEmbedder EmbedderFor(CollectionInfo collection)
     {
         var model = collection.Settings.Model;
         var served = registry.ServedNames.Where(n => n.Kind == "embedding").Select(n => n.Name).ToArray();
@@ -69,7 +75,8 @@ internal sealed partial class RetrievalHost(ServerOptions options, ModelRegistry
                 $"collection '{collection.Name}' was built with the embedding model '{model}', which this server does not serve (it serves: {string.Join(", ", served)}); "
                 + "vectors of different models cannot be compared", "model", "model_mismatch");
         }
-        return new ScheduledTextEmbedder(registry.GetEmbedder(model));
+        var embedder = new ScheduledTextEmbedder(registry.GetEmbedder(model));
+        return EmbedderDecorator is { } decorate ? decorate(embedder) : embedder;
     }
 
     public async ValueTask DisposeAsync()

@@ -51,6 +51,8 @@ public sealed class SiftTelemetry : IDisposable
         Meter.CreateObservableGauge("sift.cache.bytes", () => CacheBytes is { } bytes ? [new Measurement<long>(bytes())] : Array.Empty<Measurement<long>>(),
             "By", "Bytes the in-process cache's entries are charged (at most its bound).");
         CacheOversize = Meter.CreateCounter<long>("sift.cache.oversize", "{result}", "Results answered but not cached: larger than --cache-max-entry, by kind.");
+        CacheShared = Meter.CreateCounter<long>("sift.cache.shared", "{request}",
+            "Cache misses answered by a concurrent identical request's computation instead of their own, by kind.");
         var kernels = KernelPath.Current;
         var kernelTags = new TagList
         {
@@ -128,6 +130,9 @@ public sealed class SiftTelemetry : IDisposable
 
     /// <summary>Results too large to cache; tag <c>kind</c>.</summary>
     public Counter<long> CacheOversize { get; }
+
+    /// <summary>Misses that waited for another request's computation of the same key; tag <c>kind</c>.</summary>
+    public Counter<long> CacheShared { get; }
 
     /// <summary>Flagged rankings; tags <c>model</c> and <c>collection</c>.</summary>
     public Counter<long> LowConfidence { get; }

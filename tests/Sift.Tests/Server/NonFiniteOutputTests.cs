@@ -14,12 +14,8 @@ public sealed class NonFiniteOutputTests
     public async Task NaNInAnOutput_Is500WithAJsonError_AndTheServerKeepsServing()
     {
         // " Hello" reads an embedding row that holds NaN: every output of an input containing it is NaN.
-        var corrupt = Tokenizer.Load(Fixtures.EmbeddingModel).Encode(" Hello", addSpecialTokens: false).Single();
-        var spec = new TinyQwen3Spec { Hidden = 64, Heads = 4, KeyValueHeads = 2, HeadDim = 32, Intermediate = 128, EmbeddingType = TensorType.F32,
-            Edit = (name, values) => { if (name == "embed_tokens.weight") { values[corrupt * 64 + 5] = float.NaN; } } };
-        using var embedding = TinyQwen3Checkpoint.Create(spec);
-        using var reranker = TinyQwen3Checkpoint.Create(spec with { Seed = 8 });
-        await using var server = await TestServer.StartAsync(new ServerOptions { Model = embedding.Directory, Reranker = reranker.Directory });
+        using var models = new NaNModels();
+        await using var server = await models.StartServerAsync();
 
         foreach (var (path, body) in new[]
         {
@@ -41,6 +37,65 @@ public sealed class NonFiniteOutputTests
         }
         Assert.Equal(HttpStatusCode.OK, (await server.PostRawAsync("/v1/embeddings", """{"input": "fine"}""")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.PostRawAsync("/v1/rerank", """{"query": "q", "documents": ["fine"]}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task NaNInACollectionsEmbedding_RefusesTheUpsertWhole_AndTheSearch_AndKeepsWhatWasAcknowledged()
+    {
+        using var models = new NaNModels();
+        await using var server = await models.StartServerAsync();
+        var cancel = TestContext.Current.CancellationToken;
+        using (var created = await server.PostRawAsync("/v1/collections", """{"name": "nan", "chunk_tokens": 16, "chunk_overlap": 0}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        using (var first = await server.PostRawAsync("/v1/collections/nan/documents", """{"documents": [{"id": "kept", "text": "a fine document"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        var before = await CollectionAsync(server, cancel);
+
+        // The bad token sits in a later chunk of the second document: the first document and every other chunk embed fine.
+        var longText = string.Join(' ', Enumerable.Repeat("words that are fine", 12)) + " then say Hello";
+        var upsert = await server.PostJsonAsync("/v1/collections/nan/documents",
+            new { documents = new[] { new { id = "new", text = "another fine document" }, new { id = "chunked", text = longText } } });
+        await AssertNonFiniteAsync(upsert, cancel);
+        var after = await CollectionAsync(server, cancel);
+        Assert.Equal((1, before.Chunks, before.WriteVersion), (after.Documents, after.Chunks, after.WriteVersion));
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync("/v1/collections/nan/documents/new", cancel)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/v1/collections/nan/documents/kept", cancel)).StatusCode);
+
+        // A query whose embedding is NaN is an error, not an empty or arbitrary ranking; with and without the result cache's key.
+        await AssertNonFiniteAsync(await server.PostRawAsync("/v1/collections/nan/search", """{"query": "say Hello"}"""), cancel);
+        await AssertNonFiniteAsync(await server.PostRawAsync("/v1/collections/nan/search", """{"query": "say Hello", "rerank": false}"""), cancel);
+        await AssertNonFiniteAsync(await server.PostRawAsync("/v1/collections/nan/search", """{"query": "say Hello"}"""), cancel);
+
+        using var fine = await server.PostRawAsync("/v1/collections/nan/search", """{"query": "fine"}""");
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        using var results = JsonDocument.Parse(await fine.Content.ReadAsStringAsync(cancel));
+        Assert.Equal("kept", results.RootElement.GetProperty("results")[0].GetProperty("id").GetString());
+        using var retried = await server.PostRawAsync("/v1/collections/nan/documents", """{"documents": [{"id": "new", "text": "another fine document"}]}""");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
+    private static async Task AssertNonFiniteAsync(HttpResponseMessage response, CancellationToken cancel)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancel);
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            using var json = JsonDocument.Parse(text);
+            var error = json.RootElement.GetProperty("error");
+            Assert.Contains("NaN or infinity for input", error.GetProperty("message").GetString());
+            Assert.Equal("non_finite_output", error.GetProperty("code").GetString());
+        }
+    }
+
+    private static async Task<(long Documents, long Chunks, long WriteVersion)> CollectionAsync(TestServer server, CancellationToken cancel)
+    {
+        using var json = JsonDocument.Parse(await server.Http.GetStringAsync("/v1/collections/nan", cancel));
+        var root = json.RootElement;
+        return (root.GetProperty("documents").GetInt64(), root.GetProperty("chunks").GetInt64(), root.GetProperty("write_version").GetInt64());
     }
 
     [Fact]
