@@ -2,10 +2,14 @@ using System.Text;
 
 namespace Sift.Bench;
 
-/// <summary>Texts of one hostile shape filling a given number of UTF-8 bytes (the unit repeated, cut to fit).</summary>
+/// <summary>
+/// Texts of one hostile shape filling a given number of UTF-8 bytes (the unit repeated, cut to fit).
+/// tests/Sift.Tests compiles this file too (HostileInputRouteTests), so the bench and the test send the same shapes.
+/// </summary>
 internal static class HostileShapes
 {
-    private static readonly (string Shape, string Unit)[] Units =
+    /// <summary>Each shape's name and the unit repeated to fill it.</summary>
+    public static readonly (string Shape, string Unit)[] Units =
     [
         ("letter", "a"),
         ("digits", "7"),
