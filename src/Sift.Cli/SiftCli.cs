@@ -82,7 +82,8 @@ internal static class SiftCli
     }
 
     private static bool IsUserFacing(Exception e) =>
-        e is CliException or SiftRequestException or CheckpointException or NonFiniteWeightException or TokenizerException or IOException or UnauthorizedAccessException
+        e is CliException or SiftRequestException or CheckpointException or NonFiniteWeightException or NonFiniteOutputException or TokenizerException
+            or IOException or UnauthorizedAccessException
             or ArgumentOutOfRangeException or Hub.HubException or Server.Hosting.MemoryBudgetException or Retrieval.RetrievalException or Evaluation.BeirFormatException;
 
     /// <summary>The --model option every command shares.</summary>

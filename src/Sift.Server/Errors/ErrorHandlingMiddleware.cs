@@ -57,7 +57,9 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (NonFiniteOutputException e)
         {
             LogNonFinite(logger, e.Model, e.Input, context.Request.Path, e.Explanation);
-            await ErrorShape.WriteAsync(context, StatusCodes.Status500InternalServerError, e.Message, null, "non_finite_output");
+            // The explanation names weights and token ids: the log has it, the client gets where to look.
+            await ErrorShape.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                $"the model produced NaN or infinity for input {e.Input}; the server log has the details", null, "non_finite_output");
         }
         catch (Exception e)
         {

@@ -172,4 +172,35 @@ public sealed class CliRetrievalTests : IDisposable
         Assert.Contains("'qwen3-tiny-embedding'", error);
         Assert.Contains("'qwen3-tiny-reranker'", error);
     }
+
+    [Fact]
+    public async Task NaNEmbeddingOrLogits_FailIndexAndSearchWithAMessage_AndStoreNothingOfThatRun()
+    {
+        using var models = new Sift.Tests.Server.NaNModels();
+        Task<(int ExitCode, string Output, string Error)> Index(string lines) =>
+            CliRunner.RunAsync(lines, ["index", "--data", _data, "--collection", "nan", "--model", models.EmbeddingModel]);
+        Task<(int ExitCode, string Output, string Error)> Search(string query, params string[] extra) =>
+            CliRunner.RunAsync("", ["search", "--data", _data, "--collection", "nan", "--model", models.EmbeddingModel, "--query", query, .. extra]);
+        var first = await Index(CliRunner.Lines(JsonSerializer.Serialize(new { id = "kept", text = "A quiet garden by the river." })));
+        Assert.True(first.ExitCode == 0, first.Error);
+
+        // " Hello" reads the corrupt embedding row: that document's vector is NaN.
+        var failed = await Index(CliRunner.Lines(JsonSerializer.Serialize(new { id = "fine", text = "Mountains at dawn." }),
+            JsonSerializer.Serialize(new { id = "bad", text = "Say Hello to the world." })));
+        var query = await Search("Say Hello there");
+        var reranked = await Search("garden", "--reranker", models.RerankerModel, "--top-n", "5");
+        var plain = await Search("garden", "--top-n", "5");
+
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("NaN or infinity", failed.Error, StringComparison.Ordinal);
+        Assert.Contains("embedding row of token", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failed.Error, StringComparison.Ordinal);
+        Assert.NotEqual(0, query.ExitCode);
+        Assert.Contains("NaN or infinity", query.Error, StringComparison.Ordinal);
+        // The reranker reads " Hello" nowhere here: its scores are finite, and only the acknowledged document is found.
+        Assert.True(reranked.ExitCode == 0, reranked.Error);
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        var ids = plain.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToArray();
+        Assert.Equal(["kept"], ids);
+    }
 }

@@ -22,6 +22,12 @@ internal sealed class NaNModels : IDisposable
         _reranker = TinyQwen3Checkpoint.Create(spec with { Seed = 8 });
     }
 
+    /// <summary>The embedding model's directory.</summary>
+    public string EmbeddingModel => _embedding.Directory;
+
+    /// <summary>The reranker's directory.</summary>
+    public string RerankerModel => _reranker.Directory;
+
     public Task<TestServer> StartServerAsync() =>
         TestServer.StartAsync(new Sift.Server.Hosting.ServerOptions { Model = _embedding.Directory, Reranker = _reranker.Directory });
 
