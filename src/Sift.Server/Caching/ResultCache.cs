@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Caching.Hybrid;
 using Sift.Server.Metrics;
 
@@ -69,6 +70,25 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         {
             value = notKept;
         }
+        catch (ComputationFailedException e)
+        {
+            // The computation's own failure: every waiter gets it as it was thrown.
+            ExceptionDispatchInfo.Throw(e.InnerException!);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The cache itself failed (storing or serializing the value, say): as everywhere in this
+            // cache, a fault is only a miss. The value this caller computed stands; a caller whose value
+            // was lost with the shared task computes its own, uncached.
+            metrics.RecordCacheError("write", "other");
+            LogFault(logger, e, "write");
+            if (flight.Ran && flight.Value is { } computed)
+            {
+                return (computed, CacheOutcome.Computed);
+            }
+            return (await compute(cancellationToken), CacheOutcome.Computed);
+        }
         if (!flight.Ran)
         {
             metrics.RecordCacheShared(kind);
@@ -121,17 +141,33 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         /// <summary>Whether this caller's computation ran (read after the shared task completed, which orders it).</summary>
         public bool Ran { get; private set; }
 
+        /// <summary>What this caller's computation returned (null until it has, or if it failed).</summary>
+        public T? Value { get; private set; }
+
         public async Task<T> RunAsync(CancellationToken sharedToken)
         {
             Ran = true;
             // HybridCache runs a cancellable caller's computation on the thread pool without its execution
             // context: the stages' spans would lose their request. This method's own context is the one changed.
             Activity.Current ??= requestSpan;
-            var value = await compute(sharedToken);
+            T value;
+            try
+            {
+                value = await compute(sharedToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Marked, so that a failure of the computation is told apart from one of the cache.
+                throw new ComputationFailedException(e);
+            }
+            Value = value;
             // Thrown, HybridCache hands it to every waiter and stores nothing.
             return keep(value) ? value : throw new NotKeptException(value);
         }
     }
+
+    /// <summary>Carries the computation's own failure past HybridCache to every waiter.</summary>
+    private sealed class ComputationFailedException(Exception inner) : Exception("the shared computation failed", inner);
 
     /// <summary>Carries a computed value that must not be cached past HybridCache to every waiter.</summary>
     private sealed class NotKeptException(object value) : Exception("a computed result that is not cached")

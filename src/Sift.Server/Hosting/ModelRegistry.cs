@@ -302,7 +302,7 @@ internal sealed partial class ModelRegistry : IDisposable
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "the drain timeout expired: requests still waiting for a model are answered 503")]
     private static partial void LogDrainExpired(ILogger logger);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "a forward pass of {Model} did not stop when aborted; its memory is left to the operating system instead of being freed under it")]
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "a forward pass of {Model} did not stop when aborted; the model is left to the operating system instead of waiting for the pass")]
     private static partial void LogPassStillRunning(ILogger logger, string model);
 }
 
@@ -316,7 +316,7 @@ internal sealed record ServedEmbedder(IReadOnlyList<string> Names, Embedder Embe
 {
     public string Name => Names[0];
 
-    /// <summary>Whether <see cref="Dispose"/> freed the model (false only while a pass that ignored the abort still reads it).</summary>
+    /// <summary>Whether <see cref="Dispose"/> freed the model (false when a pass that ignored the abort still runs).</summary>
     public bool ModelFreed { get; private set; }
 
     /// <summary>Stops the scheduler (queued work first), then frees the model unless a pass still reads it.</summary>
@@ -327,7 +327,7 @@ internal sealed record ServedReranker(IReadOnlyList<string> Names, Reranker Rera
 {
     public string Name => Names[0];
 
-    /// <summary>Whether <see cref="Dispose"/> freed the model (false only while a pass that ignored the abort still reads it).</summary>
+    /// <summary>Whether <see cref="Dispose"/> freed the model (false when a pass that ignored the abort still runs).</summary>
     public bool ModelFreed { get; private set; }
 
     /// <summary>Stops the scheduler (queued work first), then frees the model unless a pass still reads it.</summary>

@@ -45,6 +45,9 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
             (var entry, outcome) = await cache!.GetOrComputeAsync(Kind, key, async token =>
                 {
                     computed = await pipeline.SearchAsync(collection, request, token);
+                    // Checked inside the shared computation, which runs on when the caller that started it
+                    // leaves: its low-confidence report is made once even then (every other caller is "cached").
+                    await CheckConfidenceAsync(collection, request, computed, cached: false, token);
                     return new CachedSearch(computed);
                 },
                 entry => entry.Response.FallbackReason is null or FallbackReason.NoReranker, context.RequestAborted);
@@ -58,21 +61,32 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
         {
             metrics.RecordSearchFallback(collection.Name, reason);
         }
-        if (response.Reranked)
+        if (key is null || cached)
         {
-            var results = response.Results;
-            await monitor.CheckAsync(registry.RerankerName, collection.Name, request.Query, results.Select(r => (double)r.Score).ToArray(),
-                () => results.Select(r => new RankedItem(null, r.DocumentId, r.Score, r.ChunkText)), cached, context.RequestAborted);
+            await CheckConfidenceAsync(collection, request, response, cached, context.RequestAborted);
         }
         return response;
+    }
+
+    /// <summary>The low-confidence rule on a reranked result (reported when computed, counted when served from the cache).</summary>
+    private Task CheckConfidenceAsync(CollectionInfo collection, SearchRequest request, SearchResponse response, bool cached, CancellationToken cancellationToken)
+    {
+        if (!response.Reranked)
+        {
+            return Task.CompletedTask;
+        }
+        var results = response.Results;
+        return monitor.CheckAsync(registry.RerankerName, collection.Name, request.Query, results.Select(r => (double)r.Score).ToArray(),
+            () => results.Select(r => new RankedItem(null, r.DocumentId, r.Score, r.ChunkText)), cached, cancellationToken);
     }
 
     /// <summary>
     /// Everything the result depends on: the collection as it is now (name, creation time, so a
     /// re-created collection of the same name never reads the old one's entries, and write version),
     /// the models' fingerprints and longest inputs (a prompt is cut to the reranker's), and every
-    /// request field that changes the answer. Not the timeout: searches that fell back for an outage
-    /// are not cached. Null (not cached) while a fingerprint the answer depends on is not known.
+    /// request field that changes the answer, and the request's rerank timeout: the key is also what
+    /// concurrent searches share one computation by, and that computation waits for the reranker as
+    /// long as its first caller allows. Null (not cached) while a fingerprint the answer depends on is not known.
     /// </summary>
     private string? KeyOf(CollectionInfo collection, SearchRequest request)
     {
@@ -91,7 +105,8 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
             .Add(embedding.Fingerprint).Add(embedding.MaxLength).Add(reranker?.Fingerprint).Add(reranker?.MaxLength ?? -1)
             .Add(request.Query).Add(request.Instruction).Add(request.TopK).Add(request.TopN).Add(DocumentMetadata.ToJson(request.Filter))
             // Asked and done are both in the key: without a reranker, "rerank": true answers with fallback_reason "no_reranker" and false does not.
-            .Add(request.Hybrid ?? collection.Settings.Hybrid).Add(request.Rerank).Add(rerank).Add(request.RerankTop ?? -1).Add(request.RerankInstruction);
+            .Add(request.Hybrid ?? collection.Settings.Hybrid).Add(request.Rerank).Add(rerank).Add(request.RerankTop ?? -1).Add(request.RerankInstruction)
+            .Add(request.RerankTimeout is { } timeout ? timeout.Ticks : -1);
         return key.ToString();
     }
 }

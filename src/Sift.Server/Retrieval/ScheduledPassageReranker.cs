@@ -4,7 +4,7 @@ using Sift.Server.Hosting;
 
 namespace Sift.Server.Retrieval;
 
-/// <summary>The served reranker as the search pipeline's <see cref="IPassageReranker"/>, through its scheduler, scoring as /v1/rerank does.</summary>
+/// <summary>The served reranker as the search pipeline's <see cref="IPassageReranker"/>, through its scheduler, scoring (and checking for NaN or infinity) as /v1/rerank does.</summary>
 internal sealed class ScheduledPassageReranker(ServedReranker model) : IPassageReranker
 {
     public string ModelName => model.Name;
@@ -16,6 +16,8 @@ internal sealed class ScheduledPassageReranker(ServedReranker model) : IPassageR
         // The template, instruction and query are tokenized once for all the passages, not once each.
         var prompts = reranker.BuildInputs(query, passages, options);
         var result = await model.Scheduler.SubmitAsync(query, options, prompts, cancellationToken);
+        // As /v1/rerank: NaN or infinity is a 500 naming the passage, never a ranking by it.
+        NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length).Score).ToArray();
         return new PassageScores(scores, prompts.Sum(p => p.Length));
     }

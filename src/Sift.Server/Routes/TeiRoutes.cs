@@ -11,6 +11,9 @@ namespace Sift.Server.Routes;
 /// <summary>Text Embeddings Inference routes: POST /embed, /tokenize and /decode.</summary>
 internal static class TeiRoutes
 {
+    /// <summary>The longest input range a /tokenize token's <c>text</c> is cut from (a vocabulary token is at most 128 bytes).</summary>
+    private const int MaxInputTextBytes = 256;
+
     public static void Map(WebApplication app)
     {
         app.MapPost("/", RootAsync).WithName("tei_root")
@@ -120,7 +123,9 @@ internal static class TeiRoutes
             {
                 json.WriteStartObject();
                 json.WriteNumber("id", token.Id);
-                json.WriteString("text", token.End > token.Start && token.End <= utf8.Length
+                // A token inside a character and its long run of combining marks (hostile input) is given
+                // the whole run as its range; its text is then its own, so a response stays proportional to its tokens.
+                json.WriteString("text", token.End > token.Start && token.End <= utf8.Length && token.End - token.Start <= MaxInputTextBytes
                     ? Encoding.UTF8.GetString(utf8, token.Start, token.End - token.Start)
                     : tokenizer.Decode([token.Id]));
                 json.WriteBoolean("special", token.Special);

@@ -95,14 +95,15 @@ internal sealed class ForwardScheduler : IDisposable
 
     /// <summary>
     /// Whether the batching thread has ended, so no pass reads the model any more. False after
-    /// <see cref="Dispose"/> only when a pass ignored the abort for both waits: the model's memory
-    /// must then not be freed (<see cref="StopThenFree"/>).
+    /// <see cref="Dispose"/> only when a pass ignored the abort for both waits: the model is then
+    /// not disposed (<see cref="StopThenFree"/>).
     /// </summary>
     public bool HasStopped => !_thread.IsAlive;
 
     /// <summary>
-    /// <see cref="Dispose"/>, then frees <paramref name="model"/> unless a pass is still running:
-    /// freeing the native memory that pass reads would crash the process, so it is left to the OS.
+    /// <see cref="Dispose"/>, then frees <paramref name="model"/> unless a pass is still running: the
+    /// model's Dispose waits for its running pass (the forward lock), so shutdown would hang for as
+    /// long as that pass runs; the model is left to the OS instead.
     /// </summary>
     /// <returns>Whether the model was freed.</returns>
     public bool StopThenFree(IDisposable model)

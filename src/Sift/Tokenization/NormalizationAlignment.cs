@@ -4,11 +4,13 @@ namespace Sift.Tokenization;
 
 /// <summary>
 /// Maps UTF-8 byte offsets in a normalized segment back to the segment as the client sent it.
-/// Unicode normalization (and lowercasing) never reaches across a character below U+0300: such a
-/// character is never the second part of a composition, never reordered and never decomposes into
-/// anything that composes with what precedes it. So the segment is cut before each of them, each
-/// piece normalized alone, and the pieces' normalizations concatenate to the segment's (checked;
-/// otherwise the whole segment is one piece). Within a piece that normalization changed, the
+/// Unicode normalization (and lowercasing) reaches back from a character to the one before it only
+/// when that character is a combining mark (general category Mn, Mc or Me: every character with a
+/// non-zero combining class, and every other second part of a composition, e.g. U+0BBE, U+102E)
+/// or a Hangul medial vowel or final consonant jamo (which compose with the syllable before). So the
+/// segment is cut before every other character: a piece is one character and the marks and jamo
+/// that follow it. Each piece is normalized alone, and the pieces' normalizations concatenate to the
+/// segment's (checked; otherwise the whole segment is one piece). Within a piece that normalization changed, the
 /// characters it left at its start and end map one to one, and the rest maps to the whole changed
 /// middle: a token covering part of "é" made from "e" + U+0301 covers both in the input.
 /// </summary>
@@ -33,10 +35,10 @@ internal sealed class NormalizationAlignment
         var joined = new StringBuilder(normalized.Length);
         for (var start = 0; start < original.Length;)
         {
-            var end = start + 1;
-            while (end < original.Length && original[end] >= '\u0300')
+            var end = start + CharacterLength(original, start);
+            while (end < original.Length && AttachesToPrevious(original, end))
             {
-                end++;
+                end += CharacterLength(original, end);
             }
             var piece = original[start..end];
             var pieceNormalized = normalizer.Apply(piece);
@@ -51,6 +53,26 @@ internal sealed class NormalizationAlignment
         }
         return alignment;
     }
+
+    /// <summary>Whether the character at <paramref name="index"/> can combine with or reorder around the one before it under normalization.</summary>
+    private static bool AttachesToPrevious(ReadOnlySpan<char> text, int index)
+    {
+        if (Rune.DecodeFromUtf16(text[index..], out var rune, out _) != System.Buffers.OperationStatus.Done)
+        {
+            return false;
+        }
+        // Hangul V (U+1161-U+1175) and T (U+11A8-U+11C2) jamo compose with the L or LV syllable before them.
+        if (rune.Value is >= 0x1161 and <= 0x1175 or >= 0x11A8 and <= 0x11C2)
+        {
+            return true;
+        }
+        return Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.NonSpacingMark
+            or System.Globalization.UnicodeCategory.SpacingCombiningMark or System.Globalization.UnicodeCategory.EnclosingMark;
+    }
+
+    /// <summary>1, or 2 for a surrogate pair (a lone surrogate is one character of its own).</summary>
+    private static int CharacterLength(ReadOnlySpan<char> text, int index) =>
+        char.IsHighSurrogate(text[index]) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1]) ? 2 : 1;
 
     /// <summary>Where a token starting at <paramref name="normalizedOffset"/> starts in the input: the start of the input it came from.</summary>
     public int MapStart(int normalizedOffset)

@@ -189,7 +189,7 @@ public sealed class ForwardSchedulerTests : IDisposable
         var freed = scheduler.StopThenFree(model);
 
         Assert.False(freed);
-        Assert.False(model.Disposed, "the model was freed while a pass still read it");
+        Assert.False(model.Disposed, "the model was disposed (which waits for the running pass) instead of being left to the OS");
         Assert.False(scheduler.HasStopped);
         var error = await Assert.ThrowsAsync<ApiException>(() => pending);
         Assert.Equal((503, "shutting_down"), (error.Status, error.Code));

@@ -218,4 +218,54 @@ public sealed class SearchSingleFlightTests
         await action();
         return (await Read(TestServer.EmbeddingName) - embedding, await Read(TestServer.RerankerName) - reranker);
     }
+
+    [Fact]
+    public async Task ConcurrentSearches_WithDifferentRerankTimeouts_AreNotCoalesced()
+    {
+        // A shared computation waits for the reranker as long as its first caller allows: a caller that
+        // allows another time must not be answered under it (a fallback it did not ask for, or a longer wait).
+        await using var server = await TestServer.StartAsync();
+        var name = await SearchServer.NewCollectionAsync(server);
+        var gate = new GatedEmbedder();
+        Host(server).EmbedderDecorator = gate.Wrap;
+        var missesBefore = await Metrics.ReadAsync(server, Misses);
+
+        var searches = new[] { 60_000, 120_000 }.Select(timeout =>
+            SearchServer.SearchAsync(server, name, new { query = "capital of China", rerank_timeout_ms = timeout })).ToArray();
+        await CacheTests.Eventually(async () => await Metrics.ReadAsync(server, Misses) == missesBefore + 2 && gate.Calls == 2);
+        gate.Open();
+        var answers = await Task.WhenAll(searches);
+
+        Assert.Equal(2, gate.Calls);
+        Assert.All(answers, a => Assert.Equal("miss", a.Cache));
+        Assert.All(answers, a => Assert.True(a.Json.GetProperty("reranked").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task TheComputingCallerLeaving_StillReportsALowConfidenceResultOnce()
+    {
+        var everything = new Sift.Abstractions.LowConfidenceRule { MaxScoreBelow = 1, SpreadBelow = 1 };
+        await using var server = await TestServer.StartAsync(new ServerOptions { LowConfidence = new Sift.Server.Alerts.LowConfidenceOptions { Rule = everything } });
+        var name = await SearchServer.NewCollectionAsync(server);
+        var gate = new GatedEmbedder();
+        Host(server).EmbedderDecorator = gate.Wrap;
+        var body = new { query = "Where is Paris?", top_n = 2 };
+        var missesBefore = await Metrics.ReadAsync(server, Misses);
+
+        using var leaving = new CancellationTokenSource();
+        var first = server.Http.PostAsJsonAsync($"/v1/collections/{name}/search", body, leaving.Token);
+        await CacheTests.Eventually(() => Task.FromResult(gate.Calls == 1));
+        var others = Enumerable.Range(0, 2).Select(_ => SearchServer.SearchAsync(server, name, body)).ToArray();
+        await CacheTests.Eventually(async () => await Metrics.ReadAsync(server, Misses) == missesBefore + 3);
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        gate.Open();
+        var answers = await Task.WhenAll(others);
+        using var kept = await server.Http.GetAsync("/v1/low-confidence?limit=10", TestContext.Current.CancellationToken);
+        using var list = JsonDocument.Parse(await kept.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        Assert.All(answers, a => Assert.Equal("shared", a.Cache));
+        // Reported by the computation itself, which ran on for the others: once, not lost with the caller that started it.
+        Assert.Equal(1, list.RootElement.GetProperty("data").GetArrayLength());
+    }
 }

@@ -22,6 +22,8 @@ public sealed class InputOffsetsTests
         "a\u0301\u0301\u0301\u0301 and \u212B angstrom sign",
         "<|im_start|>user\nCafe\u0301<|im_end|> done e\u0301",
         "\u0301 leading mark, 😀e\u0301😀",
+        "\u212B" + string.Concat(Enumerable.Repeat("中文", 40)) + "\u212B",
+        "\u0BA4\u0BC6\u0BBE tamil two-part vowel, \u1025\u102E myanmar",
     ];
 
     [Theory]
@@ -81,5 +83,20 @@ public sealed class InputOffsetsTests
     {
         var model = (BpeModel)typeof(Tokenizer).GetField("_model", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(Tokenizer.Value)!;
         return model.GetBytes(id) ?? Encoding.UTF8.GetBytes(Tokenizer.Value.Decode([id]));
+    }
+
+    [Fact]
+    public void OffsetsIntoInput_ARunWithoutMarks_BetweenTwoCharactersNfcChanged_KeepsEachTokensOwnRange()
+    {
+        // CJK (above U+0300) between two characters NFC changes: only those two may widen; every other
+        // token's range is its own bytes, so the ranges add up to about the input, not tokens × input.
+        var text = "\u212B" + string.Concat(Enumerable.Repeat("中文", 2000)) + "\u212B";
+        var spans = Tokenizer.Value.TryEncodeWithOffsets(text, addSpecialTokens: false, int.MaxValue, offsetsIntoInput: true)!;
+        var inputBytes = Encoding.UTF8.GetByteCount(text);
+
+        var covered = spans.Sum(s => (long)(s.End - s.Start));
+
+        Assert.True(covered <= 2L * inputBytes, $"token ranges cover {covered} bytes of a {inputBytes}-byte input");
+        Assert.All(spans.Skip(1).SkipLast(1), s => Assert.True(s.End - s.Start <= 128, $"a middle token has a {s.End - s.Start}-byte range"));
     }
 }
