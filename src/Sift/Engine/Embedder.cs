@@ -126,11 +126,9 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
         var maxLength = CheckedMaxLength(options);
-        if (input.TokenIds is null && !(options.Truncate && options.TruncateFromStart))
-        {
-            return TokenizeBounded(input.PromptText!, index, options.Truncate, maxLength);
-        }
-        var ids = Ids(input, index);
+        var ids = input.TokenIds is null && !(options.Truncate && options.TruncateFromStart)
+            ? BoundedIds(input.PromptText!, index, options.Truncate, maxLength)
+            : Ids(input, index);
         if (ids.Count > maxLength)
         {
             if (!options.Truncate)
@@ -154,45 +152,29 @@ public sealed class Embedder : IEmbeddingGenerator<string, Embedding<float>>
     }
 
     /// <summary>
-    /// <see cref="Tokenize"/> for a text that is refused or cut from its end when too long: the
-    /// text is encoded only as far as the answer needs, so a megabyte costs what its first tokens
-    /// cost. A refused text is counted exactly up to <see cref="Tokenizer.RefusalCount"/> (the
-    /// message names the count) and past that named as longer; a text cut from its end keeps exactly the first ids of its
-    /// whole encoding (<see cref="Tokenizer.EncodeContentPrefix"/>).
+    /// <see cref="Ids"/> for a text that is refused or cut from its end when too long: the text is
+    /// encoded only as far as the answer needs, so a megabyte costs what its first tokens cost. A
+    /// refused text is counted exactly up to <see cref="Tokenizer.RefusalCount"/> (the message names
+    /// the count) and past that named as longer; a text cut from its end gets at least the first
+    /// maxLength ids of its whole encoding (<see cref="Tokenizer.EncodeContentPrefix"/>) and its
+    /// closing &lt;|endoftext|&gt;, which <see cref="Tokenize"/> then cuts as it cuts a whole encoding.
     /// </summary>
-    private int[] TokenizeBounded(string text, int index, bool truncate, int maxLength)
+    private List<int> BoundedIds(string text, int index, bool truncate, int maxLength)
     {
         var ids = new List<int>(Math.Min(text.Length / 3, maxLength) + 2);
-        if (!truncate)
+        var counted = Tokenizer.RefusalCount(maxLength);
+        var whole = truncate ? Tokenizer.EncodeContentPrefix(text, ids, maxLength) : Tokenizer.TryEncodeContent(text, ids, counted);
+        if (!truncate && !whole)
         {
-            var counted = Tokenizer.RefusalCount(maxLength);
-            if (!Tokenizer.TryEncodeContent(text, ids, counted))
-            {
-                throw new SiftRequestException(
-                    $"input {index} has more than {counted} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
-            }
+            throw new SiftRequestException(
+                $"input {index} has more than {counted} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
         }
-        else if (!Tokenizer.EncodeContentPrefix(text, ids, maxLength))
-        {
-            // More than maxLength content tokens: the first maxLength - 1, then <|endoftext|>, as cutting the whole encoding gives.
-            ids.RemoveRange(maxLength - 1, ids.Count - (maxLength - 1));
-            ids.Add(_endOfText);
-            return ids.ToArray();
-        }
-        if (ids.Count == 0 || ids[^1] != _endOfText)
+        // A cut encoding always ends in the appended <|endoftext|> (its last id may be one the text itself holds).
+        if (!whole || ids.Count == 0 || ids[^1] != _endOfText)
         {
             ids.Add(_endOfText);
         }
-        if (ids.Count > maxLength)
-        {
-            if (!truncate)
-            {
-                throw new SiftRequestException(
-                    $"input {index} has {ids.Count} tokens; the limit is {maxLength} (ask for truncation to cut it)", "input", "input_too_long");
-            }
-            ids.RemoveRange(maxLength - 1, ids.Count - 1 - (maxLength - 1));
-        }
-        return ids.ToArray();
+        return ids;
     }
 
     /// <summary>Refuses a chunk-mode request once its sequences, every window counted, read more than <see cref="WindowOptions.MaxTokens"/>.</summary>

@@ -134,22 +134,18 @@ public sealed class Reranker : IReranker, IDisposable
             {
                 // Refused when too long: encoded only as far as that answer needs (see Tokenizer.RefusalCount).
                 var counted = Tokenizer.RefusalCount(room);
-                if (!Tokenizer.TryEncodeContent(Prompts.RerankDocumentPart(documents[d]), content, counted))
+                var whole = Tokenizer.TryEncodeContent(Prompts.RerankDocumentPart(documents[d]), content, counted);
+                if (!whole || content.Count > room)
                 {
+                    var makes = whole ? $"{shared.Length + content.Count + _suffixIds.Length}" : $"more than {shared.Length + counted + _suffixIds.Length}";
                     throw new SiftRequestException(
-                        $"document {position} makes a prompt of more than {shared.Length + counted + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
+                        $"document {position} makes a prompt of {makes} tokens; the limit is {maxLength} (ask for truncation to cut it)",
                         "documents", "input_too_long");
                 }
             }
             else
             {
                 Tokenizer.EncodeContent(Prompts.RerankDocumentPart(documents[d]), content);
-            }
-            if (options.Windows is null && content.Count > room)
-            {
-                throw new SiftRequestException(
-                    $"document {position} makes a prompt of {shared.Length + content.Count + _suffixIds.Length} tokens; the limit is {maxLength} (ask for truncation to cut it)",
-                    "documents", "input_too_long");
             }
             WindowSpan[] plan = options.Windows is { } chunk ? WindowPlanner.Plan(content.Count, room, chunk, position) : [new WindowSpan(0, content.Count)];
             foreach (var span in plan)
