@@ -75,7 +75,17 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
         var kept = top().Take(KeptResults).Select(item => item with { Text = Shorten(item.Text, KeptTextLength) }).ToArray();
         var entry = new LowConfidenceEntry("", DateTimeOffset.UtcNow, model, collection, Shorten(query, KeptQueryLength)!, queryHash, statistics,
             scores.Take(KeptScores).ToArray(), kept, query.Length);
-        var stored = await store.AppendAsync(entry, cancellationToken) ?? entry;
+        LowConfidenceEntry stored;
+        try
+        {
+            stored = await store.AppendAsync(entry, cancellationToken) ?? entry;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // An alert never fails the answer it is about (nor, in a shared search, every request waiting for it).
+            LogAppendFailed(logger, e);
+            stored = entry;
+        }
         webhook?.Post(stored, options.LogTexts);
         return stored;
     }
@@ -83,6 +93,9 @@ internal sealed partial class LowConfidenceMonitor(ServerOptions options, Server
     /// <summary>The first <paramref name="length"/> characters, one fewer rather than half a surrogate pair.</summary>
     private static string? Shorten(string? text, int length) =>
         text is not null && text.Length > length ? text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)] : text;
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "could not keep a low-confidence entry for analysis; it is logged and posted only")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Warning,
         Message = "low-confidence ranking: model={Model} collection={Collection} query_hash={QueryHash} results={Count} max={Max:F4} min={Min:F4} spread={Spread:F4} std={Std:F4}")]

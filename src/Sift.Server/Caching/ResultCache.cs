@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Caching.Hybrid;
 using Sift.Server.Metrics;
 
@@ -70,24 +69,13 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
         {
             value = notKept;
         }
-        catch (ComputationFailedException e)
+        catch (Exception e) when (flight.Ran && flight.Value is { } computed && e is not OperationCanceledException)
         {
-            // The computation's own failure: every waiter gets it as it was thrown.
-            ExceptionDispatchInfo.Throw(e.InnerException!);
-            throw;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // The cache itself failed (storing or serializing the value, say): as everywhere in this
-            // cache, a fault is only a miss. The value this caller computed stands; a caller whose value
-            // was lost with the shared task computes its own, uncached.
+            // A fault of the cache after this caller's own computation succeeded: its result stands
+            // (a waiter has no value of its own, and gets the fault, as any request gets an error).
             metrics.RecordCacheError("write", "other");
             LogFault(logger, e, "write");
-            if (flight.Ran && flight.Value is { } computed)
-            {
-                return (computed, CacheOutcome.Computed);
-            }
-            return (await compute(cancellationToken), CacheOutcome.Computed);
+            return (computed, CacheOutcome.Computed);
         }
         if (!flight.Ran)
         {
@@ -150,24 +138,12 @@ internal sealed partial class ResultCache(HybridCache cache, CacheOptions option
             // HybridCache runs a cancellable caller's computation on the thread pool without its execution
             // context: the stages' spans would lose their request. This method's own context is the one changed.
             Activity.Current ??= requestSpan;
-            T value;
-            try
-            {
-                value = await compute(sharedToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Marked, so that a failure of the computation is told apart from one of the cache.
-                throw new ComputationFailedException(e);
-            }
+            var value = await compute(sharedToken);
             Value = value;
             // Thrown, HybridCache hands it to every waiter and stores nothing.
             return keep(value) ? value : throw new NotKeptException(value);
         }
     }
-
-    /// <summary>Carries the computation's own failure past HybridCache to every waiter.</summary>
-    private sealed class ComputationFailedException(Exception inner) : Exception("the shared computation failed", inner);
 
     /// <summary>Carries a computed value that must not be cached past HybridCache to every waiter.</summary>
     private sealed class NotKeptException(object value) : Exception("a computed result that is not cached")

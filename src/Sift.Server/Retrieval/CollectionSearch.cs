@@ -84,7 +84,7 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
     /// Everything the result depends on: the collection as it is now (name, creation time, so a
     /// re-created collection of the same name never reads the old one's entries, and write version),
     /// the models' fingerprints and longest inputs (a prompt is cut to the reranker's), and every
-    /// request field that changes the answer, and the request's rerank timeout: the key is also what
+    /// request field that changes the answer, and a reranked search's own rerank timeout: the key is also what
     /// concurrent searches share one computation by, and that computation waits for the reranker as
     /// long as its first caller allows. Null (not cached) while a fingerprint the answer depends on is not known.
     /// </summary>
@@ -106,7 +106,7 @@ internal sealed class CollectionSearch(RetrievalHost host, ModelRegistry registr
             .Add(request.Query).Add(request.Instruction).Add(request.TopK).Add(request.TopN).Add(DocumentMetadata.ToJson(request.Filter))
             // Asked and done are both in the key: without a reranker, "rerank": true answers with fallback_reason "no_reranker" and false does not.
             .Add(request.Hybrid ?? collection.Settings.Hybrid).Add(request.Rerank).Add(rerank).Add(request.RerankTop ?? -1).Add(request.RerankInstruction)
-            .Add(request.RerankTimeout is { } timeout ? timeout.Ticks : -1);
+            .Add(rerank && request.RerankTimeout is { } timeout ? timeout.Ticks : -1);
         return key.ToString();
     }
 }

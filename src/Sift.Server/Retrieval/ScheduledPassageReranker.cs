@@ -16,7 +16,7 @@ internal sealed class ScheduledPassageReranker(ServedReranker model) : IPassageR
         // The template, instruction and query are tokenized once for all the passages, not once each.
         var prompts = reranker.BuildInputs(query, passages, options);
         var result = await model.Scheduler.SubmitAsync(query, options, prompts, cancellationToken);
-        // As /v1/rerank: NaN or infinity is a 500 naming the passage, never a ranking by it.
+        // As /v1/rerank: NaN or infinity is refused naming the passage, never ranked by (a search falls back: reranker_failed).
         NonFiniteOutputException.ThrowIfAny(model.Name, result.Vectors, i => reranker.Model.ExplainNonFinite(prompts[i]));
         var scores = result.Vectors.Select((hidden, i) => reranker.ScoreHidden(i, hidden, prompts[i].Length).Score).ToArray();
         return new PassageScores(scores, prompts.Sum(p => p.Length));

@@ -27,7 +27,7 @@ public sealed class NonFiniteOutputException(string model, int input, string exp
         ArgumentNullException.ThrowIfNull(explain);
         for (var i = 0; i < vectors.Count; i++)
         {
-            if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(vectors[i])))
+            if (!Qwen3.WeightReader.IsFinite(vectors[i]))
             {
                 throw new NonFiniteOutputException(model, i, explain(i));
             }

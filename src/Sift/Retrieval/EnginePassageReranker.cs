@@ -12,10 +12,16 @@ public sealed class EnginePassageReranker(Reranker reranker) : IPassageReranker
     public Task<PassageScores> ScoreAsync(string query, IReadOnlyList<string> passages, string? instruction, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var scores = reranker.Score(query, passages, new RerankOptions { Instruction = instruction });
-        // A score is read from two logits: NaN or infinity in either makes the ranking meaningless.
-        NonFiniteOutputException.ThrowIfAny(reranker.Name, scores.Select(s => new[] { s.LogitYes, s.LogitNo }).ToArray(),
-            i => reranker.Model.ExplainNonFinite(reranker.Tokenizer.Encode(query + "\n" + passages[i], addSpecialTokens: false)));
+        var options = new RerankOptions { Instruction = instruction };
+        var scores = reranker.Score(query, passages, options);
+        // A score is read from two logits: NaN or infinity in either is refused, as the server's reranker refuses it.
+        for (var i = 0; i < scores.Count; i++)
+        {
+            if (!float.IsFinite(scores[i].LogitYes) || !float.IsFinite(scores[i].LogitNo))
+            {
+                throw new NonFiniteOutputException(reranker.Name, i, reranker.Model.ExplainNonFinite(reranker.BuildInput(query, passages[i], options)));
+            }
+        }
         return Task.FromResult(new PassageScores(scores.Select(s => s.Score).ToArray(), scores.Sum(s => s.TokenCount)));
     }
 }

@@ -335,4 +335,28 @@ public sealed class LowConfidenceTests
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonDocument.Parse(text);
     }
+
+    [Fact]
+    public async Task AStoreThatThrows_DoesNotFailTheCheck_TheRankingIsStillLoggedAndCounted()
+    {
+        using var telemetry = new Sift.Telemetry.SiftTelemetry();
+        var options = new ServerOptions { LowConfidence = new LowConfidenceOptions { Rule = Always } };
+        var monitor = new LowConfidenceMonitor(options, new Sift.Server.Metrics.ServerMetrics(telemetry), new ThrowingStore(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<LowConfidenceMonitor>.Instance);
+
+        var entry = await monitor.CheckAsync("reranker", "docs", "a query", [0.1, 0.11], () => [], cached: false, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(entry);
+        Assert.Equal("a query", entry.Query);
+    }
+
+    /// <summary>A queue whose writes fail with an error no store anticipates.</summary>
+    private sealed class ThrowingStore : ILowConfidenceStore
+    {
+        public Task<LowConfidenceEntry?> AppendAsync(LowConfidenceEntry entry, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the queue is broken");
+
+        public Task<IReadOnlyList<LowConfidenceEntry>> ListAsync(int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<LowConfidenceEntry>>([]);
+    }
 }
