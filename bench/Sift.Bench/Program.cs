@@ -60,6 +60,9 @@ switch (options.Workload)
     case "tile-call":
         TileCallBenchmark.Run(options);
         break;
+    case "quantize":
+        QuantizeBenchmark.Run(options);
+        break;
     case "rope":
         RopeBenchmark.Run(options);
         break;

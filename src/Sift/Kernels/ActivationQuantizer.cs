@@ -36,17 +36,18 @@ internal static unsafe class ActivationQuantizer
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var padded = stackalloc float[Q8Blocks.BlockSize];
-        for (var b = 0; b < blocks; b++)
+        var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
+        for (var b = 0; b < whole; b++)
         {
-            var source = BlockSource(row, columns, b, padded);
-            var amax = AbsoluteMax<TWidth, TVector>(source);
-            var factor = TWidth.Create(amax == 0 ? 0f : ByteLimit / amax);
-            for (var i = 0; i < Q8Blocks.BlockSize; i += TWidth.Count)
+            scales[b] = BlockToBytes<TWidth, TVector>(row + b * Q8Blocks.BlockSize, values + (long)b * Q8Blocks.BlockSize);
+        }
+        if (whole < blocks)
+        {
+            var padded = stackalloc float[Q8Blocks.BlockSize];
+            for (var b = whole; b < blocks; b++)
             {
-                TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(source + i), factor), ByteOffset, values + (long)b * Q8Blocks.BlockSize + i);
+                scales[b] = BlockToBytes<TWidth, TVector>(PaddedBlock(row, columns, b, padded), values + (long)b * Q8Blocks.BlockSize);
             }
-            scales[b] = amax / ByteLimit;
         }
     }
 
@@ -56,45 +57,59 @@ internal static unsafe class ActivationQuantizer
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var padded = stackalloc float[Q8Blocks.BlockSize];
-        for (var b = 0; b < blocks; b++)
+        var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
+        for (var b = 0; b < whole; b++)
         {
-            var source = BlockSource(row, columns, b, padded);
-            var amax = AbsoluteMax<TWidth, TVector>(source);
-            var factor = TWidth.Create(amax == 0 ? 0f : Int16Limit / amax);
-            for (var i = 0; i < Q8Blocks.BlockSize; i += 2 * TWidth.Count)
+            scales[b] = BlockToInt16<TWidth, TVector>(row + b * Q8Blocks.BlockSize, values + (long)b * Q8Blocks.BlockSize);
+        }
+        if (whole < blocks)
+        {
+            var padded = stackalloc float[Q8Blocks.BlockSize];
+            for (var b = whole; b < blocks; b++)
             {
-                TWidth.StoreRoundedInt16(TWidth.Multiply(TWidth.Load(source + i), factor), TWidth.Multiply(TWidth.Load(source + i + TWidth.Count), factor),
-                    values + (long)b * Q8Blocks.BlockSize + i);
+                scales[b] = BlockToInt16<TWidth, TVector>(PaddedBlock(row, columns, b, padded), values + (long)b * Q8Blocks.BlockSize);
             }
-            scales[b] = amax / Int16Limit;
         }
     }
 
-    /// <summary>Block b of the row, or (for a last, partial block) a zero-padded copy of it.</summary>
-    private static float* BlockSource(float* row, int columns, int b, float* padded)
-    {
-        var start = b * Q8Blocks.BlockSize;
-        var width = Math.Min(Q8Blocks.BlockSize, columns - start);
-        if (width == Q8Blocks.BlockSize)
-        {
-            return row + start;
-        }
-        new Span<float>(padded, Q8Blocks.BlockSize).Clear();
-        new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(padded, Q8Blocks.BlockSize));
-        return padded;
-    }
-
+    /// <summary>One block as bytes q + 64, q = round(x · 63 / max|x|); returns the block's scale max|x| / 63 (NaN in, NaN scale).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float AbsoluteMax<TWidth, TVector>(float* block)
+    private static float BlockToBytes<TWidth, TVector>(float* source, byte* destination)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var magnitudes = TWidth.Abs(TWidth.Load(block));
-        for (var i = TWidth.Count; i < Q8Blocks.BlockSize; i += TWidth.Count)
+        var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
+        var factor = TWidth.Create(amax == 0 ? 0f : ByteLimit / amax);
+        for (var i = 0; i < Q8Blocks.BlockSize; i += TWidth.Count)
         {
-            magnitudes = TWidth.Max(magnitudes, TWidth.Abs(TWidth.Load(block + i)));
+            TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(source + i), factor), ByteOffset, destination + i);
         }
-        return TWidth.MaxAcross(magnitudes);
+        return amax / ByteLimit;
+    }
+
+    /// <summary>One block as int16 q = round(x · 32767 / max|x|); returns the block's scale max|x| / 32767.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float BlockToInt16<TWidth, TVector>(float* source, short* destination)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
+        var factor = TWidth.Create(amax == 0 ? 0f : Int16Limit / amax);
+        for (var i = 0; i < Q8Blocks.BlockSize; i += 2 * TWidth.Count)
+        {
+            TWidth.StoreRoundedInt16(TWidth.Multiply(TWidth.Load(source + i), factor), TWidth.Multiply(TWidth.Load(source + i + TWidth.Count), factor),
+                destination + i);
+        }
+        return amax / Int16Limit;
+    }
+
+    /// <summary>A zero-padded copy of block b of the row (its last, partial block, or one wholly past the columns).</summary>
+    private static float* PaddedBlock(float* row, int columns, int b, float* padded)
+    {
+        var start = b * Q8Blocks.BlockSize;
+        var width = Math.Clamp(columns - start, 0, Q8Blocks.BlockSize);
+        new Span<float>(padded, Q8Blocks.BlockSize).Clear();
+        new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(padded, Q8Blocks.BlockSize));
+        return padded;
     }
 }

@@ -45,6 +45,39 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
+    [InlineData(WeightFormat.Int8)]
+    [InlineData(WeightFormat.Int8A16)]
+    public void Multiply_Int8Weights_ANonFiniteActivationMakesItsRowNonFinite_AndNoOtherRow(WeightFormat format)
+    {
+        // The quantizer must not turn a NaN into an ordinary small integer: the block's scale carries it.
+        const int m = 6, k = 96, n = 40;
+        var random = new Random(5);
+        var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        var clean = new float[m * n];
+        Gemm.Multiply(a, m, k, packed, clean, n, GemmOutput.Store, Pool);
+        a[2 * k + 37] = float.NaN;
+        a[4 * k + 95] = float.PositiveInfinity;
+        var c = new float[m * n];
+        Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                if (i is 2 or 4)
+                {
+                    Assert.False(float.IsFinite(c[i * n + j]), $"C[{i},{j}] = {c[i * n + j]} from a row with a non-finite activation");
+                }
+                else
+                {
+                    Assert.Equal(clean[i * n + j], c[i * n + j]);
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(WeightFormat.Int8, 0.02)]
     [InlineData(WeightFormat.Int8A16, 2e-4)]
     public void Multiply_Int8Weights_StaysNearTheProductOfDequantizedWeights(WeightFormat format, double relativeError)

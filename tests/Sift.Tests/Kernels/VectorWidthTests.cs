@@ -21,6 +21,14 @@ public sealed unsafe class VectorWidthTests
 
     [Theory]
     [MemberData(nameof(Widths))]
+    public void RoundedStores_RoundEveryHalfStepOfTheirRanges(int width) => VectorWidths.Run(width, new RoundingRangeCheck());
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void MaxMagnitude_IsTheLargestAbsoluteValue_AndNaNWhenAnyIsNaN(int width) => VectorWidths.Run(width, new MaxMagnitudeCheck());
+
+    [Theory]
+    [MemberData(nameof(Widths))]
     public void LoadBFloat16_WidensByShifting(int width) => VectorWidths.Run(width, new BFloat16Check());
 
     private sealed class DotBytesCheck : IWidthCheck
@@ -122,10 +130,81 @@ public sealed unsafe class VectorWidthTests
             {
                 TWidth.StoreRoundedInt16(TWidth.Load(v), TWidth.Load(v + lanes), s);
                 TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(v), TWidth.Create(0.5f)), 64, b);
-                Assert.Equal(values.Max(Math.Abs), TWidth.MaxAcross(TWidth.Max(TWidth.Abs(TWidth.Load(v)), TWidth.Abs(TWidth.Load(v + lanes)))));
             }
             Assert.Equal(values.Select(x => (short)Math.Round(x, MidpointRounding.ToEven)).ToArray(), shorts);
             Assert.Equal(values.Take(lanes).Select(x => (byte)(Math.Round(x * 0.5f, MidpointRounding.ToEven) + 64)).ToArray(), bytes);
+        }
+    }
+
+    private sealed class MaxMagnitudeCheck : IWidthCheck
+    {
+        public void Run<TWidth, TVector, TInt>()
+            where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+            where TVector : struct
+            where TInt : struct
+        {
+            var random = new Random(TWidth.Count);
+            foreach (var count in new[] { TWidth.Count, 32, 64 })
+            {
+                for (var place = 0; place < count; place++)
+                {
+                    var values = Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+                    values[place] = -1.5f;
+                    Assert.Equal(1.5f, MaxMagnitude<TWidth, TVector>(values));
+                    values[place] = float.NegativeInfinity;
+                    Assert.Equal(float.PositiveInfinity, MaxMagnitude<TWidth, TVector>(values));
+                    // A NaN anywhere makes the block's maximum NaN (a float max could drop it), even beside an infinity.
+                    values[place] = float.NaN;
+                    values[(place + 1) % count] = float.PositiveInfinity;
+                    Assert.True(float.IsNaN(MaxMagnitude<TWidth, TVector>(values)), $"NaN at {place} of {count} was lost");
+                }
+                var zeros = Enumerable.Range(0, count).Select(i => i % 2 == 0 ? -0f : 0f).ToArray();
+                Assert.Equal(0, BitConverter.SingleToInt32Bits(MaxMagnitude<TWidth, TVector>(zeros)));
+            }
+        }
+
+        private static float MaxMagnitude<TWidth, TVector>(float[] values)
+            where TWidth : struct, IVectorWidth<TVector>
+            where TVector : struct
+        {
+            fixed (float* v = values)
+            {
+                return TWidth.MaxMagnitude(v, values.Length);
+            }
+        }
+    }
+
+    private sealed class RoundingRangeCheck : IWidthCheck
+    {
+        public void Run<TWidth, TVector, TInt>()
+            where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
+            where TVector : struct
+            where TInt : struct
+        {
+            // Every half step over the stores' whole ranges (the quantizer's ±63 and ±32767): ties, both signs.
+            var lanes = TWidth.Count;
+            var shorts = new short[2 * lanes];
+            var bytes = new byte[lanes];
+            for (var first = -32767.5f; first < 32767; first += lanes)
+            {
+                var values = Enumerable.Range(0, 2 * lanes).Select(i => Math.Clamp(first + i * 0.5f, -32767.4f, 32767.4f)).ToArray();
+                fixed (float* v = values)
+                fixed (short* s = shorts)
+                {
+                    TWidth.StoreRoundedInt16(TWidth.Load(v), TWidth.Load(v + lanes), s);
+                }
+                Assert.Equal(values.Select(x => (short)Math.Round(x, MidpointRounding.ToEven)).ToArray(), shorts);
+            }
+            for (var first = -63.5f; first < 63.5f; first += 0.25f * lanes)
+            {
+                var values = Enumerable.Range(0, lanes).Select(i => Math.Clamp(first + i * 0.25f, -63.5f, 63.5f)).ToArray();
+                fixed (float* v = values)
+                fixed (byte* b = bytes)
+                {
+                    TWidth.StoreRoundedBytes(TWidth.Load(v), 64, b);
+                }
+                Assert.Equal(values.Select(x => (byte)(Math.Round(x, MidpointRounding.ToEven) + 64)).ToArray(), bytes);
+            }
         }
     }
 

@@ -42,8 +42,6 @@ internal unsafe interface IVectorWidth<TVector> where TVector : struct
 
     static abstract TVector Min(TVector left, TVector right);
 
-    static abstract TVector Abs(TVector value);
-
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TVector Round(TVector value);
 
@@ -61,12 +59,23 @@ internal unsafe interface IVectorWidth<TVector> where TVector : struct
     /// <summary>The sum of the lanes, in the width's fixed order.</summary>
     static abstract float Sum(TVector value);
 
-    /// <summary>The largest lane.</summary>
-    static abstract float MaxAcross(TVector value);
+    /// <summary>
+    /// The largest |x| of <paramref name="count"/> values (a multiple of Count), NaN when any is NaN.
+    /// Compared as the integer bit patterns of |x|, which order non-negative floats as their values and
+    /// put every NaN above +∞: one integer max per vector, where a float max that must propagate NaN
+    /// costs several instructions.
+    /// </summary>
+    static abstract float MaxMagnitude(float* values, int count);
 
     /// <summary>Rounds two vectors to int32 (ties to even) and stores them narrowed to 2·Count int16 values (they must fit).</summary>
     static abstract void StoreRoundedInt16(TVector low, TVector high, short* destination);
 
     /// <summary>Rounds a vector to int32 (ties to even), adds <paramref name="offset"/> and stores Count bytes (the results must be 0..255).</summary>
+    /// <remarks>
+    /// Both stores round with the CPU's own conversion (cvtps2dq, fcvtns) where it has one: the
+    /// same integers as Round then an exact conversion for every value in range. What a NaN lane
+    /// stores differs by path and does not matter: the quantizer gives its block a NaN scale, so
+    /// the block's products are NaN whatever the stored value.
+    /// </remarks>
     static abstract void StoreRoundedBytes(TVector value, int offset, byte* destination);
 }

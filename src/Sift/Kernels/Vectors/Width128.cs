@@ -76,9 +76,6 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
     public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Abs(Vector128<float> value) => Vector128.Abs(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Round(Vector128<float> value) => Vector128.Round(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,17 +96,65 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector128<float> value) =>
-        Math.Max(Math.Max(value.GetElement(0), value.GetElement(1)), Math.Max(value.GetElement(2), value.GetElement(3)));
+    public static float MaxMagnitude(float* values, int count)
+    {
+        var magnitude = Vector128.Create(int.MaxValue);
+        var largest = Vector128.Load((int*)values) & magnitude;
+        for (var i = Count; i < count; i += Count)
+        {
+            largest = Vector128.Max(largest, Vector128.Load((int*)(values + i)) & magnitude);
+        }
+        return MaxAcrossBits(largest);
+    }
+
+    /// <summary>The largest of four non-negative float bit patterns (or NaN's, above all of them), as the float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float MaxAcrossBits(Vector128<int> bits)
+    {
+        bits = Vector128.Max(bits, Vector128.Shuffle(bits, Vector128.Create(2, 3, 0, 1)));
+        bits = Vector128.Max(bits, Vector128.Shuffle(bits, Vector128.Create(1, 0, 3, 2)));
+        return BitConverter.Int32BitsToSingle(bits.ToScalar());
+    }
+
+    /// <summary>Round to nearest, ties to even, to int32: the CPU's one conversion where there is one (identical for values in range).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> RoundToInt32(Vector128<float> value)
+    {
+        if (AdvSimd.IsSupported)
+        {
+            return AdvSimd.ConvertToInt32RoundToEven(value);
+        }
+        if (Sse2.IsSupported)
+        {
+            // cvtps2dq rounds by MXCSR, which .NET leaves at round-to-nearest-even.
+            return Sse2.ConvertToVector128Int32(value);
+        }
+        return Vector128.ConvertToInt32(Vector128.Round(value));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreRoundedInt16(Vector128<float> low, Vector128<float> high, short* destination) =>
-        Vector128.Narrow(Vector128.ConvertToInt32(Vector128.Round(low)), Vector128.ConvertToInt32(Vector128.Round(high))).Store(destination);
+    public static void StoreRoundedInt16(Vector128<float> low, Vector128<float> high, short* destination)
+    {
+        if (Sse2.IsSupported)
+        {
+            // The saturating pack is exact for values in range, and one instruction where Narrow's truncation takes several.
+            Sse2.PackSignedSaturate(RoundToInt32(low), RoundToInt32(high)).Store(destination);
+            return;
+        }
+        Vector128.Narrow(RoundToInt32(low), RoundToInt32(high)).Store(destination);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedBytes(Vector128<float> value, int offset, byte* destination)
     {
-        var words = Vector128.Narrow(Vector128.ConvertToInt32(Vector128.Round(value)) + Vector128.Create(offset), Vector128<int>.Zero);
+        var integers = RoundToInt32(value) + Vector128.Create(offset);
+        if (Sse2.IsSupported)
+        {
+            var packed = Sse2.PackSignedSaturate(integers, integers);
+            *(uint*)destination = Sse2.PackUnsignedSaturate(packed, packed).AsUInt32().ToScalar();
+            return;
+        }
+        var words = Vector128.Narrow(integers, Vector128<int>.Zero);
         *(uint*)destination = Vector128.Narrow(words, Vector128<short>.Zero).AsUInt32().ToScalar();
     }
 

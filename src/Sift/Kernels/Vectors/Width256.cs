@@ -55,9 +55,6 @@ internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8
     public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Abs(Vector256<float> value) => Vector256.Abs(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -78,17 +75,30 @@ internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector256<float> value) => Width128.MaxAcross(Vector128.Max(value.GetLower(), value.GetUpper()));
+    public static float MaxMagnitude(float* values, int count)
+    {
+        var magnitude = Vector256.Create(int.MaxValue);
+        var largest = Vector256.Load((int*)values) & magnitude;
+        for (var i = Count; i < count; i += Count)
+        {
+            largest = Vector256.Max(largest, Vector256.Load((int*)(values + i)) & magnitude);
+        }
+        return Width128.MaxAcrossBits(Vector128.Max(largest.GetLower(), largest.GetUpper()));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedInt16(Vector256<float> low, Vector256<float> high, short* destination) =>
-        Vector256.Narrow(Vector256.ConvertToInt32(Vector256.Round(low)), Vector256.ConvertToInt32(Vector256.Round(high))).Store(destination);
+        // Saturating packs are exact for values in range; they pack within 128-bit lanes, so the 64-bit quarters are put back in order.
+        Avx2.Permute4x64(Avx2.PackSignedSaturate(Avx.ConvertToVector256Int32(low), Avx.ConvertToVector256Int32(high)).AsInt64(), 0b11_01_10_00).AsInt16().Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedBytes(Vector256<float> value, int offset, byte* destination)
     {
-        var words = Vector256.Narrow(Vector256.ConvertToInt32(Vector256.Round(value)) + Vector256.Create(offset), Vector256<int>.Zero);
-        *(ulong*)destination = Vector256.Narrow(words, Vector256<short>.Zero).AsUInt64().ToScalar();
+        var integers = Avx.ConvertToVector256Int32(value) + Vector256.Create(offset);
+        var words = Avx2.PackSignedSaturate(integers, integers);
+        // Bytes 0-3 of each 128-bit lane hold the lane's four results.
+        var bytes = Avx2.PackUnsignedSaturate(words, words).AsInt32();
+        *(ulong*)destination = Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 0, 0, 0, 0, 0, 0)).AsUInt64().ToScalar();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -53,9 +53,6 @@ internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>, IInt8
     public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Abs(Vector512<float> value) => Vector512.Abs(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -76,15 +73,25 @@ internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>, IInt8
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float MaxAcross(Vector512<float> value) => Width256.MaxAcross(Vector256.Max(value.GetLower(), value.GetUpper()));
+    public static float MaxMagnitude(float* values, int count)
+    {
+        var magnitude = Vector512.Create(int.MaxValue);
+        var largest = Vector512.Load((int*)values) & magnitude;
+        for (var i = Count; i < count; i += Count)
+        {
+            largest = Vector512.Max(largest, Vector512.Load((int*)(values + i)) & magnitude);
+        }
+        var half = Vector256.Max(largest.GetLower(), largest.GetUpper());
+        return Width128.MaxAcrossBits(Vector128.Max(half.GetLower(), half.GetUpper()));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedInt16(Vector512<float> low, Vector512<float> high, short* destination) =>
-        Vector512.Narrow(Vector512.ConvertToInt32(Vector512.Round(low)), Vector512.ConvertToInt32(Vector512.Round(high))).Store(destination);
+        Vector512.Narrow(Avx512F.ConvertToVector512Int32(low), Avx512F.ConvertToVector512Int32(high)).Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedBytes(Vector512<float> value, int offset, byte* destination) =>
-        Avx512F.ConvertToVector128Byte(Vector512.ConvertToInt32(Vector512.Round(value)) + Vector512.Create(offset)).Store(destination);
+        Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(value) + Vector512.Create(offset)).Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> LoadInt32(int* source) => Vector512.Load(source);
