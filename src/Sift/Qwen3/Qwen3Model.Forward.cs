@@ -7,9 +7,11 @@ public sealed partial class Qwen3Model
     /// <summary>
     /// Tokens per step through a layer's projections and MLP: large enough that the GEMM runs at
     /// full speed (it does from 256 rows), small enough that a 32k-token input needs only the
-    /// residual stream and the keys/values at full length.
+    /// residual stream and the keys/values at full length, and that a chunk's activations, residual
+    /// rows and quantized copy stay in L2/L3 between one GEMM and the next (W1 int8 ran 1-8% faster
+    /// with 1,024 than with 2,048, bf16 unchanged; docs/benchmarks.md).
     /// </summary>
-    internal const int ChunkTokens = 2048;
+    internal const int ChunkTokens = 1024;
 
     /// <summary>
     /// Runs the decoder over a packed batch and writes, for each sequence, the final-normalized

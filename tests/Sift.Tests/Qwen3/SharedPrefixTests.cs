@@ -17,7 +17,7 @@ public sealed class SharedPrefixTests
         var model = Model.Value;
         var random = new Random(17 + prefixLength);
         var prefix = Enumerable.Range(0, prefixLength).Select(_ => random.Next(1000)).ToArray();
-        // Lengths chosen to cross key tiles (64) and the 2048-token chunk inside one batch.
+        // Lengths chosen to cross key tiles (64) and the token chunks (Qwen3Model.ChunkTokens) inside one batch.
         var rests = new[] { 1, 37, 64, 2100 }.Select(n => Enumerable.Range(0, n).Select(_ => random.Next(1000)).ToArray()).ToArray();
         var h = model.Config.HiddenSize;
 
@@ -79,7 +79,7 @@ public sealed class SharedPrefixTests
         model.Forward(PackedBatch.Create([prefix, .. documents], [-1, .. Enumerable.Repeat(0, 512)]), pooled);
 
         var tokens = 1500 + 512 * 10;
-        Assert.Equal(WorkspaceSize.For(model.Config, tokens, 2048, tokens, 513).Bytes, model.WorkspaceBytes);
+        Assert.Equal(WorkspaceSize.For(model.Config, tokens, Qwen3Model.ChunkTokens, tokens, 513).Bytes, model.WorkspaceBytes);
         var keyValueRowBytes = 2L * model.Config.KeyValueHeadCount * model.Config.HeadDim * sizeof(float);
         Assert.True(model.WorkspaceBytes < 512L * 1500 * keyValueRowBytes / 10,
             $"{model.WorkspaceBytes} bytes of activations; one prefix copy per sequence would be {512L * 1500 * keyValueRowBytes}");
