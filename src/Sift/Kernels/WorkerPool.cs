@@ -19,6 +19,9 @@ public sealed unsafe class WorkerPool : IDisposable
     /// </summary>
     private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000;
 
+    /// <summary>How long a waiting worker spins before it sleeps (tests time loops around it).</summary>
+    internal static TimeSpan WorkerSpinTime => TimeSpan.FromSeconds((double)SpinTicks / System.Diagnostics.Stopwatch.Frequency);
+
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _wake;
     private readonly ScratchMemory[] _scratch;
@@ -85,6 +88,12 @@ public sealed unsafe class WorkerPool : IDisposable
             _failure = null;
             _running = _threads.Length;
             _generation++;
+            // A full fence between publishing the generation and reading the semaphores' counts. Without
+            // it the store can wait in this core's store buffer while the count is read (x86 reorders a
+            // store with a later load): this thread sees a count left from an earlier loop and releases
+            // nothing, while the worker consumes that count, still reads the old generation and sleeps
+            // with this loop's items unclaimed, and this thread waits for it forever.
+            Interlocked.MemoryBarrier();
             foreach (var semaphore in _wake)
             {
                 if (semaphore.CurrentCount == 0)
@@ -181,8 +190,10 @@ public sealed unsafe class WorkerPool : IDisposable
                 }
                 else
                 {
-                    // A release that raced with the check above leaves a count, so no wake-up is lost.
+                    // A release that raced with the check above leaves a count, so no wake-up is lost;
+                    // the fence pairs with For's: the generation is read after the count was taken.
                     _wake[worker - 1].Wait();
+                    Interlocked.MemoryBarrier();
                 }
             }
             if (_disposed)
