@@ -15,7 +15,9 @@
 #            pool spins and waits for every thread, so on an oversubscribed machine it slows far more than the others.
 #   DEADLINE: optional, seconds since the epoch: no run starts after it (the rounds done so far stand)
 #   ENGINES: default "sift-avx512-int8 sift-avx2-int8 ort-int8 llama-q8_0 sift-avx512-bf16 sift-avx2-bf16 ort-fp32 llama-f16"
-#            (also sift-avx512-int8-managed: the avx512 int8 path with the emitted kernels switched off)
+#            (also sift-avx512-int8-managed: the avx512 int8 path with the emitted kernels switched off; and
+#            before-avx512-int8, before-avx2-int8, before-avx512-bf16, before-avx2-bf16: the same runs of
+#            SIFT_BEFORE, another build's Sift.Bench.dll, for an A/B of a change beside the peers in one run)
 # usage: PEERS=/work/peers TOOLS=../shared/bench bench/peers/interleaved.sh > results.jsonl
 #        python3 bench/peers/summarize.py results.jsonl
 set -uo pipefail
@@ -31,7 +33,8 @@ if [ -z "$dll" ]; then
 fi
 
 tokenizer=$PWD/tests/fixtures/qwen3-tiny-embedding   # the real Qwen3 tokenizer
-sift() { dotnet "$dll" --workload "$1" --shape qwen3-0.6b --precision "$2" --threads 2 --rounds 1 --model "$tokenizer" | tail -1; }
+sift() { dotnet "${SIFT_DLL:-$dll}" --workload "$1" --shape qwen3-0.6b --precision "$2" --threads 2 --rounds 1 --model "$tokenizer" | tail -1; }
+before() { SIFT_DLL="${SIFT_BEFORE:?set SIFT_BEFORE for the before-* engines}" sift "$@"; }
 ort() {
   [ "$1" = W3 ] && return 0   # the ORT graph is the embedding model only
   (cd "$PEERS" && ORT_WORK="$PEERS" node "$TOOLS/ort/run_ort.mjs" --model "$PEERS/$2" --workloads "$1" --batches 8 --threads 2) \
@@ -54,6 +57,10 @@ run() {
     sift-avx2-int8) DOTNET_EnableAVX512=0 sift "$w" int8 ;;
     sift-avx512-bf16) sift "$w" bf16 ;;
     sift-avx2-bf16) DOTNET_EnableAVX512=0 sift "$w" bf16 ;;
+    before-avx512-int8) before "$w" int8 ;;
+    before-avx2-int8) DOTNET_EnableAVX512=0 before "$w" int8 ;;
+    before-avx512-bf16) before "$w" bf16 ;;
+    before-avx2-bf16) DOTNET_EnableAVX512=0 before "$w" bf16 ;;
     ort-int8) ort "$w" q06b-int8 ;;
     ort-fp32) ort "$w" q06b-fp32 ;;
     llama-q8_0) llama "$w" Q8_0 q8_0 ;;

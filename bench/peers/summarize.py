@@ -4,7 +4,7 @@
 usage: python3 bench/peers/summarize.py results.jsonl [more.jsonl ...]
 Several files (runs one after another) are read as consecutive rounds: round r of file f is round
 100·f + r. A Sift avx512 int8 run is labelled by what it ran (its kernel_int8 field): the managed tile
-unless the emitted one was in use.
+unless the emitted one was in use. Engines that did not run are left out.
 W1 and W3 are tokens/s (higher is better), W2 the median latency of one 32-token query in ms
 (lower is better). A ratio is Sift over the peer, computed within each round (the same load) and
 then the median over the rounds: > 1 means Sift is faster for W1/W3; < 1 means faster for W2.
@@ -24,6 +24,10 @@ ENGINES = [
     ("sift-avx2-bf16", "Sift bf16, avx2"),
     ("ort-fp32", "ONNX Runtime fp32"),
     ("llama-f16", "llama.cpp F16"),
+    ("before-avx512-int8", "before the change: Sift int8, avx512"),
+    ("before-avx2-int8", "before the change: Sift int8, avx2"),
+    ("before-avx512-bf16", "before the change: Sift bf16, avx512"),
+    ("before-avx2-bf16", "before the change: Sift bf16, avx2"),
 ]
 RATIOS = [
     ("sift-avx512-int8", "ort-int8"), ("sift-avx512-int8-managed", "ort-int8"), ("sift-avx2-int8", "ort-int8"),
@@ -31,6 +35,8 @@ RATIOS = [
     ("sift-avx512-bf16", "ort-fp32"), ("sift-avx2-bf16", "ort-fp32"),
     ("sift-avx512-int8", "llama-q8_0"), ("sift-avx2-int8", "llama-q8_0"),
     ("sift-avx512-bf16", "llama-f16"), ("sift-avx2-bf16", "llama-f16"),
+    ("sift-avx512-int8", "before-avx512-int8"), ("sift-avx2-int8", "before-avx2-int8"),
+    ("sift-avx512-bf16", "before-avx512-bf16"), ("sift-avx2-bf16", "before-avx2-bf16"),
 ]
 WORKLOADS = [("W1", "W1 embed 64 × 256, tok/s"), ("W2", "W2 one 32-token query, median ms"), ("W3", "W3 rerank 1 × 32 docs, tok/s")]
 
@@ -79,7 +85,10 @@ def main(paths):
 
     print("| engine | " + " | ".join(label for _, label in WORKLOADS) + " |")
     print("|---|" + "---|" * len(WORKLOADS))
+    ran = {engine for engine, _ in table}
     for engine, label in ENGINES:
+        if engine not in ran:
+            continue
         cells = []
         for w, _ in WORKLOADS:
             per_round = table.get((engine, w), {})
@@ -96,6 +105,8 @@ def main(paths):
     print("\n| ratio (same round, median over rounds) | " + " | ".join(w for w, _ in WORKLOADS) + " |")
     print("|---|" + "---|" * len(WORKLOADS))
     for a, b in RATIOS:
+        if a not in ran or b not in ran:
+            continue
         cells = []
         for w, _ in WORKLOADS:
             ra, rb = table.get((a, w), {}), table.get((b, w), {})
