@@ -39,7 +39,7 @@ public static unsafe class SimdMath
     }
 
     /// <summary>
-    /// e^x per lane, within 2 ulp, with e^0 = 1 exactly, e^−∞ = 0 and e^NaN = NaN. The runtime's vector Exp
+    /// e^x per lane, within 2 ulp, with e^0 = 1 exactly and e^−∞ = 0. The runtime's vector Exp
     /// returns 1.0000001 for 0, and the online softmax relies on an exact 1 when a tile does not
     /// raise the running maximum (otherwise a query's result would depend on its block).
     /// Cody–Waite reduction x = n·ln2 + r, then the Cephes degree-6 polynomial for e^r.
@@ -50,10 +50,6 @@ public static unsafe class SimdMath
         where TVector : struct
     {
         var underflow = TWidth.LessThan(x, TWidth.Create(ExpLowerLimit));
-        // The CPU's min/max may drop a NaN; it is put back at the end (one compare and one blend, where
-        // NaN-propagating min/max would cost several instructions each).
-        var nan = TWidth.IsNaN(x);
-        var input = x;
         x = TWidth.Min(TWidth.Max(x, TWidth.Create(ExpLowerLimit)), TWidth.Create(ExpUpperLimit));
         var n = TWidth.Round(TWidth.Multiply(x, TWidth.Create(1.44269504088896341f)));
         var r = TWidth.FusedMultiplyAdd(n, TWidth.Create(-0.693359375f), x);
@@ -65,7 +61,7 @@ public static unsafe class SimdMath
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.6666665459e-1f));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(5.0000001201e-1f));
         var y = TWidth.Add(TWidth.FusedMultiplyAdd(p, TWidth.Multiply(r, r), r), TWidth.Create(1f));
-        return TWidth.ConditionalSelect(nan, input, TWidth.ConditionalSelect(underflow, TWidth.Zero, TWidth.ScaleByPowerOfTwo(y, n)));
+        return TWidth.ConditionalSelect(underflow, TWidth.Zero, TWidth.ScaleByPowerOfTwo(y, n));
     }
 
     internal static void ExpSpan<TWidth, TVector>(float* x, float* destination, int length)

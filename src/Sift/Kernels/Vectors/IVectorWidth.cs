@@ -38,17 +38,9 @@ internal unsafe interface IVectorWidth<TVector> where TVector : struct
     /// <summary>a·b + c, rounded once where the CPU has FMA (every path but a portable one without it).</summary>
     static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
 
-    /// <summary>
-    /// The CPU's own max (maxps, fmax): one instruction. Where a lane is NaN the result is either
-    /// operand, by platform; callers that must carry a NaN through check for it (<see cref="IsNaN"/>).
-    /// </summary>
     static abstract TVector Max(TVector left, TVector right);
 
-    /// <summary>The CPU's own min; NaN lanes as for <see cref="Max"/>.</summary>
     static abstract TVector Min(TVector left, TVector right);
-
-    /// <summary>All-ones lanes where the value is NaN.</summary>
-    static abstract TVector IsNaN(TVector value);
 
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TVector Round(TVector value);
@@ -61,7 +53,7 @@ internal unsafe interface IVectorWidth<TVector> where TVector : struct
 
     static abstract TVector ConditionalSelect(TVector mask, TVector whenTrue, TVector whenFalse);
 
-    /// <summary>y·2ⁿ per lane, by adding n to the exponent field; n must be an integer with y·2ⁿ a normal float (other lanes are unspecified).</summary>
+    /// <summary>y·2ⁿ per lane, by adding n to the exponent field; n must be an integer with y·2ⁿ a normal float.</summary>
     static abstract TVector ScaleByPowerOfTwo(TVector y, TVector n);
 
     /// <summary>The sum of the lanes, in the width's fixed order.</summary>

@@ -70,16 +70,13 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
         HasFusedMultiplyAdd ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.MaxNative(left, right);
+    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.MinNative(left, right);
+    public static Vector128<float> Min(Vector128<float> left, Vector128<float> right) => Vector128.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Round(Vector128<float> value) => Vector128.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> IsNaN(Vector128<float> value) => Vector128.IsNaN(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LessThan(Vector128<float> left, Vector128<float> right) => Vector128.LessThan(left, right);
@@ -93,7 +90,7 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> y, Vector128<float> n) =>
-        (y.AsInt32() + (Vector128.ConvertToInt32Native(n) << 23)).AsSingle();
+        (y.AsInt32() + (Vector128.ConvertToInt32(n) << 23)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);

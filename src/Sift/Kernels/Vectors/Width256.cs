@@ -49,16 +49,13 @@ internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8
     public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.MaxNative(left, right);
+    public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.MinNative(left, right);
+    public static Vector256<float> Min(Vector256<float> left, Vector256<float> right) => Vector256.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> IsNaN(Vector256<float> value) => Vector256.IsNaN(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LessThan(Vector256<float> left, Vector256<float> right) => Vector256.LessThan(left, right);
@@ -72,7 +69,7 @@ internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> y, Vector256<float> n) =>
-        (y.AsInt32() + (Vector256.ConvertToInt32Native(n) << 23)).AsSingle();
+        (y.AsInt32() + (Vector256.ConvertToInt32(n) << 23)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);

@@ -47,16 +47,13 @@ internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>, IInt8
     public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.MaxNative(left, right);
+    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.MinNative(left, right);
+    public static Vector512<float> Min(Vector512<float> left, Vector512<float> right) => Vector512.Min(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> IsNaN(Vector512<float> value) => Vector512.IsNaN(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LessThan(Vector512<float> left, Vector512<float> right) => Vector512.LessThan(left, right);
@@ -70,7 +67,7 @@ internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>, IInt8
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> y, Vector512<float> n) =>
-        (y.AsInt32() + (Vector512.ConvertToInt32Native(n) << 23)).AsSingle();
+        (y.AsInt32() + (Vector512.ConvertToInt32(n) << 23)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
