@@ -1,7 +1,5 @@
-using System.Runtime.Intrinsics;
 using System.Text.Json;
 using Sift.Kernels;
-using Sift.Kernels.Vectors;
 
 namespace Sift.Bench;
 
@@ -54,37 +52,11 @@ internal static unsafe class QuantizeBenchmark
 
     private static void QuantizeAll(WeightFormat format, float* source, int rows, int columns, int blocks, byte* output)
     {
-        if (KernelPath.Uses512)
-        {
-            QuantizeAll<Width512, Vector512<float>>(format, source, rows, columns, blocks, output);
-        }
-        else if (KernelPath.Uses256)
-        {
-            QuantizeAll<Width256, Vector256<float>>(format, source, rows, columns, blocks, output);
-        }
-        else
-        {
-            QuantizeAll<Width128, Vector128<float>>(format, source, rows, columns, blocks, output);
-        }
-    }
-
-    private static void QuantizeAll<TWidth, TVector>(WeightFormat format, float* source, int rows, int columns, int blocks, byte* output)
-        where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
-    {
-        var valueBytes = (long)rows * blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
-        var scales = (float*)(output + valueBytes);
+        var valueBytes = (long)blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+        var scales = (float*)(output + rows * valueBytes);
         for (var r = 0; r < rows; r++)
         {
-            var rowValues = (long)r * blocks * Q8Blocks.BlockSize;
-            if (format == WeightFormat.Int8)
-            {
-                ActivationQuantizer.QuantizeRowToBytes<TWidth, TVector>(source + (long)r * columns, columns, blocks, output + rowValues, scales + (long)r * blocks);
-            }
-            else
-            {
-                ActivationQuantizer.QuantizeRowToInt16<TWidth, TVector>(source + (long)r * columns, columns, blocks, (short*)output + rowValues, scales + (long)r * blocks);
-            }
+            ActivationQuantizer.QuantizeRow(format, source + (long)r * columns, columns, blocks, output + r * valueBytes, scales + (long)r * blocks);
         }
     }
 }

@@ -28,6 +28,41 @@ internal static unsafe class ActivationQuantizer
         (long)rows * blocks * (Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short)) + sizeof(float));
 
     /// <summary>
+    /// One row in <paramref name="format"/>'s mode on this process's <see cref="KernelPath"/> (values:
+    /// bytes for <see cref="WeightFormat.Int8"/>, int16 for <see cref="WeightFormat.Int8A16"/>), for
+    /// callers outside the GEMM: the benchmark and the ARM64 check.
+    /// </summary>
+    public static void QuantizeRow(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
+    {
+        if (KernelPath.Uses512)
+        {
+            QuantizeRow<Width512, System.Runtime.Intrinsics.Vector512<float>>(format, row, columns, blocks, values, scales);
+        }
+        else if (KernelPath.Uses256)
+        {
+            QuantizeRow<Width256, System.Runtime.Intrinsics.Vector256<float>>(format, row, columns, blocks, values, scales);
+        }
+        else
+        {
+            QuantizeRow<Width128, System.Runtime.Intrinsics.Vector128<float>>(format, row, columns, blocks, values, scales);
+        }
+    }
+
+    private static void QuantizeRow<TWidth, TVector>(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
+        where TWidth : struct, IVectorWidth<TVector>
+        where TVector : struct
+    {
+        if (format == WeightFormat.Int8)
+        {
+            QuantizeRowToBytes<TWidth, TVector>(row, columns, blocks, values, scales);
+        }
+        else
+        {
+            QuantizeRowToInt16<TWidth, TVector>(row, columns, blocks, (short*)values, scales);
+        }
+    }
+
+    /// <summary>
     /// 8-bit mode: row values land at values + r·blocks·32 (bytes), block scales at scales + r·blocks.
     /// Columns past <paramref name="columns"/> up to whole blocks quantize as zero.
     /// </summary>
@@ -79,7 +114,7 @@ internal static unsafe class ActivationQuantizer
         where TVector : struct
     {
         var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
-        var factor = TWidth.Create(amax == 0 ? 0f : ByteLimit / amax);
+        var factor = TWidth.Create(Factor(ByteLimit, amax));
         for (var i = 0; i < Q8Blocks.BlockSize; i += TWidth.Count)
         {
             TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(source + i), factor), ByteOffset, destination + i);
@@ -94,13 +129,25 @@ internal static unsafe class ActivationQuantizer
         where TVector : struct
     {
         var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
-        var factor = TWidth.Create(amax == 0 ? 0f : Int16Limit / amax);
+        var factor = TWidth.Create(Factor(Int16Limit, amax));
         for (var i = 0; i < Q8Blocks.BlockSize; i += 2 * TWidth.Count)
         {
             TWidth.StoreRoundedInt16(TWidth.Multiply(TWidth.Load(source + i), factor), TWidth.Multiply(TWidth.Load(source + i + TWidth.Count), factor),
                 destination + i);
         }
         return amax / Int16Limit;
+    }
+
+    /// <summary>
+    /// limit / max|x|, or 0 when that is not a finite number for a finite max: a zero block, or one
+    /// whose largest value is below limit / float.MaxValue (about 1e-37, under the normal range), is
+    /// stored as zeros rather than as ∞·x, whose conversion differs by CPU. A NaN or infinite max
+    /// keeps its NaN or zero factor and gives the block a non-finite scale.
+    /// </summary>
+    internal static float Factor(float limit, float amax)
+    {
+        var factor = limit / amax;
+        return float.IsFinite(amax) && !float.IsFinite(factor) ? 0f : factor;
     }
 
     /// <summary>A zero-padded copy of block b of the row (its last, partial block, or one wholly past the columns).</summary>

@@ -196,8 +196,10 @@ public sealed unsafe class WorkerPool : IDisposable
                     Interlocked.MemoryBarrier();
                 }
             }
-            if (_disposed)
+            if (_generation == seen)
             {
+                // Disposed with no loop waiting for this worker. A loop published before the dispose
+                // is still run below, so that its caller is not left waiting for this worker forever.
                 return;
             }
             seen = _generation;

@@ -8,8 +8,8 @@ public sealed partial class Qwen3Model
     /// Tokens per step through a layer's projections and MLP: large enough that the GEMM runs at
     /// full speed (it does from 256 rows), small enough that a 32k-token input needs only the
     /// residual stream and the keys/values at full length, and that a chunk's activations, residual
-    /// rows and quantized copy stay in L2/L3 between one GEMM and the next (W1 int8 ran 1-8% faster
-    /// with 1,024 than with 2,048, bf16 unchanged; docs/benchmarks.md).
+    /// rows and quantized copy stay in L2/L3 between one GEMM and the next (W1 int8 with 1,024 against
+    /// 2,048: faster in 5 of 6 paired runs, by up to 8%; bf16 unchanged; docs/benchmarks.md).
     /// </summary>
     internal const int ChunkTokens = 1024;
 

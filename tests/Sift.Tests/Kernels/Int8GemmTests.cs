@@ -45,12 +45,15 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.Int8)]
-    [InlineData(WeightFormat.Int8A16)]
-    public void Multiply_Int8Weights_ANonFiniteActivationMakesItsRowNonFinite_AndNoOtherRow(WeightFormat format)
+    [InlineData(WeightFormat.Int8, 96)]
+    [InlineData(WeightFormat.Int8A16, 96)]
+    [InlineData(WeightFormat.Int8, 100)]
+    [InlineData(WeightFormat.Int8A16, 100)]
+    public void Multiply_Int8Weights_ANonFiniteActivationMakesItsRowNonFinite_AndNoOtherRow(WeightFormat format, int k)
     {
-        // The quantizer must not turn a NaN into an ordinary small integer: the block's scale carries it.
-        const int m = 6, k = 96, n = 40;
+        // The quantizer must not turn a NaN into an ordinary small integer: the block's scale carries it
+        // (k = 100: the infinity sits in the last, zero-padded block).
+        const int m = 6, n = 40;
         var random = new Random(5);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
@@ -58,7 +61,7 @@ public sealed class Int8GemmTests
         var clean = new float[m * n];
         Gemm.Multiply(a, m, k, packed, clean, n, GemmOutput.Store, Pool);
         a[2 * k + 37] = float.NaN;
-        a[4 * k + 95] = float.PositiveInfinity;
+        a[4 * k + k - 1] = float.PositiveInfinity;
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
         for (var i = 0; i < m; i++)
@@ -75,6 +78,34 @@ public sealed class Int8GemmTests
                 }
             }
         }
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.Int8)]
+    [InlineData(WeightFormat.Int8A16)]
+    public void Multiply_Int8Weights_ABlockOfValuesBelowTheNormalRangeIsZero_OnEveryPath(WeightFormat format)
+    {
+        // limit / max|x| overflows to ∞ for a block whose largest value is under ~1e-37; ∞·x converts
+        // differently by CPU, so such a block is stored as zeros: its products are 0, and the rest exact.
+        const int m = 2, k = 64, n = 32;
+        var random = new Random(9);
+        var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        // Row 0 holds only the tiny block (and zeros), so that any product of it shows: it must be exactly 0.
+        Array.Clear(a, 0, k);
+        for (var i = 0; i < 32; i++)
+        {
+            a[i] = (i % 2 == 0 ? 1 : -1) * 1e-38f * (i + 1) / 32;
+        }
+        var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        var c = new float[m * n];
+        Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
+        var withoutTinyBlock = (float[])a.Clone();
+        Array.Clear(withoutTinyBlock, 0, 32);
+        var expected = new float[m * n];
+        Gemm.Multiply(withoutTinyBlock, m, k, packed, expected, n, GemmOutput.Store, Pool);
+        Assert.All(expected.Take(n), value => Assert.Equal(0f, value));
+        Assert.Equal(expected, c);
     }
 
     [Theory]

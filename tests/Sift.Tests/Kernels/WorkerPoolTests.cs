@@ -48,15 +48,18 @@ public sealed class WorkerPoolTests
         // that spin time, so a wake-up keeps racing the worker's decision to sleep; a lost one left the
         // caller waiting forever for a worker asleep with the loop's items unclaimed (seen once in a
         // benchmark, after ~2,700 loops: the generation store was still in the caller's store buffer
-        // when it read the semaphore's count).
+        // when it read the semaphore's count). Without the fix this failed in 5 of 6 runs. On a
+        // failure, disposing the pool lets the worker finish the stuck loop, so no thread is left spinning.
         using var pool = new WorkerPool(2);
         var spin = WorkerPool.WorkerSpinTime;
         const int loops = 40_000;
+        // About 8 s on an idle machine; on a busy one the run stops at this budget instead.
+        var budget = System.Diagnostics.Stopwatch.StartNew();
         var completed = 0;
         var run = Task.Factory.StartNew(() =>
         {
             var counting = new CountingBody();
-            for (var loop = 0; loop < loops; loop++)
+            for (var loop = 0; loop < loops && budget.Elapsed < TimeSpan.FromSeconds(20); loop++)
             {
                 // Gaps from 0.75 to 1.25 spin times and back, in steps of 1%.
                 var step = loop % 100;

@@ -24,6 +24,13 @@ if (expectedInt8 is not null)
     Check($"int8 kernel uses {expectedInt8}", path.Int8.Contains(expectedInt8, StringComparison.Ordinal), path.Int8);
 }
 
+foreach (var format in new[] { WeightFormat.Int8, WeightFormat.Int8A16 })
+{
+    var (mismatches, compared) = QuantizerAgainstScalarReference(format);
+    Check($"{format} activation quantizer equals the scalar reference (ties to even, NaN, tiny and zero blocks)", mismatches == 0,
+        $"{mismatches} of {compared} values and scales differ");
+}
+
 var embeddingModel = Path.Combine(fixtures, "qwen3-tiny-embedding");
 var rerankerModel = Path.Combine(fixtures, "qwen3-tiny-reranker");
 using var embeddingReference = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(embeddingModel, "reference.json")));
@@ -97,6 +104,73 @@ string? Argument(string name)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+// The int8 GEMM's activation quantization on this path against plain scalar code: per 32-value block,
+// q = round-half-even(x · (limit / max|x|)) (+ 64 in the 8-bit mode), scale = max|x| / limit. Rows of
+// 100 columns (a partial last block): random blocks, blocks whose maximum is the limit itself (factor 1,
+// so x.5 values are exact ties), a block of values under 1e-37 (stored as zeros), a zero block, and a NaN.
+static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(WeightFormat format)
+{
+    const int columns = 100, blocks = 4, rows = 64;
+    var limit = format == WeightFormat.Int8 ? 63f : 32767f;
+    var random = new Random(3);
+    var mismatches = 0;
+    var compared = 0;
+    var row = new float[columns];
+    var valueBytes = format == WeightFormat.Int8 ? 1 : 2;
+    var values = new byte[blocks * 32 * valueBytes];
+    var scales = new float[blocks];
+    for (var r = 0; r < rows; r++)
+    {
+        for (var i = 0; i < columns; i++)
+        {
+            row[i] = (r % 4) switch
+            {
+                0 => (float)(random.NextDouble() * 8 - 4),
+                1 => i % 32 == 0 ? limit : random.Next(-(int)limit, (int)limit) + 0.5f,
+                2 => i < 32 ? 1e-38f * (i + 1) / 32 : i < 64 ? 0f : (float)(random.NextDouble() * 2 - 1),
+                _ => (float)(random.NextDouble() * 2 - 1),
+            };
+        }
+        if (r % 4 == 3)
+        {
+            row[40] = float.NaN;
+        }
+        fixed (float* source = row)
+        fixed (byte* target = values)
+        fixed (float* targetScales = scales)
+        {
+            ActivationQuantizer.QuantizeRow(format, source, columns, blocks, target, targetScales);
+        }
+        for (var b = 0; b < blocks; b++)
+        {
+            var block = Enumerable.Range(b * 32, 32).Select(i => i < columns ? row[i] : 0f).ToArray();
+            var amax = block.Any(float.IsNaN) ? float.NaN : block.Max(Math.Abs);
+            var factor = ActivationQuantizer.Factor(limit, amax);
+            compared++;
+            // Any NaN (its payload is not specified), otherwise the same bits.
+            if (float.IsNaN(amax) ? !float.IsNaN(scales[b]) : BitConverter.SingleToInt32Bits(scales[b]) != BitConverter.SingleToInt32Bits(amax / limit))
+            {
+                mismatches++;
+            }
+            if (float.IsNaN(amax))
+            {
+                continue; // the stored integers of a NaN block are unspecified; its NaN scale is what matters
+            }
+            for (var i = 0; i < 32; i++)
+            {
+                var q = (int)Math.Round(block[i] * factor, MidpointRounding.ToEven);
+                var stored = format == WeightFormat.Int8 ? values[b * 32 + i] - 64 : BitConverter.ToInt16(values, 2 * (b * 32 + i));
+                compared++;
+                if (stored != q)
+                {
+                    mismatches++;
+                }
+            }
+        }
+    }
+    return (mismatches, compared);
 }
 
 static float[] Floats(JsonElement array) => array.EnumerateArray().Select(e => e.GetSingle()).ToArray();

@@ -72,8 +72,9 @@ internal unsafe interface IVectorWidth<TVector> where TVector : struct
 
     /// <summary>Rounds a vector to int32 (ties to even), adds <paramref name="offset"/> and stores Count bytes (the results must be 0..255).</summary>
     /// <remarks>
-    /// Both stores round with the CPU's own conversion (cvtps2dq, fcvtns) where it has one: the
-    /// same integers as Round then an exact conversion for every value in range. What a NaN lane
+    /// Both stores round with the CPU's own instructions (vcvtps2dq with embedded rounding, roundps +
+    /// cvttps2dq, fcvtns), each with the mode fixed in the instruction rather than taken from MXCSR:
+    /// the same integers as Round then an exact conversion for every value in range. What a NaN lane
     /// stores differs by path and does not matter: the quantizer gives its block a NaN scale, so
     /// the block's products are NaN whatever the stored value.
     /// </remarks>

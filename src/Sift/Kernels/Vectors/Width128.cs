@@ -116,7 +116,7 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
         return BitConverter.Int32BitsToSingle(bits.ToScalar());
     }
 
-    /// <summary>Round to nearest, ties to even, to int32: the CPU's one conversion where there is one (identical for values in range).</summary>
+    /// <summary>Round to nearest, ties to even, to int32, by the CPU's own instructions where it has them (identical for values in range).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> RoundToInt32(Vector128<float> value)
     {
@@ -124,10 +124,10 @@ internal readonly unsafe struct Width128 : IVectorWidth<Vector128<float>>, IInt8
         {
             return AdvSimd.ConvertToInt32RoundToEven(value);
         }
-        if (Sse2.IsSupported)
+        if (Sse41.IsSupported)
         {
-            // cvtps2dq rounds by MXCSR, which .NET leaves at round-to-nearest-even.
-            return Sse2.ConvertToVector128Int32(value);
+            // roundps with the mode in the instruction (not MXCSR's), then an exact conversion.
+            return Sse2.ConvertToVector128Int32WithTruncation(Sse41.RoundToNearestInteger(value));
         }
         return Vector128.ConvertToInt32(Vector128.Round(value));
     }

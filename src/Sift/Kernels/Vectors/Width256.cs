@@ -89,17 +89,24 @@ internal readonly unsafe struct Width256 : IVectorWidth<Vector256<float>>, IInt8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedInt16(Vector256<float> low, Vector256<float> high, short* destination) =>
         // Saturating packs are exact for values in range; they pack within 128-bit lanes, so the 64-bit quarters are put back in order.
-        Avx2.Permute4x64(Avx2.PackSignedSaturate(Avx.ConvertToVector256Int32(low), Avx.ConvertToVector256Int32(high)).AsInt64(), 0b11_01_10_00).AsInt16().Store(destination);
+        Avx2.Permute4x64(Avx2.PackSignedSaturate(RoundToInt32(low), RoundToInt32(high)).AsInt64(), 0b11_01_10_00).AsInt16().Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedBytes(Vector256<float> value, int offset, byte* destination)
     {
-        var integers = Avx.ConvertToVector256Int32(value) + Vector256.Create(offset);
+        var integers = RoundToInt32(value) + Vector256.Create(offset);
         var words = Avx2.PackSignedSaturate(integers, integers);
         // Bytes 0-3 of each 128-bit lane hold the lane's four results.
         var bytes = Avx2.PackUnsignedSaturate(words, words).AsInt32();
         *(ulong*)destination = Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 0, 0, 0, 0, 0, 0)).AsUInt64().ToScalar();
     }
+
+    /// <summary>
+    /// Round to nearest, ties to even (vroundps with the mode in the instruction, not MXCSR's, which
+    /// native code in the process could change), then an exact conversion of the integral value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RoundToInt32(Vector256<float> value) => Avx.ConvertToVector256Int32WithTruncation(Avx.RoundToNearestInteger(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> LoadInt32(int* source) => Vector256.Load(source);

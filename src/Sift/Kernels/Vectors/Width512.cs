@@ -87,11 +87,15 @@ internal readonly unsafe struct Width512 : IVectorWidth<Vector512<float>>, IInt8
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedInt16(Vector512<float> low, Vector512<float> high, short* destination) =>
-        Vector512.Narrow(Avx512F.ConvertToVector512Int32(low), Avx512F.ConvertToVector512Int32(high)).Store(destination);
+        Vector512.Narrow(RoundToInt32(low), RoundToInt32(high)).Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreRoundedBytes(Vector512<float> value, int offset, byte* destination) =>
-        Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32(value) + Vector512.Create(offset)).Store(destination);
+        Avx512F.ConvertToVector128Byte(RoundToInt32(value) + Vector512.Create(offset)).Store(destination);
+
+    /// <summary>Round to nearest, ties to even, to int32 in one vcvtps2dq with the rounding in the instruction (not MXCSR's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> RoundToInt32(Vector512<float> value) => Avx512F.ConvertToVector512Int32(value, FloatRoundingMode.ToEven);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> LoadInt32(int* source) => Vector512.Load(source);
