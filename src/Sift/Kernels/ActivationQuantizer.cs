@@ -48,64 +48,39 @@ internal static unsafe class ActivationQuantizer
         }
     }
 
-    private static void QuantizeRow<TWidth, TVector>(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
-        where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
-    {
-        if (format == WeightFormat.Int8)
-        {
-            QuantizeRowToBytes<TWidth, TVector>(row, columns, blocks, values, scales);
-        }
-        else
-        {
-            QuantizeRowToInt16<TWidth, TVector>(row, columns, blocks, (short*)values, scales);
-        }
-    }
-
     /// <summary>
-    /// 8-bit mode: row values land at values + r·blocks·32 (bytes), block scales at scales + r·blocks.
-    /// Columns past <paramref name="columns"/> up to whole blocks quantize as zero.
+    /// One row of <paramref name="format"/>'s activations: values at <paramref name="values"/> (bytes q + 64
+    /// for <see cref="WeightFormat.Int8"/>, int16 for <see cref="WeightFormat.Int8A16"/>), one scale per
+    /// block of 32 at <paramref name="scales"/>. Columns past <paramref name="columns"/> up to whole
+    /// blocks quantize as zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeRowToBytes<TWidth, TVector>(float* row, int columns, int blocks, byte* values, float* scales)
+    public static void QuantizeRow<TWidth, TVector>(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
+        var bytes = format == WeightFormat.Int8;
+        var blockBytes = Q8Blocks.BlockSize * (bytes ? sizeof(byte) : sizeof(short));
         var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
         for (var b = 0; b < whole; b++)
         {
-            scales[b] = BlockToBytes<TWidth, TVector>(row + b * Q8Blocks.BlockSize, values + (long)b * Q8Blocks.BlockSize);
+            scales[b] = QuantizeBlock<TWidth, TVector>(bytes, row + b * Q8Blocks.BlockSize, values + (long)b * blockBytes);
         }
         if (whole < blocks)
         {
             var padded = stackalloc float[Q8Blocks.BlockSize];
             for (var b = whole; b < blocks; b++)
             {
-                scales[b] = BlockToBytes<TWidth, TVector>(PaddedBlock(row, columns, b, padded), values + (long)b * Q8Blocks.BlockSize);
+                scales[b] = QuantizeBlock<TWidth, TVector>(bytes, PaddedBlock(row, columns, b, padded), values + (long)b * blockBytes);
             }
         }
     }
 
-    /// <summary>16-bit mode: as <see cref="QuantizeRowToBytes{TWidth, TVector}"/> with int16 values, scale max|x| / 32767.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeRowToInt16<TWidth, TVector>(float* row, int columns, int blocks, short* values, float* scales)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float QuantizeBlock<TWidth, TVector>(bool bytes, float* source, byte* destination)
         where TWidth : struct, IVectorWidth<TVector>
-        where TVector : struct
-    {
-        var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
-        for (var b = 0; b < whole; b++)
-        {
-            scales[b] = BlockToInt16<TWidth, TVector>(row + b * Q8Blocks.BlockSize, values + (long)b * Q8Blocks.BlockSize);
-        }
-        if (whole < blocks)
-        {
-            var padded = stackalloc float[Q8Blocks.BlockSize];
-            for (var b = whole; b < blocks; b++)
-            {
-                scales[b] = BlockToInt16<TWidth, TVector>(PaddedBlock(row, columns, b, padded), values + (long)b * Q8Blocks.BlockSize);
-            }
-        }
-    }
+        where TVector : struct =>
+        bytes ? BlockToBytes<TWidth, TVector>(source, destination) : BlockToInt16<TWidth, TVector>(source, (short*)destination);
 
     /// <summary>One block as bytes q + 64, q = round(x · 63 / max|x|); returns the block's scale max|x| / 63 (NaN in, NaN scale).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,7 +119,7 @@ internal static unsafe class ActivationQuantizer
     /// stored as zeros rather than as ∞·x, whose conversion differs by CPU. A NaN or infinite max
     /// keeps its NaN or zero factor and gives the block a non-finite scale.
     /// </summary>
-    internal static float Factor(float limit, float amax)
+    private static float Factor(float limit, float amax)
     {
         var factor = limit / amax;
         return float.IsFinite(amax) && !float.IsFinite(factor) ? 0f : factor;

@@ -186,15 +186,9 @@ public static unsafe class Gemm
         public void Execute(int index, int worker)
         {
             var row = problem.A + (long)index * problem.Lda;
-            var rowValues = (long)index * blocks * Q8Blocks.BlockSize;
-            if (problem.Weights.Format == WeightFormat.Int8)
-            {
-                ActivationQuantizer.QuantizeRowToBytes<TWidth, TVector>(row, problem.Weights.Columns, blocks, values + rowValues, scales + (long)index * blocks);
-            }
-            else
-            {
-                ActivationQuantizer.QuantizeRowToInt16<TWidth, TVector>(row, problem.Weights.Columns, blocks, (short*)values + rowValues, scales + (long)index * blocks);
-            }
+            var format = problem.Weights.Format;
+            var rowBytes = (long)blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+            ActivationQuantizer.QuantizeRow<TWidth, TVector>(format, row, problem.Weights.Columns, blocks, values + index * rowBytes, scales + (long)index * blocks);
         }
     }
 

@@ -147,7 +147,9 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
         {
             var block = Enumerable.Range(b * 32, 32).Select(i => i < columns ? row[i] : 0f).ToArray();
             var amax = block.Any(float.IsNaN) ? float.NaN : block.Max(Math.Abs);
-            var factor = ActivationQuantizer.Factor(limit, amax);
+            // Written out here rather than taken from the library: 0 for a zero block and for one whose
+            // limit / max overflows (max under ~1e-37), else limit / max.
+            var factor = amax == 0 || float.IsInfinity(limit / amax) ? 0f : limit / amax;
             compared++;
             // Any NaN (its payload is not specified), otherwise the same bits.
             if (float.IsNaN(amax) ? !float.IsNaN(scales[b]) : BitConverter.SingleToInt32Bits(scales[b]) != BitConverter.SingleToInt32Bits(amax / limit))
