@@ -12,6 +12,7 @@ public sealed class AttentionTests
         { 16, 8, 128 },
         { 6, 2, 24 },
         { 4, 1, 32 },
+        { 3, 1, 10 },
     };
 
     [Theory]
