@@ -16,6 +16,10 @@
 #   DEADLINE: optional, seconds since the epoch: no run starts after it (the rounds done so far stand)
 #   ENGINES: default "sift-avx512-int8 sift-avx2-int8 ort-int8 llama-q8_0 sift-avx512-bf16 sift-avx2-bf16 ort-fp32 llama-f16"
 #            (also sift-avx512-int8-managed: the avx512 int8 path with the emitted kernels switched off; and
+#            sift-avx2novnni-int8: the avx2 path with AVX-VNNI switched off too (vpmaddubsw, what an AMD Zen 3 runs);
+#            ort-avx2-int8, ort-avx2-fp32, ort-avxvnni-int8: ONNX Runtime made to see an AVX2-only CPU, without and
+#            with AVX-VNNI (bench/peers/avx2-view: its CPUID and XGETBV answered with those bits cleared, so that
+#            MLAS picks the kernels it runs on such a CPU; needs gcc, objdump and python3);
 #            before-avx512-int8, before-avx2-int8, before-avx512-bf16, before-avx2-bf16: the same runs of
 #            SIFT_BEFORE, another build's Sift.Bench.dll, for an A/B of a change beside the peers in one run)
 # usage: PEERS=/work/peers TOOLS=../shared/bench bench/peers/interleaved.sh > results.jsonl
@@ -40,6 +44,20 @@ ort() {
   (cd "$PEERS" && ORT_WORK="$PEERS" node "$TOOLS/ort/run_ort.mjs" --model "$PEERS/$2" --workloads "$1" --batches 8 --threads 2) \
     | grep "\"workload\":\"$1\""
 }
+# ONNX Runtime on an AVX2-only view of this CPU (bench/peers/avx2-view): a copy of its library with CPUID and
+# XGETBV trapped, loaded ahead of the original (the binding finds it by RUNPATH, after LD_LIBRARY_PATH).
+# Built once here, not in run(): each run is a subshell.
+view=""
+if [[ " $engines " == *" ort-avx"* ]]; then
+  view=$(mktemp -d)
+  trap 'rm -rf "$view"' EXIT
+  gcc -O2 -shared -fPIC -o "$view/avx2_view.so" bench/peers/avx2-view/avx2_view.c >&2 || exit 1
+  python3 bench/peers/avx2-view/patch.py "$PEERS/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1" \
+    "$view/libonnxruntime.so.1" >&2 || exit 1
+fi
+avx2_view() {
+  LD_LIBRARY_PATH="$view" LD_PRELOAD="$view/avx2_view.so" "$@"
+}
 # llama_baseline prints one tab-separated line per workload, "LABEL<tab>a|b|c<tab>tokens=...<tab>tok/s=...";
 # no waiting for a quiet machine and no discarded runs, so that it sees the same load as the others.
 llama() {
@@ -55,6 +73,7 @@ run() {
     sift-avx512-int8) sift "$w" int8 ;;
     sift-avx512-int8-managed) SIFT_EMITTED_KERNELS=0 sift "$w" int8 ;;
     sift-avx2-int8) DOTNET_EnableAVX512=0 sift "$w" int8 ;;
+    sift-avx2novnni-int8) DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0 sift "$w" int8 ;;
     sift-avx512-bf16) sift "$w" bf16 ;;
     sift-avx2-bf16) DOTNET_EnableAVX512=0 sift "$w" bf16 ;;
     before-avx512-int8) before "$w" int8 ;;
@@ -63,6 +82,9 @@ run() {
     before-avx2-bf16) DOTNET_EnableAVX512=0 before "$w" bf16 ;;
     ort-int8) ort "$w" q06b-int8 ;;
     ort-fp32) ort "$w" q06b-fp32 ;;
+    ort-avx2-int8) AVX2_VIEW_VNNI=0 avx2_view ort "$w" q06b-int8 ;;
+    ort-avx2-fp32) AVX2_VIEW_VNNI=0 avx2_view ort "$w" q06b-fp32 ;;
+    ort-avxvnni-int8) AVX2_VIEW_VNNI=1 avx2_view ort "$w" q06b-int8 ;;
     llama-q8_0) llama "$w" Q8_0 q8_0 ;;
     llama-f16) llama "$w" F16 f16 ;;
     *) echo "unknown engine $engine" >&2; return 1 ;;
