@@ -12,4 +12,10 @@ if [ "$(uname -m)" = "x86_64" ]; then
     env $switches dotnet test Sift.sln --no-build --filter "$kernel_filter" 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   done
+  # No SIMD at all: the portable branches (Transpose4x4's scalar one among them) on the attention
+  # tests only; the whole kernel filter takes minutes this way.
+  echo "=== kernel path rerun: DOTNET_EnableHWIntrinsic=0 (attention)"
+  DOTNET_EnableHWIntrinsic=0 dotnet test Sift.sln --no-build \
+    --filter 'FullyQualifiedName~Sift.Tests.Kernels.AttentionTests|FullyQualifiedName~Sift.Tests.Kernels.Transpose4x4Tests' 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

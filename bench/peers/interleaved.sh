@@ -41,7 +41,13 @@ sift() { dotnet "${SIFT_DLL:-$dll}" --workload "$1" --shape qwen3-0.6b --precisi
 before() { SIFT_DLL="${SIFT_BEFORE:?set SIFT_BEFORE for the before-* engines}" sift "$@"; }
 ort() {
   [ "$1" = W3 ] && return 0   # the ORT graph is the embedding model only
-  (cd "$PEERS" && ORT_WORK="$PEERS" node "$TOOLS/ort/run_ort.mjs" --model "$PEERS/$2" --workloads "$1" --batches 8 --threads 2) \
+  local view_env=()
+  if [ -n "${ORT_VIEW:-}" ]; then
+    # Only node gets the view; AVX2_VIEW_REQUIRE fails the run if the patched copy was not the library loaded.
+    view_env=(env LD_LIBRARY_PATH="$view${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" LD_PRELOAD="$view/avx2_view.so${LD_PRELOAD:+:$LD_PRELOAD}"
+      AVX2_VIEW_REQUIRE=1 AVX2_VIEW_VNNI="$ORT_VIEW_VNNI")
+  fi
+  (cd "$PEERS" && ORT_WORK="$PEERS" "${view_env[@]}" node "$TOOLS/ort/run_ort.mjs" --model "$PEERS/$2" --workloads "$1" --batches 8 --threads 2) \
     | grep "\"workload\":\"$1\""
 }
 # ONNX Runtime on an AVX2-only view of this CPU (bench/peers/avx2-view): a copy of its library with CPUID and
@@ -55,9 +61,6 @@ if [[ " $engines " == *" ort-avx"* ]]; then
   python3 bench/peers/avx2-view/patch.py "$PEERS/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1" \
     "$view/libonnxruntime.so.1" >&2 || exit 1
 fi
-avx2_view() {
-  LD_LIBRARY_PATH="$view" LD_PRELOAD="$view/avx2_view.so" "$@"
-}
 # llama_baseline prints one tab-separated line per workload, "LABEL<tab>a|b|c<tab>tokens=...<tab>tok/s=...";
 # no waiting for a quiet machine and no discarded runs, so that it sees the same load as the others.
 llama() {
@@ -82,9 +85,9 @@ run() {
     before-avx2-bf16) DOTNET_EnableAVX512=0 before "$w" bf16 ;;
     ort-int8) ort "$w" q06b-int8 ;;
     ort-fp32) ort "$w" q06b-fp32 ;;
-    ort-avx2-int8) AVX2_VIEW_VNNI=0 avx2_view ort "$w" q06b-int8 ;;
-    ort-avx2-fp32) AVX2_VIEW_VNNI=0 avx2_view ort "$w" q06b-fp32 ;;
-    ort-avxvnni-int8) AVX2_VIEW_VNNI=1 avx2_view ort "$w" q06b-int8 ;;
+    ort-avx2-int8) ORT_VIEW=1 ORT_VIEW_VNNI=0 ort "$w" q06b-int8 ;;
+    ort-avx2-fp32) ORT_VIEW=1 ORT_VIEW_VNNI=0 ort "$w" q06b-fp32 ;;
+    ort-avxvnni-int8) ORT_VIEW=1 ORT_VIEW_VNNI=1 ort "$w" q06b-int8 ;;
     llama-q8_0) llama "$w" Q8_0 q8_0 ;;
     llama-f16) llama "$w" F16 f16 ;;
     *) echo "unknown engine $engine" >&2; return 1 ;;

@@ -77,6 +77,8 @@ def main(paths):
     for r in runs:
         if r["engine_run"] == "sift-avx512-int8" and "emitted" not in r.get("kernel_int8", "emitted"):
             r["engine_run"] = "sift-avx512-int8-managed"
+        if r["engine_run"] == "sift-avx2novnni-int8" and "vpmaddubsw" not in r.get("kernel_int8", "vpmaddubsw"):
+            sys.exit(f"a sift-avx2novnni-int8 run used {r['kernel_int8']}, not vpmaddubsw: DOTNET_EnableAVXVNNI=0 did not take effect")
     table = {}
     loads = []
     for r in runs:

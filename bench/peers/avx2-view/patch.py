@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 
+if len(sys.argv) != 3:
+    sys.exit(__doc__)
 source, target = sys.argv[1], sys.argv[2]
 sections = []
 for line in subprocess.run(["readelf", "-SW", source], capture_output=True, text=True, check=True).stdout.splitlines():
@@ -32,6 +34,9 @@ for line in disassembly.stdout:
         assert data[offset:offset + 3] == b"\x0f\x01\xd0", hex(address)
         data[offset:offset + 3] = b"\xcc\x66\x90"
     counts[m.group(2)] += 1
-disassembly.wait()
+if disassembly.wait() != 0:
+    sys.exit(f"objdump failed on {source}")
+if counts["cpuid"] == 0:
+    sys.exit(f"no cpuid instruction in {source}: nothing to patch, the view would change nothing")
 open(target, "wb").write(data)
 print(f"{target}: {counts['cpuid']} cpuid, {counts['xgetbv']} xgetbv patched")

@@ -281,8 +281,8 @@ public static unsafe class Attention
 
         /// <summary>
         /// Qᵀ [d × columns] of a block, pre-scaled by 1/√d; column = query × group + head in group; padding
-        /// columns zero. Four columns at a time go through a register transpose (the scalar strided
-        /// copy this replaced was 4% of a W1 int8 pass); the product with the scale is the same per value.
+        /// columns zero. Four columns at a time go through a register transpose, which a scalar strided
+        /// copy was several times slower than; each value gets the same single product with the scale.
         /// </summary>
         private void LoadQueries(AttentionSequence sequence, int kvHead, BlockState state)
         {
@@ -294,10 +294,10 @@ public static unsafe class Attention
             var column = 0;
             for (; column + 4 <= columns; column += 4)
             {
-                var s0 = QueryHead(sequence, kvHead, state, column);
-                var s1 = QueryHead(sequence, kvHead, state, column + 1);
-                var s2 = QueryHead(sequence, kvHead, state, column + 2);
-                var s3 = QueryHead(sequence, kvHead, state, column + 3);
+                var s0 = Head(queries, queryStride, sequence.QueryRow, kvHead, state, column);
+                var s1 = Head(queries, queryStride, sequence.QueryRow, kvHead, state, column + 1);
+                var s2 = Head(queries, queryStride, sequence.QueryRow, kvHead, state, column + 2);
+                var s3 = Head(queries, queryStride, sequence.QueryRow, kvHead, state, column + 3);
                 var target = state.QueryT + column;
                 var c = 0;
                 for (; c < quadDims; c += 4)
@@ -322,7 +322,7 @@ public static unsafe class Attention
             }
             for (; column < columns; column++)
             {
-                var source = QueryHead(sequence, kvHead, state, column);
+                var source = Head(queries, queryStride, sequence.QueryRow, kvHead, state, column);
                 for (var c = 0; c < d; c++)
                 {
                     state.QueryT[c * BlockColumns + column] = source[c] * scale;
@@ -337,14 +337,12 @@ public static unsafe class Attention
             }
         }
 
-        /// <summary>The query head of a block's column: query = column / group, head kvHead × group + column % group.</summary>
-        private float* QueryHead(AttentionSequence sequence, int kvHead, BlockState state, int column) =>
-            queries + (long)(sequence.QueryRow + state.FirstQuery + column / layout.GroupSize) * queryStride
-            + (kvHead * layout.GroupSize + column % layout.GroupSize) * layout.HeadDim;
-
-        /// <summary>The output head of a block's column, placed as <see cref="QueryHead"/>.</summary>
-        private float* OutputHead(AttentionSequence sequence, int kvHead, BlockState state, int column) =>
-            output + (long)(sequence.OutputRow + state.FirstQuery + column / layout.GroupSize) * outputStride
+        /// <summary>
+        /// A block column's head in query or output rows (<paramref name="firstRow"/> is the sequence's first):
+        /// query = column / group, head = kvHead × group + column % group.
+        /// </summary>
+        private float* Head(float* rows, int stride, int firstRow, int kvHead, BlockState state, int column) =>
+            rows + (long)(firstRow + state.FirstQuery + column / layout.GroupSize) * stride
             + (kvHead * layout.GroupSize + column % layout.GroupSize) * layout.HeadDim;
 
         /// <summary>Oᵀ back to rows, each column divided by its softmax sum (times its inverse, as per value before), four columns at a time.</summary>
@@ -356,12 +354,18 @@ public static unsafe class Attention
             var column = 0;
             for (; column + 4 <= columns; column += 4)
             {
-                var d0 = OutputHead(sequence, kvHead, state, column);
-                var d1 = OutputHead(sequence, kvHead, state, column + 1);
-                var d2 = OutputHead(sequence, kvHead, state, column + 2);
-                var d3 = OutputHead(sequence, kvHead, state, column + 3);
-                float i0 = 1f / state.Sum[column], i1 = 1f / state.Sum[column + 1], i2 = 1f / state.Sum[column + 2], i3 = 1f / state.Sum[column + 3];
-                var (v0, v1, v2, v3) = (Vector128.Create(i0), Vector128.Create(i1), Vector128.Create(i2), Vector128.Create(i3));
+                var o0 = Head(output, outputStride, sequence.OutputRow, kvHead, state, column);
+                var o1 = Head(output, outputStride, sequence.OutputRow, kvHead, state, column + 1);
+                var o2 = Head(output, outputStride, sequence.OutputRow, kvHead, state, column + 2);
+                var o3 = Head(output, outputStride, sequence.OutputRow, kvHead, state, column + 3);
+                var i0 = 1f / state.Sum[column];
+                var i1 = 1f / state.Sum[column + 1];
+                var i2 = 1f / state.Sum[column + 2];
+                var i3 = 1f / state.Sum[column + 3];
+                var v0 = Vector128.Create(i0);
+                var v1 = Vector128.Create(i1);
+                var v2 = Vector128.Create(i2);
+                var v3 = Vector128.Create(i3);
                 var source = state.OutputT + column;
                 var c = 0;
                 for (; c < quadDims; c += 4)
@@ -371,22 +375,22 @@ public static unsafe class Attention
                     var r2 = Vector128.Load(source + (c + 2) * BlockColumns);
                     var r3 = Vector128.Load(source + (c + 3) * BlockColumns);
                     Transpose4x4.Apply(ref r0, ref r1, ref r2, ref r3);
-                    (r0 * v0).Store(d0 + c);
-                    (r1 * v1).Store(d1 + c);
-                    (r2 * v2).Store(d2 + c);
-                    (r3 * v3).Store(d3 + c);
+                    (r0 * v0).Store(o0 + c);
+                    (r1 * v1).Store(o1 + c);
+                    (r2 * v2).Store(o2 + c);
+                    (r3 * v3).Store(o3 + c);
                 }
                 for (; c < d; c++)
                 {
-                    d0[c] = source[c * BlockColumns] * i0;
-                    d1[c] = source[c * BlockColumns + 1] * i1;
-                    d2[c] = source[c * BlockColumns + 2] * i2;
-                    d3[c] = source[c * BlockColumns + 3] * i3;
+                    o0[c] = source[c * BlockColumns] * i0;
+                    o1[c] = source[c * BlockColumns + 1] * i1;
+                    o2[c] = source[c * BlockColumns + 2] * i2;
+                    o3[c] = source[c * BlockColumns + 3] * i3;
                 }
             }
             for (; column < columns; column++)
             {
-                var destination = OutputHead(sequence, kvHead, state, column);
+                var destination = Head(output, outputStride, sequence.OutputRow, kvHead, state, column);
                 var inverse = 1f / state.Sum[column];
                 for (var c = 0; c < d; c++)
                 {
