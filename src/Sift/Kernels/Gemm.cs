@@ -32,9 +32,14 @@ public static unsafe class Gemm
     /// </summary>
     private const int Int8RowBlock = 128;
 
-    /// <summary>Row tiles per panel up to which the next panel is prefetched (<see cref="NextPanelToPrefetch"/>).</summary>
+    /// <summary>
+    /// Row tiles per panel (per 128-row block for int8) up to which the next panel is prefetched
+    /// (<see cref="NextPanelToPrefetch"/>): 8 int8 tiles or 6 fp32 tiles are W2's 32 rows, where it was
+    /// measured; W1's 32 tiles per block showed no gain, and counts in between were not measured.
+    /// </summary>
     private const int PrefetchMaxTiles = 8;
 
+    /// <summary>Bytes per cache line on every x86 CPU the prefetch runs on.</summary>
     private const int CacheLine = 64;
 
     /// <summary>Multiplies <paramref name="a"/> [rows × weights.Columns, row stride <paramref name="lda"/>] by the packed weights.</summary>
@@ -153,26 +158,26 @@ public static unsafe class Gemm
                 if (widen)
                 {
                     NumberFormats.ToSingle(weights.Format, new ReadOnlySpan<byte>(weights.Panel(panel), (int)weights.PanelBytes), new Span<float>(scratch, panelValues));
-                    RunPanel<F32Element>((byte*)scratch, panel);
+                    RunPanel<F32Element>((byte*)scratch, panel, endPanel);
                 }
                 else if (weights.Format == WeightFormat.F32)
                 {
-                    RunPanel<F32Element>(weights.Panel(panel), panel);
+                    RunPanel<F32Element>(weights.Panel(panel), panel, endPanel);
                 }
                 else
                 {
-                    RunPanel<Bf16Element>(weights.Panel(panel), panel);
+                    RunPanel<Bf16Element>(weights.Panel(panel), panel, endPanel);
                 }
             }
         }
 
-        private void RunPanel<TElement>(byte* panelData, int panel) where TElement : struct, IPanelElement
+        private void RunPanel<TElement>(byte* panelData, int panel, int endPanel) where TElement : struct, IPanelElement
         {
             var width = 2 * TWidth.Count;
             var (firstColumn, validColumns) = problem.OutputColumns(panel);
             var accumulators = stackalloc float[TWidth.TileRows * width];
             var tiles = (problem.Rows + TWidth.TileRows - 1) / TWidth.TileRows;
-            var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, tiles);
+            var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, endPanel, tiles);
             var tile = 0;
             for (var row = 0; row < problem.Rows; row += TWidth.TileRows, tile++)
             {
@@ -218,17 +223,17 @@ public static unsafe class Gemm
                 var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
                 for (var panel = firstPanel; panel < endPanel; panel++)
                 {
-                    RunPanel(panel, firstRow, endRow, bytes, stride, accumulators);
+                    RunPanel(panel, endPanel, firstRow, endRow, bytes, stride, accumulators);
                 }
             }
         }
 
-        private void RunPanel(int panel, int firstRow, int endRow, bool bytes, nint stride, float* accumulators)
+        private void RunPanel(int panel, int endPanel, int firstRow, int endRow, bool bytes, nint stride, float* accumulators)
         {
             var width = 2 * TWidth.Count;
             var (firstColumn, validColumns) = problem.OutputColumns(panel);
             var tiles = (endRow - firstRow + MicroKernel.Int8Rows - 1) / MicroKernel.Int8Rows;
-            var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, tiles);
+            var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, endPanel, tiles);
             var tile = 0;
             for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows, tile++)
             {
@@ -259,16 +264,18 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// The panel after <paramref name="panel"/> when its lines should be prefetched while this one is
-    /// multiplied, else null. A panel's first row tile reads it from memory and the others from cache,
-    /// so with few rows (a short query: 8 tiles) the weight stream stalls one tile in eight and idles in
-    /// the rest; prefetching the next panel a slice per tile (<see cref="PrefetchSlice"/>) spreads it.
-    /// Measured on W2 (one 32-token query): see docs/benchmarks.md. Only up to <see cref="PrefetchMaxTiles"/>
-    /// tiles (with more, the first pass is a small share); not on AVX-512 (the emitted tile's W2 was 6%
-    /// slower with it); not on ARM64 (.NET has no prefetch intrinsic there).
+    /// The panel after <paramref name="panel"/>, when it is this work item's (before <paramref name="endPanel"/>)
+    /// and its lines should be prefetched while this one is multiplied; else null. With few rows (a short
+    /// query), the first read of a panel (the first row tile's, or the bf16 widening pass's) stalls on
+    /// memory once per panel and the rest of the panel's work leaves the memory system idle; prefetching
+    /// the next panel a slice per row tile (<see cref="PrefetchSlice"/>) spreads the stream out. Enabled
+    /// only where measured to pay (docs/benchmarks.md: W2, one 32-token query, 5-9% faster): the AVX2
+    /// path, up to <see cref="PrefetchMaxTiles"/> row tiles. Off on AVX-512, where W2 with the emitted
+    /// VNNI tile was 6% slower with it (its other tiles were not measured); off on the 128-bit x86 path
+    /// (not measured); absent on ARM64 (.NET has no prefetch intrinsic there).
     /// </summary>
-    private static byte* NextPanelToPrefetch<TWidth>(PackedMatrix weights, int panel, int tiles) =>
-        Sse.IsSupported && typeof(TWidth) != typeof(Width512) && tiles <= PrefetchMaxTiles && panel + 1 < weights.PanelCount
+    private static byte* NextPanelToPrefetch<TWidth>(PackedMatrix weights, int panel, int endPanel, int tiles) =>
+        Sse.IsSupported && typeof(TWidth) == typeof(Width256) && tiles <= PrefetchMaxTiles && panel + 1 < endPanel
             ? weights.Panel(panel + 1)
             : null;
 
