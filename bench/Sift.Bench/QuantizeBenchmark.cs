@@ -52,7 +52,7 @@ internal static unsafe class QuantizeBenchmark
 
     private static void QuantizeAll(WeightFormat format, float* source, int rows, int columns, int blocks, byte* output)
     {
-        var valueBytes = (long)blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+        var valueBytes = ActivationQuantizer.RowBytes(format, blocks);
         var scales = (float*)(output + rows * valueBytes);
         for (var r = 0; r < rows; r++)
         {

@@ -24,8 +24,13 @@ internal static unsafe class ActivationQuantizer
     private const float Int16Limit = 32767f;
 
     /// <summary>Bytes for <paramref name="rows"/> rows of <paramref name="blocks"/> blocks of <paramref name="format"/>'s activations and their scales.</summary>
-    public static long Bytes(WeightFormat format, int rows, int blocks) =>
-        (long)rows * blocks * (Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short)) + sizeof(float));
+    public static long Bytes(WeightFormat format, int rows, int blocks) => rows * (RowBytes(format, blocks) + (long)blocks * sizeof(float));
+
+    /// <summary>Bytes of one block's quantized values: 32 bytes for <see cref="WeightFormat.Int8"/>, 32 int16 for <see cref="WeightFormat.Int8A16"/>.</summary>
+    public static int BlockBytes(WeightFormat format) => Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+
+    /// <summary>Bytes of one row's quantized values (without its scales).</summary>
+    public static long RowBytes(WeightFormat format, int blocks) => (long)blocks * BlockBytes(format);
 
     /// <summary>
     /// One row in <paramref name="format"/>'s mode on this process's <see cref="KernelPath"/> (values:
@@ -60,7 +65,7 @@ internal static unsafe class ActivationQuantizer
         where TVector : struct
     {
         var bytes = format == WeightFormat.Int8;
-        var blockBytes = Q8Blocks.BlockSize * (bytes ? sizeof(byte) : sizeof(short));
+        var blockBytes = BlockBytes(format);
         var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
         for (var b = 0; b < whole; b++)
         {

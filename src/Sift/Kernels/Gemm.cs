@@ -109,7 +109,7 @@ public static unsafe class Gemm
         {
             var format = problem.Weights.Format;
             var activations = pool.SharedScratch(ActivationQuantizer.Bytes(format, problem.Rows, blocks));
-            var valueBytes = (long)problem.Rows * blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
+            var valueBytes = problem.Rows * ActivationQuantizer.RowBytes(format, blocks);
             var scales = (float*)(activations + valueBytes);
             var quantize = new QuantizeBody<TWidth, TVector>(problem, blocks, activations, scales);
             pool.For(problem.Rows, ref quantize);
@@ -202,8 +202,8 @@ public static unsafe class Gemm
         {
             var row = problem.A + (long)index * problem.Lda;
             var format = problem.Weights.Format;
-            var rowBytes = (long)blocks * Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
-            ActivationQuantizer.QuantizeRow<TWidth, TVector>(format, row, problem.Weights.Columns, blocks, values + index * rowBytes, scales + (long)index * blocks);
+            ActivationQuantizer.QuantizeRow<TWidth, TVector>(format, row, problem.Weights.Columns, blocks, values + index * ActivationQuantizer.RowBytes(format, blocks),
+                scales + (long)index * blocks);
         }
     }
 
