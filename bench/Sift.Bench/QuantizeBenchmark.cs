@@ -20,7 +20,8 @@ internal static unsafe class QuantizeBenchmark
         {
             foreach (var (columns, rows) in new[] { (1024, 64), (2048, 64), (3072, 64), (1024, 2048), (2048, 2048), (3072, 2048) })
             {
-                var blocks = PackedMatrix.Int8Blocks(columns);
+                var layout = Int8Layout.For(format, columns);
+                var blocks = layout.Blocks(columns);
                 using var source = new NativeBuffer<float>();
                 source.EnsureCapacity((long)rows * columns);
                 var values = source.AsSpan(rows * columns);
@@ -29,14 +30,14 @@ internal static unsafe class QuantizeBenchmark
                     values[i] = (float)(random.NextDouble() * 2 - 1);
                 }
                 using var output = new NativeBuffer<byte>();
-                output.EnsureCapacity(ActivationQuantizer.Bytes(format, rows, blocks));
+                output.EnsureCapacity(layout.ActivationBytes(rows, blocks));
                 var best = double.MaxValue;
                 var runs = 0;
                 var total = System.Diagnostics.Stopwatch.StartNew();
                 while (runs < 5 || total.Elapsed < PointBudget)
                 {
                     var start = ThreadClock.Seconds();
-                    QuantizeAll(format, source.Pointer, rows, columns, blocks, output.Pointer);
+                    QuantizeAll(layout, source.Pointer, rows, columns, blocks, output.Pointer);
                     best = Math.Min(best, ThreadClock.Seconds() - start);
                     runs++;
                 }
@@ -50,13 +51,13 @@ internal static unsafe class QuantizeBenchmark
         }
     }
 
-    private static void QuantizeAll(WeightFormat format, float* source, int rows, int columns, int blocks, byte* output)
+    private static void QuantizeAll(Int8Layout layout, float* source, int rows, int columns, int blocks, byte* output)
     {
-        var valueBytes = ActivationQuantizer.RowBytes(format, blocks);
+        var valueBytes = layout.ActivationRowBytes(blocks);
         var scales = (float*)(output + rows * valueBytes);
         for (var r = 0; r < rows; r++)
         {
-            ActivationQuantizer.QuantizeRow(format, source + (long)r * columns, columns, blocks, output + r * valueBytes, scales + (long)r * blocks);
+            ActivationQuantizer.QuantizeRow(layout, source + (long)r * columns, columns, blocks, output + r * valueBytes, scales + (long)r * blocks);
         }
     }
 }

@@ -14,6 +14,9 @@ namespace Sift.Bench;
 internal static unsafe class TileCallBenchmark
 {
     private const int Rows = 4;
+
+    /// <summary>The wide rows' layout (blocks of 128), which every Qwen3 size's int8 GEMMs use.</summary>
+    private static readonly Int8Layout Layout = Int8Layout.Bytes(Int8Layout.WideBlockSize);
     private const int Rounds = 12;
     private static readonly TimeSpan RoundBudget = TimeSpan.FromMilliseconds(40);
 
@@ -23,21 +26,21 @@ internal static unsafe class TileCallBenchmark
         {
             throw new InvalidOperationException($"no emitted int8 tile in this process: {EmittedKernels.UnavailableReason}");
         }
-        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(Rows, OperatingSystem.IsWindows()), out var failure)
+        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(Rows, Layout, OperatingSystem.IsWindows()), out var failure)
             ?? throw new InvalidOperationException(failure);
         var tile = (nint)memory.Start;
         var random = new Random(7);
-        foreach (var blocks in new[] { 1, 32, 96, 384 })
+        foreach (var blocks in new[] { 1, 8, 24, 96 })   // k = 128, 1024 (0.6B hidden), 3072 (its intermediate), 12288 (8B intermediate)
         {
-            var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8, VnniTileEmitter.PanelColumns);
+            var blockBytes = Layout.PanelBlockBytes(VnniTileEmitter.PanelColumns);
             var panel = (byte*)NativeMemory.AlignedAlloc((nuint)(blocks * blockBytes), 64);
-            var activations = (byte*)NativeMemory.AlignedAlloc((nuint)(Rows * blocks * Q8Blocks.BlockSize), 64);
+            var activations = (byte*)NativeMemory.AlignedAlloc((nuint)(Rows * blocks * Layout.BlockSize), 64);
             var scales = (float*)NativeMemory.AlignedAlloc((nuint)(Rows * blocks * sizeof(float)), 64);
             var totals = (float*)NativeMemory.AlignedAlloc(Rows * VnniTileEmitter.PanelColumns * sizeof(float), 64);
             try
             {
                 random.NextBytes(new Span<byte>(panel, blocks * blockBytes));
-                for (var i = 0; i < Rows * blocks * Q8Blocks.BlockSize; i++)
+                for (var i = 0; i < Rows * blocks * Layout.BlockSize; i++)
                 {
                     activations[i] = (byte)random.Next(1, 128);
                 }
@@ -45,7 +48,7 @@ internal static unsafe class TileCallBenchmark
                 {
                     scales[i] = (float)random.NextDouble();
                 }
-                var arguments = TileArguments.Create(activations, blocks * Q8Blocks.BlockSize, scales, blocks, panel, blocks, totals);
+                var arguments = TileArguments.Create(activations, blocks * Layout.BlockSize, scales, blocks, panel, blocks, totals);
                 // Calls per round: about RoundBudget of work at a first estimate.
                 var calls = (int)Math.Clamp(1000 * RoundBudget.TotalSeconds / Math.Max(Seconds(tile, &arguments, 1000, suppress: true), 1e-6), 1000, 50_000_000);
                 var withSuppression = new List<double>();
@@ -62,7 +65,7 @@ internal static unsafe class TileCallBenchmark
                     workload = "tile-call",
                     kernel_path = KernelPath.Current.Name,
                     rows = Rows,
-                    k = blocks * Q8Blocks.BlockSize,
+                    k = blocks * Layout.BlockSize,
                     calls_per_round = calls,
                     rounds = Rounds,
                     suppress_gc_transition_ns = new { min = Math.Round(withSuppression[0], 1), median = Math.Round(withSuppression[Rounds / 2], 1) },

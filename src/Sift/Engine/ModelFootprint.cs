@@ -79,8 +79,18 @@ public sealed record ModelFootprint(ModelKind Kind, Qwen3Config Config, WeightMe
         var columns = models.Max(m => Math.Max(m.Config.IntermediateSize, m.Config.HeadCount * m.Config.HeadDim));
         var perThread = (long)columns * PackedMatrix.PanelWidth * sizeof(float) + (1L << 20);
         var int8 = models.Where(m => PackedMatrix.IsInt8(m.Weights.Format))
-            .Select(m => ActivationQuantizer.Bytes(m.Weights.Format, Math.Min(tokens, Qwen3Model.ChunkTokens), (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize))
+            .Select(m => Int8ActivationBytes(m, Math.Min(tokens, Qwen3Model.ChunkTokens)))
             .DefaultIfEmpty(0).Max();
         return threads * perThread + int8;
     }
+
+    /// <summary>
+    /// The int8 GEMM's quantized activations for <paramref name="rows"/> rows of the model's largest GEMM
+    /// input: over its three input widths (hidden, heads × head_dim, intermediate), in either block
+    /// layout a matrix of that width can have (Q8_0's blocks kept or not).
+    /// </summary>
+    private static long Int8ActivationBytes(ModelFootprint model, int rows) =>
+        new[] { model.Config.HiddenSize, model.Config.HeadCount * model.Config.HeadDim, model.Config.IntermediateSize }
+            .SelectMany(columns => new[] { false, true }.Select(keepQ8Blocks => (columns, layout: Int8Layout.For(model.Weights.Format, columns, keepQ8Blocks))))
+            .Max(matrix => matrix.layout.ActivationBytes(rows, matrix.layout.Blocks(matrix.columns)));
 }

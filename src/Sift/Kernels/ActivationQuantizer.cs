@@ -4,9 +4,9 @@ using Sift.Kernels.Vectors;
 namespace Sift.Kernels;
 
 /// <summary>
-/// Quantizes activation rows for the int8 GEMM, per row in blocks of 32 (aligned with the weights'
-/// Q8_0 blocks), each block with its own scale: finer than one scale per tensor (ONNX Runtime's
-/// dynamic quantization) or per row, so an outlier costs precision only in its own block.
+/// Quantizes activation rows for the int8 GEMM, per row in blocks aligned with the weights' blocks
+/// (<see cref="Int8Layout"/>: 128 or 32 values), each block with its own scale: finer than one scale per
+/// tensor (ONNX Runtime's dynamic quantization) or per row, so an outlier costs precision only in its own block.
 /// </summary>
 internal static unsafe class ActivationQuantizer
 {
@@ -23,79 +23,71 @@ internal static unsafe class ActivationQuantizer
     /// <summary>The 16-bit mode's range: q in [−32767, 32767].</summary>
     private const float Int16Limit = 32767f;
 
-    /// <summary>Bytes for <paramref name="rows"/> rows of <paramref name="blocks"/> blocks of <paramref name="format"/>'s activations and their scales.</summary>
-    public static long Bytes(WeightFormat format, int rows, int blocks) => rows * (RowBytes(format, blocks) + (long)blocks * sizeof(float));
-
-    /// <summary>Bytes of one block's quantized values: 32 bytes for <see cref="WeightFormat.Int8"/>, 32 int16 for <see cref="WeightFormat.Int8A16"/>.</summary>
-    public static int BlockBytes(WeightFormat format) => Q8Blocks.BlockSize * (format == WeightFormat.Int8 ? sizeof(byte) : sizeof(short));
-
-    /// <summary>Bytes of one row's quantized values (without its scales).</summary>
-    public static long RowBytes(WeightFormat format, int blocks) => (long)blocks * BlockBytes(format);
-
     /// <summary>
-    /// One row in <paramref name="format"/>'s mode on this process's <see cref="KernelPath"/> (values:
+    /// One row in <paramref name="layout"/>'s mode on this process's <see cref="KernelPath"/> (values:
     /// bytes for <see cref="WeightFormat.Int8"/>, int16 for <see cref="WeightFormat.Int8A16"/>), for
     /// callers outside the GEMM: the benchmark and the ARM64 check.
     /// </summary>
-    public static void QuantizeRow(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
+    public static void QuantizeRow(Int8Layout layout, float* row, int columns, int blocks, byte* values, float* scales)
     {
         if (KernelPath.Uses512)
         {
-            QuantizeRow<Width512, System.Runtime.Intrinsics.Vector512<float>>(format, row, columns, blocks, values, scales);
+            QuantizeRow<Width512, System.Runtime.Intrinsics.Vector512<float>>(layout, row, columns, blocks, values, scales);
         }
         else if (KernelPath.Uses256)
         {
-            QuantizeRow<Width256, System.Runtime.Intrinsics.Vector256<float>>(format, row, columns, blocks, values, scales);
+            QuantizeRow<Width256, System.Runtime.Intrinsics.Vector256<float>>(layout, row, columns, blocks, values, scales);
         }
         else
         {
-            QuantizeRow<Width128, System.Runtime.Intrinsics.Vector128<float>>(format, row, columns, blocks, values, scales);
+            QuantizeRow<Width128, System.Runtime.Intrinsics.Vector128<float>>(layout, row, columns, blocks, values, scales);
         }
     }
 
     /// <summary>
-    /// One row of <paramref name="format"/>'s activations: values at <paramref name="values"/> (bytes q + 64
+    /// One row of <paramref name="layout"/>'s activations: values at <paramref name="values"/> (bytes q + 64
     /// for <see cref="WeightFormat.Int8"/>, int16 for <see cref="WeightFormat.Int8A16"/>), one scale per
-    /// block of 32 at <paramref name="scales"/>. Columns past <paramref name="columns"/> up to whole
-    /// blocks quantize as zero.
+    /// block at <paramref name="scales"/>. Columns past <paramref name="columns"/> up to whole blocks
+    /// quantize as zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void QuantizeRow<TWidth, TVector>(WeightFormat format, float* row, int columns, int blocks, byte* values, float* scales)
+    public static void QuantizeRow<TWidth, TVector>(Int8Layout layout, float* row, int columns, int blocks, byte* values, float* scales)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var bytes = format == WeightFormat.Int8;
-        var blockBytes = BlockBytes(format);
-        var whole = Math.Min(blocks, columns / Q8Blocks.BlockSize);
+        var bytes = layout.ByteActivations;
+        var blockBytes = layout.ActivationBlockBytes;
+        var blockSize = layout.BlockSize;
+        var whole = Math.Min(blocks, columns / blockSize);
         for (var b = 0; b < whole; b++)
         {
-            scales[b] = QuantizeBlock<TWidth, TVector>(bytes, row + b * Q8Blocks.BlockSize, values + (long)b * blockBytes);
+            scales[b] = QuantizeBlock<TWidth, TVector>(bytes, row + (long)b * blockSize, blockSize, values + (long)b * blockBytes);
         }
         if (whole < blocks)
         {
-            var padded = stackalloc float[Q8Blocks.BlockSize];
+            var padded = stackalloc float[Int8Layout.WideBlockSize];
             for (var b = whole; b < blocks; b++)
             {
-                scales[b] = QuantizeBlock<TWidth, TVector>(bytes, PaddedBlock(row, columns, b, padded), values + (long)b * blockBytes);
+                scales[b] = QuantizeBlock<TWidth, TVector>(bytes, PaddedBlock(row, columns, b, blockSize, padded), blockSize, values + (long)b * blockBytes);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float QuantizeBlock<TWidth, TVector>(bool bytes, float* source, byte* destination)
+    private static float QuantizeBlock<TWidth, TVector>(bool bytes, float* source, int length, byte* destination)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct =>
-        bytes ? BlockToBytes<TWidth, TVector>(source, destination) : BlockToInt16<TWidth, TVector>(source, (short*)destination);
+        bytes ? BlockToBytes<TWidth, TVector>(source, length, destination) : BlockToInt16<TWidth, TVector>(source, length, (short*)destination);
 
     /// <summary>One block as bytes q + 64, q = round(x · 63 / max|x|); returns the block's scale max|x| / 63 (NaN in, NaN scale).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float BlockToBytes<TWidth, TVector>(float* source, byte* destination)
+    private static float BlockToBytes<TWidth, TVector>(float* source, int length, byte* destination)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
+        var amax = TWidth.MaxMagnitude(source, length);
         var factor = TWidth.Create(Factor(ByteLimit, amax));
-        for (var i = 0; i < Q8Blocks.BlockSize; i += TWidth.Count)
+        for (var i = 0; i < length; i += TWidth.Count)
         {
             TWidth.StoreRoundedBytes(TWidth.Multiply(TWidth.Load(source + i), factor), ByteOffset, destination + i);
         }
@@ -104,13 +96,13 @@ internal static unsafe class ActivationQuantizer
 
     /// <summary>One block as int16 q = round(x · 32767 / max|x|); returns the block's scale max|x| / 32767.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float BlockToInt16<TWidth, TVector>(float* source, short* destination)
+    private static float BlockToInt16<TWidth, TVector>(float* source, int length, short* destination)
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
-        var amax = TWidth.MaxMagnitude(source, Q8Blocks.BlockSize);
+        var amax = TWidth.MaxMagnitude(source, length);
         var factor = TWidth.Create(Factor(Int16Limit, amax));
-        for (var i = 0; i < Q8Blocks.BlockSize; i += 2 * TWidth.Count)
+        for (var i = 0; i < length; i += 2 * TWidth.Count)
         {
             TWidth.StoreRoundedInt16(TWidth.Multiply(TWidth.Load(source + i), factor), TWidth.Multiply(TWidth.Load(source + i + TWidth.Count), factor),
                 destination + i);
@@ -131,12 +123,12 @@ internal static unsafe class ActivationQuantizer
     }
 
     /// <summary>A zero-padded copy of block b of the row (its last, partial block, or one wholly past the columns).</summary>
-    private static float* PaddedBlock(float* row, int columns, int b, float* padded)
+    private static float* PaddedBlock(float* row, int columns, int b, int blockSize, float* padded)
     {
-        var start = b * Q8Blocks.BlockSize;
-        var width = Math.Clamp(columns - start, 0, Q8Blocks.BlockSize);
-        new Span<float>(padded, Q8Blocks.BlockSize).Clear();
-        new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(padded, Q8Blocks.BlockSize));
+        var start = b * blockSize;
+        var width = Math.Clamp(columns - start, 0, blockSize);
+        new Span<float>(padded, blockSize).Clear();
+        new ReadOnlySpan<float>(row + start, width).CopyTo(new Span<float>(padded, blockSize));
         return padded;
     }
 }

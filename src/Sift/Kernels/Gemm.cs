@@ -103,17 +103,17 @@ public static unsafe class Gemm
             pool.For(items, ref body);
             return;
         }
-        var blocks = PackedMatrix.Int8Blocks(problem.Weights.Columns);
+        var layout = problem.Weights.Int8Layout;
+        var blocks = layout.Blocks(problem.Weights.Columns);
         // Another model's GEMM may run on the same pool between these two loops; it must not reuse the activations' scratch.
         lock (pool.SharedScratchLock)
         {
-            var format = problem.Weights.Format;
-            var activations = pool.SharedScratch(ActivationQuantizer.Bytes(format, problem.Rows, blocks));
-            var valueBytes = problem.Rows * ActivationQuantizer.RowBytes(format, blocks);
+            var activations = pool.SharedScratch(layout.ActivationBytes(problem.Rows, blocks));
+            var valueBytes = problem.Rows * layout.ActivationRowBytes(blocks);
             var scales = (float*)(activations + valueBytes);
-            var quantize = new QuantizeBody<TWidth, TVector>(problem, blocks, activations, scales);
+            var quantize = new QuantizeBody<TWidth, TVector>(problem, layout, blocks, activations, scales);
             pool.For(problem.Rows, ref quantize);
-            var body = new Int8Body<TWidth, TVector, TInt>(problem, blocks, activations, scales, items);
+            var body = new Int8Body<TWidth, TVector, TInt>(problem, layout, blocks, activations, scales, items);
             pool.For(items, ref body);
         }
     }
@@ -194,20 +194,19 @@ public static unsafe class Gemm
         }
     }
 
-    private readonly struct QuantizeBody<TWidth, TVector>(Problem problem, int blocks, byte* values, float* scales) : IParallelBody
+    private readonly struct QuantizeBody<TWidth, TVector>(Problem problem, Int8Layout layout, int blocks, byte* values, float* scales) : IParallelBody
         where TWidth : struct, IVectorWidth<TVector>
         where TVector : struct
     {
         public void Execute(int index, int worker)
         {
             var row = problem.A + (long)index * problem.Lda;
-            var format = problem.Weights.Format;
-            ActivationQuantizer.QuantizeRow<TWidth, TVector>(format, row, problem.Weights.Columns, blocks, values + index * ActivationQuantizer.RowBytes(format, blocks),
+            ActivationQuantizer.QuantizeRow<TWidth, TVector>(layout, row, problem.Weights.Columns, blocks, values + index * layout.ActivationRowBytes(blocks),
                 scales + (long)index * blocks);
         }
     }
 
-    private readonly struct Int8Body<TWidth, TVector, TInt>(Problem problem, int blocks, byte* values, float* scales, int items) : IParallelBody
+    private readonly struct Int8Body<TWidth, TVector, TInt>(Problem problem, Int8Layout layout, int blocks, byte* values, float* scales, int items) : IParallelBody
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
@@ -216,8 +215,8 @@ public static unsafe class Gemm
         {
             var (firstPanel, endPanel) = problem.Panels(index, items);
             var accumulators = stackalloc float[MicroKernel.Int8Rows * 2 * TWidth.Count];
-            var stride = (nint)blocks * Q8Blocks.BlockSize;
-            var bytes = problem.Weights.Format == WeightFormat.Int8;
+            var stride = (nint)blocks * layout.BlockSize;
+            var bytes = layout.ByteActivations;
             for (var firstRow = 0; firstRow < problem.Rows; firstRow += Int8RowBlock)
             {
                 var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
@@ -242,17 +241,17 @@ public static unsafe class Gemm
                 if (bytes && typeof(TWidth) == typeof(Width512) && EmittedKernels.HasVnniTile)
                 {
                     EmittedKernels.RunBytes(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, accumulators);
+                        problem.Weights.Panel(panel), blocks, layout, accumulators);
                 }
                 else if (bytes)
                 {
                     MicroKernel.RunBytes<TWidth, TVector, TInt>(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, accumulators);
+                        problem.Weights.Panel(panel), blocks, layout, accumulators);
                 }
                 else
                 {
                     MicroKernel.RunPairs<TWidth, TVector, TInt>(tileRows, (short*)values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, accumulators);
+                        problem.Weights.Panel(panel), blocks, layout, accumulators);
                 }
                 var cTile = problem.C + (long)row * problem.Ldc + firstColumn;
                 for (var r = 0; r < tileRows; r++)

@@ -8,16 +8,14 @@ internal static unsafe partial class MicroKernel
     /// <summary>
     /// Rows per int8 tile: 4 rows × 2 vectors of int32 block sums, 2 weight vectors, a broadcast and
     /// the instruction sequence's temporaries fit AVX2's 16 registers; the fp32 totals live in the
-    /// caller's L1-resident accumulators and are touched once per block of 32 inputs.
+    /// caller's L1-resident accumulators and are touched once per block of inputs.
     /// </summary>
     public const int Int8Rows = 4;
 
-    /// <summary>Values per block of activations and of weights (one Q8_0 block).</summary>
-    private const int Block = Q8Blocks.BlockSize;
 
     /// <summary>
     /// Int8 weights × 7-bit activations (<see cref="WeightFormat.Int8"/>) for up to <see cref="Int8Rows"/>
-    /// rows and one panel. Per Q8_0 block, each output's 32 products are summed exactly in int32 (four
+    /// rows and one panel. Per block (<see cref="Int8Layout.BlockSize"/>: 128 or 32 inputs), each output's products are summed exactly in int32 (four
     /// at a time by TWidth's u8×s8 instruction), then added to the fp32 total as (sum · weight scale) ·
     /// activation scale. Activations are stored as q + 64 (1..127); the panel holds −64·Σw per column
     /// and block, which starts each block's sum, so the offset cancels exactly.
@@ -28,20 +26,21 @@ internal static unsafe partial class MicroKernel
     /// <param name="scales">Row 0's block scales; row r's start <paramref name="scaleStride"/> later.</param>
     /// <param name="scaleStride">Scales between activation rows.</param>
     /// <param name="panel">The packed int8 panel (<see cref="PackedMatrix"/> describes its layout).</param>
-    /// <param name="blocks">Blocks of 32 input features.</param>
+    /// <param name="blocks">Blocks of input features.</param>
+    /// <param name="layout">The matrix's block size and panel layout.</param>
     /// <param name="accumulators">Output: row r at r × 2 · TWidth.Count.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RunBytes<TWidth, TVector, TInt>(int rows, byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    public static void RunBytes<TWidth, TVector, TInt>(int rows, byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, Int8Layout layout, float* accumulators)
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
     {
         switch (rows)
         {
-            case 4: TileBytes<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 3: TileBytes<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 2: TileBytes<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 1: TileBytes<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 4: TileBytes<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 3: TileBytes<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 2: TileBytes<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 1: TileBytes<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{Int8Rows} rows");
         }
     }
@@ -51,23 +50,23 @@ internal static unsafe partial class MicroKernel
     /// with int16 activations multiplied two at a time (vpmaddwd) and no offset.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RunPairs<TWidth, TVector, TInt>(int rows, short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    public static void RunPairs<TWidth, TVector, TInt>(int rows, short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, Int8Layout layout, float* accumulators)
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
     {
         switch (rows)
         {
-            case 4: TilePairs<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 3: TilePairs<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 2: TilePairs<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
-            case 1: TilePairs<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, accumulators); break;
+            case 4: TilePairs<TWidth, TVector, TInt, Rows4>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 3: TilePairs<TWidth, TVector, TInt, Rows3>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 2: TilePairs<TWidth, TVector, TInt, Rows2>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
+            case 1: TilePairs<TWidth, TVector, TInt, Rows1>(a, aStride, scales, scaleStride, panel, blocks, layout, accumulators); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{Int8Rows} rows");
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TileBytes<TWidth, TVector, TInt, TRows>(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    private static void TileBytes<TWidth, TVector, TInt, TRows>(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, Int8Layout layout, float* accumulators)
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
@@ -76,16 +75,18 @@ internal static unsafe partial class MicroKernel
         var n = TWidth.Count;
         ClearTotals<TWidth, TVector, TRows>(accumulators);
         var step = 8 * n;
-        var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8, 2 * n);
-        for (var b = 0; b < blocks; b++, panel += blockBytes, a += Block)
+        var blockBytes = layout.PanelBlockBytes(2 * n);
+        var (weightScalesOffset, correctionsOffset) = (layout.WeightScalesOffset(2 * n), layout.CorrectionsOffset(2 * n));
+        var block = layout.BlockSize;
+        for (var b = 0; b < blocks; b++, panel += blockBytes, a += block)
         {
-            var weightScales = (float*)(panel + PackedMatrix.Int8WeightScalesOffset(2 * n));
-            var corrections = (int*)(panel + PackedMatrix.Int8CorrectionsOffset(2 * n));
+            var weightScales = (float*)(panel + weightScalesOffset);
+            var corrections = (int*)(panel + correctionsOffset);
             var i00 = TWidth.LoadInt32(corrections);
             var i01 = TWidth.LoadInt32(corrections + n);
             TInt i10 = i00, i11 = i01, i20 = i00, i21 = i01, i30 = i00, i31 = i01;
             var weights = panel;
-            for (var s = 0; s < Block; s += 4, weights += step)
+            for (var s = 0; s < block; s += 4, weights += step)
             {
                 var w0 = TWidth.LoadBytes(weights);
                 var w1 = TWidth.LoadBytes(weights + 4 * n);
@@ -116,7 +117,7 @@ internal static unsafe partial class MicroKernel
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TilePairs<TWidth, TVector, TInt, TRows>(short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    private static void TilePairs<TWidth, TVector, TInt, TRows>(short* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, Int8Layout layout, float* accumulators)
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
@@ -125,13 +126,15 @@ internal static unsafe partial class MicroKernel
         var n = TWidth.Count;
         ClearTotals<TWidth, TVector, TRows>(accumulators);
         var step = 4 * n;
-        var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8A16, 2 * n);
-        for (var b = 0; b < blocks; b++, panel += blockBytes, a += Block)
+        var blockBytes = layout.PanelBlockBytes(2 * n);
+        var weightScalesOffset = layout.WeightScalesOffset(2 * n);
+        var block = layout.BlockSize;
+        for (var b = 0; b < blocks; b++, panel += blockBytes, a += block)
         {
             var zero = TWidth.CreateInt32(0);
             TInt i00 = zero, i01 = zero, i10 = zero, i11 = zero, i20 = zero, i21 = zero, i30 = zero, i31 = zero;
             var weights = (sbyte*)panel;
-            for (var s = 0; s < Block; s += 2, weights += step)
+            for (var s = 0; s < block; s += 2, weights += step)
             {
                 var w0 = TWidth.LoadPairs(weights);
                 var w1 = TWidth.LoadPairs(weights + 2 * n);
@@ -157,7 +160,7 @@ internal static unsafe partial class MicroKernel
                     i31 = TWidth.DotPairs(i31, x, w1);
                 }
             }
-            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, (float*)(panel + PackedMatrix.Int8WeightScalesOffset(2 * n)), scales + b, scaleStride, accumulators);
+            AddBlocks<TWidth, TVector, TInt, TRows>(i00, i01, i10, i11, i20, i21, i30, i31, (float*)(panel + weightScalesOffset), scales + b, scaleStride, accumulators);
         }
     }
 

@@ -15,15 +15,18 @@ public sealed unsafe class PackedMatrix : IDisposable
 {
     private byte* _data;
 
-    private PackedMatrix(WeightFormat format, int rows, int columns, int outputColumns, bool gateUpInterleaved)
+    private readonly Int8Layout _int8Layout;
+
+    private PackedMatrix(WeightFormat format, int rows, int columns, int outputColumns, bool gateUpInterleaved, bool keepQ8Blocks)
     {
         Format = format;
         Rows = rows;
         Columns = columns;
         OutputColumns = outputColumns;
         IsGateUpInterleaved = gateUpInterleaved;
+        _int8Layout = IsInt8(format) ? Int8Layout.For(format, columns, keepQ8Blocks) : default;
         PanelCount = (rows + PanelWidth - 1) / PanelWidth;
-        PanelBytes = PanelByteLength(format, columns);
+        PanelBytes = PanelByteLength(format, columns, keepQ8Blocks);
         ByteLength = PanelBytes * PanelCount;
         _data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(ByteLength, 64), 64);
     }
@@ -59,12 +62,21 @@ public sealed unsafe class PackedMatrix : IDisposable
     internal byte* Panel(int panel) => _data + panel * PanelBytes;
 
     /// <summary>Packs a matrix whose rows <paramref name="readRow"/> supplies; rows past the last panel's end are zero.</summary>
-    public static PackedMatrix Pack(WeightFormat format, int rows, int columns, RowReader readRow, WorkerPool? pool = null)
+    /// <param name="format">The element format.</param>
+    /// <param name="rows">Output features.</param>
+    /// <param name="columns">Input features.</param>
+    /// <param name="readRow">Supplies each row as fp32.</param>
+    /// <param name="pool">Packs panels in parallel (the shared pool when null).</param>
+    /// <param name="keepQ8Blocks">
+    /// For <see cref="WeightFormat.Int8"/>: blocks of 32 on rows of any width, for weights that are Q8_0
+    /// already (GGUF), which then pass through unchanged instead of being re-rounded to blocks of 128.
+    /// </param>
+    public static PackedMatrix Pack(WeightFormat format, int rows, int columns, RowReader readRow, WorkerPool? pool = null, bool keepQ8Blocks = false)
     {
         ArgumentNullException.ThrowIfNull(readRow);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        var matrix = new PackedMatrix(format, rows, columns, rows, gateUpInterleaved: false);
+        var matrix = new PackedMatrix(format, rows, columns, rows, gateUpInterleaved: false, keepQ8Blocks);
         var body = new PackBody(matrix, readRow);
         (pool ?? WorkerPool.Shared).For(matrix.PanelCount, ref body);
         return matrix;
@@ -74,15 +86,17 @@ public sealed unsafe class PackedMatrix : IDisposable
     /// Packs an MLP's gate and up projections [features × columns each] interleaved: panel p holds
     /// gate rows [hp, hp + h) then up rows [hp, hp + h), h = half a panel (one vector), so one
     /// micro-kernel tile sees a feature's gate and up values together and can write silu(gate)·up directly.
+    /// <paramref name="keepQ8Blocks"/> as for <see cref="Pack"/>.
     /// </summary>
-    public static PackedMatrix PackGateUp(WeightFormat format, int features, int columns, RowReader readGate, RowReader readUp, WorkerPool? pool = null)
+    public static PackedMatrix PackGateUp(WeightFormat format, int features, int columns, RowReader readGate, RowReader readUp, WorkerPool? pool = null,
+        bool keepQ8Blocks = false)
     {
         ArgumentNullException.ThrowIfNull(readGate);
         ArgumentNullException.ThrowIfNull(readUp);
         ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         var half = PanelWidth / 2;
-        var matrix = new PackedMatrix(format, GateUpRows(features), columns, features, gateUpInterleaved: true);
+        var matrix = new PackedMatrix(format, GateUpRows(features), columns, features, gateUpInterleaved: true, keepQ8Blocks);
         RowReader interleaved = (row, destination) =>
         {
             var within = row % PanelWidth;
@@ -102,8 +116,8 @@ public sealed unsafe class PackedMatrix : IDisposable
     }
 
     /// <summary>Bytes a matrix of <paramref name="rows"/> × <paramref name="columns"/> takes once packed (what <see cref="ByteLength"/> will be).</summary>
-    public static long BytesFor(WeightFormat format, int rows, int columns) =>
-        (long)(rows + PanelWidth - 1) / PanelWidth * PanelByteLength(format, columns);
+    public static long BytesFor(WeightFormat format, int rows, int columns, bool keepQ8Blocks = false) =>
+        (long)(rows + PanelWidth - 1) / PanelWidth * PanelByteLength(format, columns, keepQ8Blocks);
 
     /// <summary>Rows <see cref="PackGateUp"/> packs for <paramref name="features"/> features: both projections, padded to whole panels.</summary>
     public static int GateUpRows(int features) => (features + PanelWidth / 2 - 1) / (PanelWidth / 2) * PanelWidth;
@@ -115,30 +129,20 @@ public sealed unsafe class PackedMatrix : IDisposable
         _data = null;
     }
 
-    /// <summary>Q8_0 blocks per row: input features rounded up to whole blocks (zero padded).</summary>
-    internal static int Int8Blocks(int columns) => (columns + Q8Blocks.BlockSize - 1) / Q8Blocks.BlockSize;
+    /// <summary>How this matrix's int8 blocks are laid out (<see cref="WeightFormat.Int8"/> and <see cref="WeightFormat.Int8A16"/> only).</summary>
+    internal Int8Layout Int8Layout => IsInt8(Format) ? _int8Layout : throw new InvalidOperationException($"a {Format} matrix has no int8 blocks");
 
     internal static bool IsInt8(WeightFormat format) => format is WeightFormat.Int8 or WeightFormat.Int8A16;
 
-    /// <summary>
-    /// Bytes of one int8 panel block: 32 input features of the panel's <paramref name="panelWidth"/> rows.
-    /// <see cref="WeightFormat.Int8"/>: 8 steps of 4 consecutive features (each step holds every row's
-    /// 4 bytes in row order: the groups u8×s8 instructions multiply per int32 lane), then the rows'
-    /// scales as floats, then per row −64·Σq as int32 (cancels the activations' offset).
-    /// <see cref="WeightFormat.Int8A16"/>: 16 steps of 2 features (pairs, for vpmaddwd), then the scales.
-    /// </summary>
-    internal static int Int8BlockBytes(WeightFormat format, int panelWidth) =>
-        Int8WeightScalesOffset(panelWidth) + panelWidth * sizeof(float) + (format == WeightFormat.Int8 ? panelWidth * sizeof(int) : 0);
-
-    /// <summary>Where an int8 panel block's weight scales start (after its weights, in either format).</summary>
-    internal static int Int8WeightScalesOffset(int panelWidth) => Q8Blocks.BlockSize * panelWidth;
-
-    /// <summary>Where a <see cref="WeightFormat.Int8"/> panel block's corrections (−64·Σq per row) start: after its weight scales.</summary>
-    internal static int Int8CorrectionsOffset(int panelWidth) => Int8WeightScalesOffset(panelWidth) + panelWidth * sizeof(float);
-
-    private static long PanelByteLength(WeightFormat format, int columns) => IsInt8(format)
-        ? (long)Int8Blocks(columns) * Int8BlockBytes(format, PanelWidth)
-        : (long)columns * PanelWidth * ElementBytes(format);
+    private static long PanelByteLength(WeightFormat format, int columns, bool keepQ8Blocks)
+    {
+        if (!IsInt8(format))
+        {
+            return (long)columns * PanelWidth * ElementBytes(format);
+        }
+        var layout = Int8Layout.For(format, columns, keepQ8Blocks);
+        return (long)layout.Blocks(columns) * layout.PanelBlockBytes(PanelWidth);
+    }
 
     internal static int ElementBytes(WeightFormat format) => format switch
     {
@@ -185,27 +189,24 @@ public sealed unsafe class PackedMatrix : IDisposable
         }
     }
 
-    /// <summary>Quantizes each row of the panel to Q8_0 blocks and lays them out as <see cref="Int8BlockBytes"/> describes.</summary>
+    /// <summary>Quantizes each row of the panel to blocks of its <see cref="Int8Layout"/> (Q8_0's rules) and lays them out as the layout describes.</summary>
     private void PackInt8Panel(int panel, RowReader readRow, float[] row)
     {
         var destination = Panel(panel);
-        var blocks = Int8Blocks(Columns);
-        var blockBytes = Int8BlockBytes(Format, PanelWidth);
-        var group = Format == WeightFormat.Int8 ? 4 : 2;
-        Span<sbyte> quantized = stackalloc sbyte[Q8Blocks.BlockSize];
-        Span<float> block = stackalloc float[Q8Blocks.BlockSize];
+        var layout = Int8Layout;
+        var blocks = layout.Blocks(Columns);
+        var blockBytes = layout.PanelBlockBytes(PanelWidth);
+        var group = layout.StepFeatures;
+        Span<sbyte> quantized = stackalloc sbyte[layout.BlockSize];
         for (var r = 0; r < PanelWidth; r++)
         {
             ReadPanelRow(panel * PanelWidth + r, readRow, row);
             for (var b = 0; b < blocks; b++)
             {
-                block.Clear();
-                var width = Math.Min(Q8Blocks.BlockSize, Columns - b * Q8Blocks.BlockSize);
-                row.AsSpan(b * Q8Blocks.BlockSize, width).CopyTo(block);
-                var scale = Q8Blocks.Quantize(block, quantized);
+                var scale = Q8Blocks.QuantizeAnyLength(row.AsSpan(b * layout.BlockSize, layout.BlockSize), quantized);
                 var blockStart = destination + (long)b * blockBytes;
                 var sum = 0;
-                for (var step = 0; step < Q8Blocks.BlockSize / group; step++)
+                for (var step = 0; step < layout.BlockSize / group; step++)
                 {
                     var target = (sbyte*)(blockStart + (step * PanelWidth + r) * group);
                     for (var i = 0; i < group; i++)
@@ -214,18 +215,19 @@ public sealed unsafe class PackedMatrix : IDisposable
                         sum += quantized[step * group + i];
                     }
                 }
-                ((float*)(blockStart + Int8WeightScalesOffset(PanelWidth)))[r] = scale;
-                if (Format == WeightFormat.Int8)
+                ((float*)(blockStart + layout.WeightScalesOffset(PanelWidth)))[r] = scale;
+                if (layout.ByteActivations)
                 {
-                    ((int*)(blockStart + Int8CorrectionsOffset(PanelWidth)))[r] = -ActivationQuantizer.ByteOffset * sum;
+                    ((int*)(blockStart + layout.CorrectionsOffset(PanelWidth)))[r] = -ActivationQuantizer.ByteOffset * sum;
                 }
             }
         }
     }
 
+    /// <summary>Packs one panel per call, with a row buffer of whole blocks (zero past the columns, which the readers leave untouched).</summary>
     private readonly struct PackBody(PackedMatrix matrix, RowReader readRow) : IParallelBody
     {
         public void Execute(int index, int worker) =>
-            matrix.PackPanel(index, readRow, new float[Int8Blocks(matrix.Columns) * Q8Blocks.BlockSize]);
+            matrix.PackPanel(index, readRow, new float[IsInt8(matrix.Format) ? matrix.Int8Layout.Blocks(matrix.Columns) * matrix.Int8Layout.BlockSize : matrix.Columns]);
     }
 }

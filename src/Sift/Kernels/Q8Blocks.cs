@@ -17,6 +17,19 @@ public static class Q8Blocks
         {
             throw new ArgumentException($"a Q8_0 block holds {BlockSize} values");
         }
+        return QuantizeAnyLength(values, quantized);
+    }
+
+    /// <summary>
+    /// The same rules over a block of any length (the fast int8 format's blocks of
+    /// <see cref="Int8Layout.WideBlockSize"/>); returns the scale, rounded to fp16.
+    /// </summary>
+    public static float QuantizeAnyLength(ReadOnlySpan<float> values, Span<sbyte> quantized)
+    {
+        if (quantized.Length < values.Length)
+        {
+            throw new ArgumentException($"{values.Length} values do not fit {quantized.Length} quantized slots", nameof(quantized));
+        }
         var max = 0f;
         foreach (var value in values)
         {
@@ -24,7 +37,7 @@ public static class Q8Blocks
         }
         var scale = max / 127f;
         var inverse = scale != 0 ? 1f / scale : 0f;
-        for (var i = 0; i < BlockSize; i++)
+        for (var i = 0; i < values.Length; i++)
         {
             quantized[i] = (sbyte)MathF.Round(values[i] * inverse, MidpointRounding.AwayFromZero);
         }

@@ -13,14 +13,16 @@ public enum WeightFormat
     F16,
 
     /// <summary>
-    /// Blocks of 32 int8 with one fp16 scale each (Q8_0), multiplied with activations quantized to
-    /// 7 bits per 32-value block at run time (u8×s8 dot products: vpdpbusd, vpmaddubsw, SDOT): the fast int8 mode.
+    /// Blocks of int8 with one fp16 scale each (Q8_0's rules; 128 values per block on rows of 1024 inputs
+    /// or more, 32 on narrower ones: <see cref="Int8Layout"/>), multiplied with activations quantized to
+    /// 7 bits per block at run time (u8×s8 dot products: vpdpbusd, vpmaddubsw, SDOT): the fast int8 mode.
     /// </summary>
     Int8,
 
     /// <summary>
-    /// The same Q8_0 weights multiplied with 15-bit activations (s16×s8, vpmaddwd): about half the
-    /// int8 rounding error of <see cref="Int8"/>, at about half its speed.
+    /// Q8_0 weights (blocks of 32, so GGUF Q8_0 passes through unchanged) multiplied with 15-bit
+    /// activations (s16×s8, vpmaddwd): about half the int8 rounding error of <see cref="Int8"/>, at
+    /// about half its speed.
     /// </summary>
     Int8A16,
 }

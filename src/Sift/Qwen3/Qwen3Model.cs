@@ -212,13 +212,15 @@ public sealed partial class Qwen3Model : IDisposable
             {
                 WeightReader.ReadFiniteRow(v, row - qRows - kvRows, destination);
             }
-        }, pool);
-        var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadFiniteRow(o, row, destination), pool);
+        }, pool, WeightReader.KeepsQ8Blocks(q, k, v));
+        var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadFiniteRow(o, row, destination), pool,
+            WeightReader.KeepsQ8Blocks(o));
 
         var gateUp = PackedMatrix.PackGateUp(format, f, h,
             (row, destination) => WeightReader.ReadFiniteRow(gate, row, destination),
-            (row, destination) => WeightReader.ReadFiniteRow(up, row, destination), pool);
-        var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadFiniteRow(down, row, destination), pool);
+            (row, destination) => WeightReader.ReadFiniteRow(up, row, destination), pool, WeightReader.KeepsQ8Blocks(gate, up));
+        var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadFiniteRow(down, row, destination), pool,
+            WeightReader.KeepsQ8Blocks(down));
         // The packed copies are all the forward pass reads; the mapped originals can leave the resident set.
         foreach (var tensor in new[] { q, k, v, o, gate, up, down })
         {

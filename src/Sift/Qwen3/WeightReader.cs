@@ -62,6 +62,22 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
     };
 
     /// <summary>
+    /// Whether a matrix packed from <paramref name="sources"/> keeps Q8_0's blocks of 32 in the int8
+    /// formats: all of them are Q8_0 already, so their values pass through unchanged (see <see cref="Int8Layout"/>).
+    /// </summary>
+    public static bool KeepsQ8Blocks(params ReadOnlySpan<CheckpointTensor> sources)
+    {
+        foreach (var tensor in sources)
+        {
+            if (tensor.Type != TensorType.Q8_0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
     /// As <see cref="ReadRow"/>, refusing a row that holds NaN or infinity: such a weight makes
     /// every output it reaches NaN, so a corrupt checkpoint is named at load, not guessed at from
     /// its answers.

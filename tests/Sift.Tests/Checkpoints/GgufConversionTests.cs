@@ -37,6 +37,27 @@ public sealed class GgufConversionTests : IDisposable
     }
 
     [Fact]
+    public void KeepsQ8Blocks_OnlyWhenEverySourceTensorIsQ8Zero()
+    {
+        // A GGUF Q8_0 file's matrices keep their blocks of 32 in the int8 GEMM (unchanged values); a
+        // safetensors bf16 matrix, or one mixing the two, may be cut into blocks of 128.
+        var path = Path.Combine(_directory.FullName, "embedding-q8.gguf");
+        GgufConverter.Convert(Fixtures.EmbeddingModel, path, TensorType.Q8_0, ModelKind.Embedding);
+        using var gguf = Sift.Checkpoints.Gguf.GgufCheckpoint.Open(path);
+        using var safetensors = SafetensorsCheckpoint.Open(Fixtures.EmbeddingModel);
+        var query = Sift.Qwen3.Qwen3WeightNames.Layer(0, Sift.Qwen3.Qwen3WeightNames.Layers.Query);
+        var down = Sift.Qwen3.Qwen3WeightNames.Layer(0, Sift.Qwen3.Qwen3WeightNames.Layers.Down);
+        var (ggufReader, safetensorsReader) = (new Sift.Qwen3.WeightReader(gguf), new Sift.Qwen3.WeightReader(safetensors));
+        Assert.True(ggufReader.TryFind(query, out var q8Query));
+        Assert.True(ggufReader.TryFind(down, out var q8Down));
+        Assert.True(safetensorsReader.TryFind(query, out var bf16Query));
+        Assert.Equal(TensorType.Q8_0, q8Query.Type);
+        Assert.True(Sift.Qwen3.WeightReader.KeepsQ8Blocks(q8Query, q8Down));
+        Assert.False(Sift.Qwen3.WeightReader.KeepsQ8Blocks(bf16Query));
+        Assert.False(Sift.Qwen3.WeightReader.KeepsQ8Blocks(q8Query, bf16Query));
+    }
+
+    [Fact]
     public void Load_TokenizerBesideTheFileWithMoreTokensThanTheModel_IsRefused()
     {
         // The tokenizer.json beside a GGUF file wins over its metadata; its ids must still have rows.

@@ -16,15 +16,18 @@ public sealed unsafe class EmittedKernelTests
 {
     private const int PanelColumns = 32;
 
-    public static TheoryData<int, int, bool> Tiles()
+    public static TheoryData<int, int, int, bool> Tiles()
     {
-        var tiles = new TheoryData<int, int, bool>();
-        foreach (var rows in new[] { 1, 2, 3, 4 })
+        var tiles = new TheoryData<int, int, int, bool>();
+        foreach (var blockSize in new[] { 32, 128 })
         {
-            tiles.Add(rows, 1, false);
-            tiles.Add(rows, 7, false);
-            tiles.Add(rows, 96, false);
-            tiles.Add(rows, 5, true);
+            foreach (var rows in new[] { 1, 2, 3, 4 })
+            {
+                tiles.Add(rows, blockSize, 1, false);
+                tiles.Add(rows, blockSize, 7, false);
+                tiles.Add(rows, blockSize, 96, false);
+                tiles.Add(rows, blockSize, 5, true);
+            }
         }
         return tiles;
     }
@@ -60,11 +63,12 @@ public sealed unsafe class EmittedKernelTests
 
     [Theory]
     [MemberData(nameof(Tiles))]
-    public void EmittedTile_GivesTheManagedTilesBits(int rows, int blocks, bool extremes)
+    public void EmittedTile_GivesTheManagedTilesBits(int rows, int blockSize, int blocks, bool extremes)
     {
         RequireTile();
-        AssertSameBitsAsTheManagedTile(rows, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
-            EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, blocks, totals));
+        var layout = Int8Layout.Bytes(blockSize);
+        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
+            EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, blocks, layout, totals));
     }
 
     /// <summary>
@@ -73,17 +77,18 @@ public sealed unsafe class EmittedKernelTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Tiles))]
-    public void WindowsTile_GivesTheManagedTilesBits(int rows, int blocks, bool extremes)
+    public void WindowsTile_GivesTheManagedTilesBits(int rows, int blockSize, int blocks, bool extremes)
     {
         RequireTile();
         if (OperatingSystem.IsWindows())
         {
             Assert.Skip("on Windows the process's own tile is the Windows code (EmittedTile_GivesTheManagedTilesBits)");
         }
-        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, windows: true), out var failure);
+        var layout = Int8Layout.Bytes(blockSize);
+        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, layout, windows: true), out var failure);
         Assert.True(memory is not null, failure);
         var tile = (delegate* unmanaged<nint, nint, nint, TileArguments*, void>)memory.Start;
-        AssertSameBitsAsTheManagedTile(rows, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
+        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
         {
             var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, blocks, totals);
             tile(0, 0, 0, &arguments);
@@ -96,7 +101,7 @@ public sealed unsafe class EmittedKernelTests
     [InlineData(5)]
     public void RunBytes_RejectsARowCountOutsideTheTile(int rows)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, Int8Layout.Bytes(128), null));
         Assert.Equal("rows", error.ParamName);
         Assert.Contains("1..4", error.Message);
     }
@@ -107,9 +112,17 @@ public sealed unsafe class EmittedKernelTests
     public void RunBytes_RejectsFewerThanOneBlock(int blocks)
     {
         // The tile tests its loop's end after a block: zero blocks would run it through memory until it faults.
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, Int8Layout.Bytes(128), null));
         Assert.Equal("blocks", error.ParamName);
         Assert.Contains("at least 1 block", error.Message);
+    }
+
+    [Fact]
+    public void RunBytes_RejectsTheSixteenBitLayout()
+    {
+        var error = Assert.Throws<ArgumentException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, 1, Int8Layout.For(WeightFormat.Int8A16, 4096), null));
+        Assert.Equal("layout", error.ParamName);
+        Assert.Contains("Int8A16 blocks of 32", error.Message);
     }
 
     [Fact]
@@ -154,11 +167,11 @@ public sealed unsafe class EmittedKernelTests
 
     private delegate void TileCall(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, float* totals);
 
-    private static void AssertSameBitsAsTheManagedTile(int rows, int blocks, bool extremes, TileCall emittedTile)
+    private static void AssertSameBitsAsTheManagedTile(int rows, Int8Layout layout, int blocks, bool extremes, TileCall emittedTile)
     {
-        var random = new Random(rows * 1000 + blocks);
-        var blockBytes = PackedMatrix.Int8BlockBytes(WeightFormat.Int8, PanelColumns);
-        var stride = blocks * Q8Blocks.BlockSize + 16;   // rows further apart than one row's values
+        var random = new Random(rows * 1000 + blocks + layout.BlockSize);
+        var blockBytes = layout.BlockSize * PanelColumns + 2 * PanelColumns * sizeof(int);   // weights, scales, corrections
+        var stride = blocks * layout.BlockSize + 16;   // rows further apart than one row's values
         var scaleStride = blocks + 3;
         using var panel = new Aligned(blocks * blockBytes);
         using var activations = new Aligned(MicroKernel.Int8Rows * stride);
@@ -167,7 +180,7 @@ public sealed unsafe class EmittedKernelTests
         using var emitted = new Aligned(MicroKernel.Int8Rows * PanelColumns * sizeof(float));
 
         // Any bytes are a valid panel for the arithmetic: int8 weights, fp32 weight scales, int32 corrections.
-        var weightScalesOffset = Q8Blocks.BlockSize * PanelColumns;
+        var weightScalesOffset = layout.BlockSize * PanelColumns;
         for (var b = 0; b < blocks; b++)
         {
             var block = panel.Bytes + b * blockBytes;
@@ -198,7 +211,7 @@ public sealed unsafe class EmittedKernelTests
         new Span<byte>(emitted.Bytes, emitted.Length).Fill(0xA5);
 
         MicroKernel.RunBytes<Width512, Vector512<float>, Vector512<int>>(rows, activations.Bytes, stride, scaleValues, scaleStride,
-            panel.Bytes, blocks, (float*)managed.Bytes);
+            panel.Bytes, blocks, layout, (float*)managed.Bytes);
         emittedTile(activations.Bytes, stride, scaleValues, scaleStride, panel.Bytes, (float*)emitted.Bytes);
 
         var expected = new ReadOnlySpan<int>(managed.Bytes, rows * PanelColumns);

@@ -15,6 +15,8 @@ public sealed class Int8GemmTests
             shapes.Add(format, 5, 96, 70);
             shapes.Add(format, 13, 40, 33);
             shapes.Add(format, 64, 256, 64);
+            shapes.Add(format, 3, 1024, 40);   // the 8-bit mode's blocks of 128 (rows of 1024 or more): 8 whole ones
+            shapes.Add(format, 6, 1100, 33);   // 8 whole and a partial one
         }
         return shapes;
     }
@@ -30,10 +32,10 @@ public sealed class Int8GemmTests
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
 
-        // Both operands quantized as the kernel is specified to (activations per 32-value block to
-        // 7 or 15 bits, weights to Q8_0), then multiplied in double: only fp32 rounding remains.
-        var dequantized = Dequantize(w, n, k);
-        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767);
+        // Both operands quantized as the kernel is specified to (activations per block to 7 or 15 bits,
+        // weights by Q8_0's rules, both in blocks of 128 or 32), then multiplied in double: only fp32 rounding remains.
+        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
+        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
         for (var i = 0; i < m; i++)
         {
             for (var j = 0; j < n; j++)
@@ -49,10 +51,11 @@ public sealed class Int8GemmTests
     [InlineData(WeightFormat.Int8A16, 96)]
     [InlineData(WeightFormat.Int8, 100)]
     [InlineData(WeightFormat.Int8A16, 100)]
+    [InlineData(WeightFormat.Int8, 1100)]
     public void Multiply_Int8Weights_ANonFiniteActivationMakesItsRowNonFinite_AndNoOtherRow(WeightFormat format, int k)
     {
         // The quantizer must not turn a NaN into an ordinary small integer: the block's scale carries it
-        // (k = 100: the infinity sits in the last, zero-padded block).
+        // (k = 100, and 1100 with the 8-bit mode's blocks of 128: the infinity sits in the last, zero-padded block).
         const int m = 6, n = 40;
         var random = new Random(5);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
@@ -81,27 +84,29 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.Int8)]
-    [InlineData(WeightFormat.Int8A16)]
-    public void Multiply_Int8Weights_ABlockOfValuesBelowTheNormalRangeIsZero_OnEveryPath(WeightFormat format)
+    [InlineData(WeightFormat.Int8, 64)]
+    [InlineData(WeightFormat.Int8, 1024)]
+    [InlineData(WeightFormat.Int8A16, 64)]
+    public void Multiply_Int8Weights_ABlockOfValuesBelowTheNormalRangeIsZero_OnEveryPath(WeightFormat format, int k)
     {
         // limit / max|x| overflows to ∞ for a block whose largest value is under ~1e-37; ∞·x converts
         // differently by CPU, so such a block is stored as zeros: its products are 0, and the rest exact.
-        const int m = 2, k = 64, n = 32;
+        const int m = 2, n = 32;
+        var block = BlockSize(format, k);
         var random = new Random(9);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         // Row 0 holds only the tiny block (and zeros), so that any product of it shows: it must be exactly 0.
         Array.Clear(a, 0, k);
-        for (var i = 0; i < 32; i++)
+        for (var i = 0; i < block; i++)
         {
-            a[i] = (i % 2 == 0 ? 1 : -1) * 1e-38f * (i + 1) / 32;
+            a[i] = (i % 2 == 0 ? 1 : -1) * 1e-38f * (i + 1) / block;
         }
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
         using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
         var withoutTinyBlock = (float[])a.Clone();
-        Array.Clear(withoutTinyBlock, 0, 32);
+        Array.Clear(withoutTinyBlock, 0, block);
         var expected = new float[m * n];
         Gemm.Multiply(withoutTinyBlock, m, k, packed, expected, n, GemmOutput.Store, Pool);
         Assert.All(expected.Take(n), value => Assert.Equal(0f, value));
@@ -109,19 +114,20 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.Int8, 0.02)]
-    [InlineData(WeightFormat.Int8A16, 2e-4)]
-    public void Multiply_Int8Weights_StaysNearTheProductOfDequantizedWeights(WeightFormat format, double relativeError)
+    [InlineData(WeightFormat.Int8, 0.02, 256)]
+    [InlineData(WeightFormat.Int8, 0.02, 1024)]
+    [InlineData(WeightFormat.Int8A16, 2e-4, 256)]
+    public void Multiply_Int8Weights_StaysNearTheProductOfDequantizedWeights(WeightFormat format, double relativeError, int k)
     {
         // The activations' rounding alone: half a step of 2·max/127 (or /65535) per value, relative to the block's largest.
-        const int m = 9, k = 256, n = 48;
+        const int m = 9, n = 48;
         var random = new Random(17);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
         using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
-        var dequantized = Dequantize(w, n, k);
+        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
         for (var i = 0; i < m; i++)
         {
             for (var j = 0; j < n; j++)
@@ -134,11 +140,12 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.Int8)]
-    [InlineData(WeightFormat.Int8A16)]
-    public void Multiply_Int8RowAloneOrInAnyBatch_IsBitwiseIdentical(WeightFormat format)
+    [InlineData(WeightFormat.Int8, 128)]
+    [InlineData(WeightFormat.Int8, 1024)]
+    [InlineData(WeightFormat.Int8A16, 128)]
+    public void Multiply_Int8RowAloneOrInAnyBatch_IsBitwiseIdentical(WeightFormat format, int k)
     {
-        const int k = 128, n = 64, rows = 11;
+        const int n = 64, rows = 11;
         var random = new Random(3);
         var a = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
@@ -154,11 +161,12 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.Int8)]
-    [InlineData(WeightFormat.Int8A16)]
-    public void Multiply_Int8GateUp_WritesSwiGluOfQuantizedProducts(WeightFormat format)
+    [InlineData(WeightFormat.Int8, 64)]
+    [InlineData(WeightFormat.Int8, 1024)]
+    [InlineData(WeightFormat.Int8A16, 64)]
+    public void Multiply_Int8GateUp_WritesSwiGluOfQuantizedProducts(WeightFormat format, int k)
     {
-        const int m = 6, k = 64, features = 40;
+        const int m = 6, features = 40;
         var random = new Random(8);
         var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var gate = Enumerable.Range(0, features * k).Select(_ => (float)(random.NextDouble() * 0.4 - 0.2)).ToArray();
@@ -167,8 +175,8 @@ public sealed class Int8GemmTests
             (row, dst) => gate.AsSpan(row * k, k).CopyTo(dst), (row, dst) => up.AsSpan(row * k, k).CopyTo(dst), Pool);
         var c = new float[m * features];
         Gemm.Multiply(a, m, k, packed, c, features, GemmOutput.SwiGlu, Pool);
-        var (g, u) = (Dequantize(gate, features, k), Dequantize(up, features, k));
-        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767);
+        var (g, u) = (Dequantize(gate, features, k, BlockSize(format, k)), Dequantize(up, features, k, BlockSize(format, k)));
+        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
         for (var i = 0; i < m; i++)
         {
             for (var f = 0; f < features; f++)
@@ -179,6 +187,47 @@ public sealed class Int8GemmTests
                 Assert.True(Math.Abs(expected - c[i * features + f]) < 1e-5, $"C[{i},{f}] = {c[i * features + f]}, expected {expected}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(false, 128)]
+    [InlineData(true, 32)]
+    public void Multiply_Q8ZeroWeightsOnWideRows_KeepTheirBlocksOnlyWhenAsked(bool keepQ8Blocks, int expectedBlock)
+    {
+        // Weights that are Q8_0 already (each block of 32 is q · fp16 scale): kept, they pass through
+        // unchanged, so the product is that of the original values; otherwise they are re-rounded to
+        // blocks of 128, and the result is that of the re-rounded weights, which differs.
+        const int m = 4, k = 1024, n = 40;
+        var random = new Random(21);
+        var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var w = Dequantize(Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray(), n, k, 32);
+        using var packed = PackedMatrix.Pack(WeightFormat.Int8, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool, keepQ8Blocks);
+        Assert.Equal(expectedBlock, packed.Int8Layout.BlockSize);
+        Assert.Equal(PackedMatrix.BytesFor(WeightFormat.Int8, n, k, keepQ8Blocks), packed.ByteLength);
+        var c = new float[m * n];
+        Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
+        var weights = Dequantize(w, n, k, expectedBlock);
+        Assert.Equal(keepQ8Blocks, weights.SequenceEqual(w));
+        var activations = QuantizeActivations(a, m, k, 63, expectedBlock);
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * weights[j * k + x]);
+                Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Layout_TheSixteenBitModeKeepsQ8ZeroBlocksOnEveryRow_AndTheEightBitModeWidensFrom1024()
+    {
+        Assert.Equal(32, Int8Layout.For(WeightFormat.Int8A16, 4096).BlockSize);
+        Assert.Equal(32, Int8Layout.For(WeightFormat.Int8, 1023).BlockSize);
+        Assert.Equal(128, Int8Layout.For(WeightFormat.Int8, 1024).BlockSize);
+        Assert.Equal(32, Int8Layout.For(WeightFormat.Int8, 1024, keepQ8Blocks: true).BlockSize);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Layout.For(WeightFormat.BF16, 1024));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Layout.Bytes(64));
     }
 
     [Fact]
@@ -208,15 +257,18 @@ public sealed class Int8GemmTests
         Assert.Equal(q, again);
     }
 
-    /// <summary>Each row's blocks of 32 as the activation quantizer is specified: q = round(x · (limit / max|x|)) to even, value q · (max|x| / limit), in float.</summary>
-    private static double[] QuantizeActivations(float[] values, int rows, int columns, int limit)
+    /// <summary>The block size each int8 mode is specified with: 128 inputs for the 8-bit activations on rows of 1024 or more, else Q8_0's 32.</summary>
+    private static int BlockSize(WeightFormat format, int columns) => format == WeightFormat.Int8 && columns >= 1024 ? 128 : 32;
+
+    /// <summary>Each row's blocks as the activation quantizer is specified: q = round(x · (limit / max|x|)) to even, value q · (max|x| / limit), in float.</summary>
+    private static double[] QuantizeActivations(float[] values, int rows, int columns, int limit, int blockSize)
     {
         var result = new double[values.Length];
         for (var r = 0; r < rows; r++)
         {
-            for (var start = 0; start < columns; start += 32)
+            for (var start = 0; start < columns; start += blockSize)
             {
-                var block = values.AsSpan(r * columns + start, Math.Min(32, columns - start));
+                var block = values.AsSpan(r * columns + start, Math.Min(blockSize, columns - start));
                 var amax = 0f;
                 foreach (var x in block)
                 {
@@ -233,22 +285,22 @@ public sealed class Int8GemmTests
         return result;
     }
 
-    private static float[] Dequantize(float[] weights, int rows, int columns)
+    private static float[] Dequantize(float[] weights, int rows, int columns, int blockSize)
     {
         var result = new float[weights.Length];
-        var block = new float[32];
-        var q = new sbyte[32];
+        var block = new float[blockSize];
+        var q = new sbyte[blockSize];
         for (var r = 0; r < rows; r++)
         {
-            for (var b = 0; b * 32 < columns; b++)
+            for (var b = 0; b * blockSize < columns; b++)
             {
                 Array.Clear(block);
-                var width = Math.Min(32, columns - b * 32);
-                weights.AsSpan(r * columns + b * 32, width).CopyTo(block);
-                var scale = Q8Blocks.Quantize(block, q);
+                var width = Math.Min(blockSize, columns - b * blockSize);
+                weights.AsSpan(r * columns + b * blockSize, width).CopyTo(block);
+                var scale = Q8Blocks.QuantizeAnyLength(block, q);
                 for (var i = 0; i < width; i++)
                 {
-                    result[r * columns + b * 32 + i] = q[i] * scale;
+                    result[r * columns + b * blockSize + i] = q[i] * scale;
                 }
             }
         }

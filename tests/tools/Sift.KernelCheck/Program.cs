@@ -24,11 +24,17 @@ if (expectedInt8 is not null)
     Check($"int8 kernel uses {expectedInt8}", path.Int8.Contains(expectedInt8, StringComparison.Ordinal), path.Int8);
 }
 
-foreach (var format in new[] { WeightFormat.Int8, WeightFormat.Int8A16 })
+// The fast mode's blocks are 128 values on rows of 1024 inputs or more, 32 on narrower rows (the fixtures').
+foreach (var (format, blockSize) in new[] { (WeightFormat.Int8, 32), (WeightFormat.Int8, 128), (WeightFormat.Int8A16, 32) })
 {
-    var (mismatches, compared) = QuantizerAgainstScalarReference(format);
-    Check($"{format} activation quantizer equals the scalar reference (ties to even, NaN, tiny and zero blocks)", mismatches == 0,
+    var (mismatches, compared) = QuantizerAgainstScalarReference(format, blockSize);
+    Check($"{format} activation quantizer, blocks of {blockSize}, equals the scalar reference (ties to even, NaN, tiny and zero blocks)", mismatches == 0,
         $"{mismatches} of {compared} values and scales differ");
+}
+foreach (var (format, k) in new[] { (WeightFormat.Int8, 100), (WeightFormat.Int8, 1100), (WeightFormat.Int8A16, 100) })
+{
+    var worst = GemmAgainstQuantizedProduct(format, k);
+    Check($"{format} GEMM with k = {k} equals the product of its quantized operands", worst < 1e-5, $"max relative error {worst:g3}");
 }
 
 var embeddingModel = Path.Combine(fixtures, "qwen3-tiny-embedding");
@@ -106,20 +112,29 @@ string? Argument(string name)
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
-// The int8 GEMM's activation quantization on this path against plain scalar code: per 32-value block,
-// q = round-half-even(x · (limit / max|x|)) (+ 64 in the 8-bit mode), scale = max|x| / limit. Rows of
-// 100 columns (a partial last block): random blocks, blocks whose maximum is the limit itself (factor 1,
-// so x.5 values are exact ties), a block of values under 1e-37 (stored as zeros), a zero block, and a NaN.
-static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(WeightFormat format)
+// The int8 GEMM's activation quantization on this path against plain scalar code: per block (128 values
+// in the 8-bit mode, 32 in the 16-bit one), q = round-half-even(x · (limit / max|x|)) (+ 64 in the 8-bit
+// mode), scale = max|x| / limit. Rows of whole blocks and ⅛ of one (a partial last block): random blocks,
+// blocks whose maximum is the limit itself (factor 1, so x.5 values are exact ties), a block of values
+// under 1e-37 (stored as zeros), a zero block, and a NaN. Blocks of 128 need rows of at least 1024.
+static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(WeightFormat format, int size)
 {
-    const int columns = 100, blocks = 4, rows = 64;
+    const int rows = 64;
+    var whole = size == 128 ? 8 : 3;
+    var columns = whole * size + size / 8;
+    var blocks = whole + 1;
+    var layout = Int8Layout.For(format, columns);
+    if (layout.BlockSize != size)
+    {
+        throw new InvalidOperationException($"{format} with {columns} columns has blocks of {layout.BlockSize}, the check is written for {size}");
+    }
     var limit = format == WeightFormat.Int8 ? 63f : 32767f;
     var random = new Random(3);
     var mismatches = 0;
     var compared = 0;
     var row = new float[columns];
     var valueBytes = format == WeightFormat.Int8 ? 1 : 2;
-    var values = new byte[blocks * 32 * valueBytes];
+    var values = new byte[blocks * size * valueBytes];
     var scales = new float[blocks];
     for (var r = 0; r < rows; r++)
     {
@@ -128,8 +143,8 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
             row[i] = (r % 4) switch
             {
                 0 => (float)(random.NextDouble() * 8 - 4),
-                1 => i % 32 == 0 ? limit : random.Next(-(int)limit, (int)limit) + 0.5f,
-                2 => i < 32 ? 1e-38f * (i + 1) / 32 : i < 64 ? 0f : (float)(random.NextDouble() * 2 - 1),
+                1 => i % size == 0 ? limit : random.Next(-(int)limit, (int)limit) + 0.5f,
+                2 => i < size ? 1e-38f * (i + 1) / size : i < 2 * size ? 0f : (float)(random.NextDouble() * 2 - 1),
                 _ => (float)(random.NextDouble() * 2 - 1),
             };
         }
@@ -141,11 +156,11 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
         fixed (byte* target = values)
         fixed (float* targetScales = scales)
         {
-            ActivationQuantizer.QuantizeRow(format, source, columns, blocks, target, targetScales);
+            ActivationQuantizer.QuantizeRow(layout, source, columns, blocks, target, targetScales);
         }
         for (var b = 0; b < blocks; b++)
         {
-            var block = Enumerable.Range(b * 32, 32).Select(i => i < columns ? row[i] : 0f).ToArray();
+            var block = Enumerable.Range(b * size, size).Select(i => i < columns ? row[i] : 0f).ToArray();
             var amax = block.Any(float.IsNaN) ? float.NaN : block.Max(Math.Abs);
             // Written out here rather than taken from the library: 0 for a zero block and for one whose
             // limit / max overflows (max under ~1e-37), else limit / max.
@@ -160,10 +175,10 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
             {
                 continue; // the stored integers of a NaN block are unspecified; its NaN scale is what matters
             }
-            for (var i = 0; i < 32; i++)
+            for (var i = 0; i < size; i++)
             {
                 var q = (int)Math.Round(block[i] * factor, MidpointRounding.ToEven);
-                var stored = format == WeightFormat.Int8 ? values[b * 32 + i] - 64 : BitConverter.ToInt16(values, 2 * (b * 32 + i));
+                var stored = format == WeightFormat.Int8 ? values[b * size + i] - 64 : BitConverter.ToInt16(values, 2 * (b * size + i));
                 compared++;
                 if (stored != q)
                 {
@@ -173,6 +188,62 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
         }
     }
     return (mismatches, compared);
+}
+
+// The int8 GEMM on this path against both operands quantized by plain scalar code and multiplied in double
+// (activations per block to 7 or 15 bits, ties to even; weights by Q8_0's rules, scale max/127 rounded
+// to fp16, ties away from zero), blocks as Int8Layout specifies them: only fp32 rounding remains. The
+// largest |error| / (1 + |expected|) over the output.
+static double GemmAgainstQuantizedProduct(WeightFormat format, int k)
+{
+    const int m = 5, n = 40;
+    var size = format == WeightFormat.Int8 && k >= 1024 ? 128 : 32;
+    var limit = format == WeightFormat.Int8 ? 63 : 32767;
+    var random = new Random(k);
+    var a = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+    var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() * 0.2 - 0.1)).ToArray();
+    using var pool = new WorkerPool(2);
+    using var packed = PackedMatrix.Pack(format, n, k, (row, destination) => w.AsSpan(row * k, k).CopyTo(destination), pool);
+    var c = new float[m * n];
+    Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, pool);
+    var activations = new double[m * k];
+    var weights = new double[n * k];
+    for (var start = 0; start < k; start += size)
+    {
+        var width = Math.Min(size, k - start);
+        for (var r = 0; r < m; r++)
+        {
+            var amax = Enumerable.Range(start, width).Max(i => Math.Abs(a[r * k + i]));
+            var factor = amax == 0 ? 0f : limit / amax;
+            for (var i = start; i < start + width; i++)
+            {
+                activations[r * k + i] = MathF.Round(a[r * k + i] * factor, MidpointRounding.ToEven) * (double)(amax / limit);
+            }
+        }
+        for (var r = 0; r < n; r++)
+        {
+            var scale = Enumerable.Range(start, width).Max(i => Math.Abs(w[r * k + i])) / 127f;
+            var inverse = scale == 0 ? 0f : 1f / scale;
+            for (var i = start; i < start + width; i++)
+            {
+                weights[r * k + i] = MathF.Round(w[r * k + i] * inverse, MidpointRounding.AwayFromZero) * (double)(float)(Half)scale;
+            }
+        }
+    }
+    var worst = 0.0;
+    for (var i = 0; i < m; i++)
+    {
+        for (var j = 0; j < n; j++)
+        {
+            var expected = 0.0;
+            for (var x = 0; x < k; x++)
+            {
+                expected += activations[i * k + x] * weights[j * k + x];
+            }
+            worst = Math.Max(worst, Math.Abs(expected - c[i * n + j]) / (1 + Math.Abs(expected)));
+        }
+    }
+    return worst;
 }
 
 static float[] Floats(JsonElement array) => array.EnumerateArray().Select(e => e.GetSingle()).ToArray();

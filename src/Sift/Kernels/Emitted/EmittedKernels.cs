@@ -20,7 +20,11 @@ internal static unsafe class EmittedKernels
     /// <summary>Code alignment of each tile (a cache line).</summary>
     private const int Alignment = 64;
 
-    private static readonly nint[] Tiles = new nint[MicroKernel.Int8Rows];
+    /// <summary>The block sizes a tile is emitted for, each with its own unrolled steps.</summary>
+    private static readonly int[] BlockSizes = [Q8Blocks.BlockSize, Int8Layout.WideBlockSize];
+
+    /// <summary>Entry points by block size (as <see cref="BlockSizes"/>) and rows − 1.</summary>
+    private static readonly nint[,] Tiles = new nint[BlockSizes.Length, MicroKernel.Int8Rows];
 
     static EmittedKernels()
     {
@@ -39,11 +43,16 @@ internal static unsafe class EmittedKernels
         value?.Trim().ToLowerInvariant() is "0" or "false" or "off" or "no";
 
     /// <summary>The tile for <see cref="WeightFormat.Int8"/>: arguments as <see cref="MicroKernel.RunBytes{TWidth, TVector, TInt}"/>'s on the 512-bit path.</summary>
-    public static void RunBytes(int rows, byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* accumulators)
+    public static void RunBytes(int rows, byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, Int8Layout layout, float* accumulators)
     {
-        if ((uint)(rows - 1) >= (uint)Tiles.Length)
+        if ((uint)(rows - 1) >= (uint)MicroKernel.Int8Rows)
         {
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{Tiles.Length} rows");
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{MicroKernel.Int8Rows} rows");
+        }
+        var size = Array.IndexOf(BlockSizes, layout.BlockSize);
+        if (size < 0 || !layout.ByteActivations)
+        {
+            throw new ArgumentException($"no emitted tile for {layout.Format} blocks of {layout.BlockSize}", nameof(layout));
         }
         // The tile's loop runs at least once (it tests its end after a block), so no blocks would read past the panel.
         if (blocks < 1)
@@ -53,7 +62,7 @@ internal static unsafe class EmittedKernels
         var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, blocks, accumulators);
         // An ordinary unmanaged call (the GC need not wait for the tile, stack walks see the transition):
         // SuppressGCTransition saved nothing measurable here (bench --workload tile-call, docs/benchmarks.md).
-        ((delegate* unmanaged<TileArguments*, void>)Tiles[rows - 1])(&arguments);
+        ((delegate* unmanaged<TileArguments*, void>)Tiles[size, rows - 1])(&arguments);
     }
 
     /// <summary>Emits and maps the tiles; the reason when they cannot be used (the type initializer never throws: any failure is a reason).</summary>
@@ -83,15 +92,18 @@ internal static unsafe class EmittedKernels
                 return $"the packed panels are {PackedMatrix.PanelWidth} columns wide, the tile is written for {VnniTileEmitter.PanelColumns}";
             }
             var code = new List<byte>();
-            var offsets = new int[Tiles.Length];
-            for (var rows = 1; rows <= Tiles.Length; rows++)
+            var offsets = new int[BlockSizes.Length, MicroKernel.Int8Rows];
+            for (var size = 0; size < BlockSizes.Length; size++)
             {
-                while (code.Count % Alignment != 0)
+                for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
                 {
-                    code.Add(0xCC);
+                    while (code.Count % Alignment != 0)
+                    {
+                        code.Add(0xCC);
+                    }
+                    offsets[size, rows - 1] = code.Count;
+                    code.AddRange(VnniTileEmitter.Emit(rows, Int8Layout.Bytes(BlockSizes[size]), OperatingSystem.IsWindows()));
                 }
-                offsets[rows - 1] = code.Count;
-                code.AddRange(VnniTileEmitter.Emit(rows, OperatingSystem.IsWindows()));
             }
             // Mapped for the life of the process, like the JIT's own code.
             var memory = ExecutableMemory.TryCreate(code.ToArray(), out var failure);
@@ -99,9 +111,12 @@ internal static unsafe class EmittedKernels
             {
                 return failure;
             }
-            for (var i = 0; i < Tiles.Length; i++)
+            for (var size = 0; size < BlockSizes.Length; size++)
             {
-                Tiles[i] = (nint)(memory.Start + offsets[i]);
+                for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
+                {
+                    Tiles[size, rows - 1] = (nint)(memory.Start + offsets[size, rows - 1]);
+                }
             }
             return null;
         }

@@ -41,11 +41,17 @@ internal static class VnniTileEmitter
     public const int PanelColumns = 32;
 
     private const int StepBytes = 4 * PanelColumns;
-    private const int Steps = Q8Blocks.BlockSize / 4;
-
-    /// <summary>The tile for <paramref name="rows"/> (1..4) rows; the argument is a <see cref="TileArguments"/>* in the first argument register (rcx on Windows, rdi on System V).</summary>
-    public static byte[] Emit(int rows, bool windows)
+    /// <summary>
+    /// The tile for <paramref name="rows"/> (1..4) rows of a <see cref="WeightFormat.Int8"/> matrix with
+    /// <paramref name="layout"/>'s blocks (its steps unrolled per block); the argument is a
+    /// <see cref="TileArguments"/>* in the first argument register (rcx on Windows, rdi on System V).
+    /// </summary>
+    public static byte[] Emit(int rows, Int8Layout layout, bool windows)
     {
+        if (!layout.ByteActivations)
+        {
+            throw new ArgumentException($"the tile multiplies {WeightFormat.Int8} matrices, not {layout.Format}", nameof(layout));
+        }
         if (rows is < 1 or > MicroKernel.Int8Rows)
         {
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{MicroKernel.Int8Rows} rows");
@@ -68,8 +74,8 @@ internal static class VnniTileEmitter
             code.Xor(Totals[v], Totals[v], Totals[v]);
         }
 
-        var weightScalesOffset = PackedMatrix.Int8WeightScalesOffset(PanelColumns);
-        var correctionsOffset = PackedMatrix.Int8CorrectionsOffset(PanelColumns);
+        var weightScalesOffset = layout.WeightScalesOffset(PanelColumns);
+        var correctionsOffset = layout.CorrectionsOffset(PanelColumns);
         var loop = code.Position;
         // Each block's sums start from the panel's correction terms (−64·Σw), loaded straight into them.
         for (var r = 0; r < rows; r++)
@@ -77,7 +83,7 @@ internal static class VnniTileEmitter
             code.LoadInt32s(Sums[2 * r], new MemoryOperand(Panel, correctionsOffset));
             code.LoadInt32s(Sums[2 * r + 1], new MemoryOperand(Panel, correctionsOffset + 64));
         }
-        for (var s = 0; s < Steps; s++)
+        for (var s = 0; s < layout.BlockSize / 4; s++)
         {
             code.LoadInt32s(Weights0, new MemoryOperand(Panel, s * StepBytes));
             code.LoadInt32s(Weights1, new MemoryOperand(Panel, s * StepBytes + 64));
@@ -102,8 +108,8 @@ internal static class VnniTileEmitter
                 code.FusedMultiplyAddBroadcast(Totals[v], Product, new MemoryOperand(RowScales, 0, ScaleIndex));
             }
         }
-        code.Add(Activations, Q8Blocks.BlockSize);
-        code.Add(Panel, PackedMatrix.Int8BlockBytes(WeightFormat.Int8, PanelColumns));
+        code.Add(Activations, layout.BlockSize);
+        code.Add(Panel, layout.PanelBlockBytes(PanelColumns));
         code.Add(ScaleIndex, sizeof(float));
         code.JumpIfNotZero(loop);
 
