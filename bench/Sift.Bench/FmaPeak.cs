@@ -14,8 +14,9 @@ namespace Sift.Bench;
 /// per lane). int8: one u8×s8 step of the path (4 multiply-adds, 8 ops, per int32 lane: vpdpbusd,
 /// or vpmaddubsw + vpmaddwd + vpaddd, or SDOT) in a 6×2 tile with its loads and broadcasts; int16:
 /// vpmaddwd + vpaddd (2 multiply-adds per lane), weights widened once per step. For int8 a second
-/// ceiling, of the whole sequence the int8 tile issues: the same steps with the Q8_0 block's fp32
-/// step after every eight of them (per chain: convert the int32 sums, multiply by the weight scales,
+/// ceiling, of the whole sequence the int8 tile issues: the same steps with the block's fp32 step
+/// after every 32 of them (a block of 128 inputs, what the GEMM runs on every Qwen3 size's rows:
+/// <see cref="Int8Layout"/>; per chain: convert the int32 sums, multiply by the weight scales,
 /// FMA with the broadcast activation scale into an fp32 total), counted by the same useful
 /// multiply-adds, so the fp32 step's share of the pipes shows as a lower ceiling.
 /// Each figure is the best of many short bursts, so that a shared, loaded machine still yields
@@ -26,6 +27,9 @@ internal static class FmaPeak
     private const int Chains = 12;
     private const int IterationsPerBurst = 50_000;
 
+    /// <summary>u8×s8 steps per block of 128 inputs (4 per int32 lane and step).</summary>
+    private const int BytesStepsPerBlock = Int8Layout.WideBlockSize / 4;
+
     /// <summary>fp32 GFLOP/s of the path's FMA on all of <paramref name="pool"/>'s threads.</summary>
     public static double MeasureGflops(WorkerPool pool, TimeSpan budget) => Measure<FmaBody>(pool, budget, 2.0 * Lanes);
 
@@ -34,7 +38,7 @@ internal static class FmaPeak
         ? Measure<EmittedBytesBody>(pool, budget, 8.0 * Lanes)
         : Measure<BytesBody>(pool, budget, 8.0 * Lanes);
 
-    /// <summary>GOPS (the u8×s8 multiply-adds only) of the path's u8×s8 steps with the Q8_0 block's fp32 step after every eight.</summary>
+    /// <summary>GOPS (the u8×s8 multiply-adds only) of the path's u8×s8 steps with the block's fp32 step after every <see cref="BytesStepsPerBlock"/>.</summary>
     public static double MeasureInt8BlockGops(WorkerPool pool, TimeSpan budget) => EmittedKernels.HasVnniTile
         ? Measure<EmittedBlocksBody>(pool, budget, 8.0 * Lanes)
         : Measure<BlocksBody>(pool, budget, 8.0 * Lanes);
@@ -164,7 +168,7 @@ internal static class FmaPeak
             _ => DotPairs<TWidth, TVector, TInt, StepsOnly>(),
         };
 
-    /// <summary>Whether the u8×s8 peak loop adds the Q8_0 block's fp32 step after every eight steps (a constant per instantiation, so the JIT drops the other branch).</summary>
+    /// <summary>Whether the peak loop adds the block's fp32 step after each block's steps (a constant per instantiation, so the JIT drops the other branch).</summary>
     private interface IBlockStep
     {
         static abstract bool Enabled { get; }
@@ -184,7 +188,7 @@ internal static class FmaPeak
     /// A 6-row × 2-vector tile as the int8 GEMM runs it: per step two weight vectors and six
     /// broadcast activations from an L1-resident buffer (so nothing is loop-invariant), twelve
     /// accumulator chains that depend only through the add. With <typeparamref name="TBlock"/>, after
-    /// every eight steps each chain goes through the managed tile's block step (convert, multiply by
+    /// every <see cref="BytesStepsPerBlock"/> steps each chain goes through the managed tile's block step (convert, multiply by
     /// the weight scales, FMA with the activation scale into its L1-resident fp32 total).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -221,7 +225,7 @@ internal static class FmaPeak
             a8 = TWidth.DotBytes(a8, b, w0); a9 = TWidth.DotBytes(a9, b, w1);
             b = TWidth.CreateInt32(x[5]);
             a10 = TWidth.DotBytes(a10, b, w0); a11 = TWidth.DotBytes(a11, b, w1);
-            if (TBlock.Enabled && (i & 7) == 7)
+            if (TBlock.Enabled && i % BytesStepsPerBlock == BytesStepsPerBlock - 1)
             {
                 AddBlocks<TWidth, TVector, TInt>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, weightScales, totals);
             }

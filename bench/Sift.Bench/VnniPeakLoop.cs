@@ -7,7 +7,8 @@ namespace Sift.Bench;
 /// measures the managed sequences, with twelve independent accumulator chains (enough to cover
 /// vpdpbusd's latency × throughput) fed from an L1-resident buffer: per step two weight vectors and
 /// six broadcast activations. Two loops: the u8×s8 step alone (vpdpbusd zmm), and the same steps
-/// with the Q8_0 block's fp32 step after every eight of them, as the tile issues it (per chain
+/// with the block's fp32 step after every 32 of them (a block of 128 inputs, what the GEMM runs on
+/// every Qwen3 size's rows: <see cref="Sift.Kernels.Int8Layout"/>), as the tile issues it (per chain
 /// vcvtdq2ps, vmulps by the weight scales, vfmadd231ps with the broadcast activation scale into a
 /// total): the ceiling of the whole sequence the kernel runs. Emitted with the same assembler and
 /// executable memory as the kernel (only where the kernel itself is emitted).
@@ -20,8 +21,8 @@ internal static unsafe class VnniPeakLoop
     /// <summary>Where the weight scales (two vectors) and the activation scales (one float per row) start.</summary>
     public const int ScalesOffset = 256;
 
-    /// <summary>u8×s8 steps per Q8_0 block (32 inputs, 4 per vpdpbusd lane).</summary>
-    public const int StepsPerBlock = 8;
+    /// <summary>u8×s8 steps per block (128 inputs, 4 per vpdpbusd lane).</summary>
+    public const int StepsPerBlock = Sift.Kernels.Int8Layout.WideBlockSize / 4;
 
     private const int Rax = 0, Rcx = 1, Rdx = 2, Rsi = 6, Rdi = 7;
     private const int Rows = 6;
@@ -34,7 +35,7 @@ internal static unsafe class VnniPeakLoop
     /// <summary>Runs <paramref name="steps"/> steps of 12 vpdpbusd zmm over <paramref name="data"/> (<see cref="DataBytes"/> bytes).</summary>
     public static void RunSteps(byte* data, long steps) => ((delegate* unmanaged<byte*, long, void>)StepLoop)(data, steps);
 
-    /// <summary>Runs <paramref name="blocks"/> blocks: 8 steps of 12 vpdpbusd zmm, then the fp32 block step on each of the 12 chains.</summary>
+    /// <summary>Runs <paramref name="blocks"/> blocks: <see cref="StepsPerBlock"/> steps of 12 vpdpbusd zmm, then the fp32 block step on each of the 12 chains.</summary>
     public static void RunBlocks(byte* data, long blocks) => ((delegate* unmanaged<byte*, long, void>)BlockLoop)(data, blocks);
 
     private static nint Emit(bool blockStep)

@@ -98,8 +98,8 @@ internal static class SiftCli
     {
         var option = new Option<string?>("--quantize")
         {
-            Description = "Keep layer weights as int8 (Q8_0 blocks) instead of their stored format: \"int8\" multiplies them with 7-bit activations "
-                + "(fastest), \"int8-a16\" with 15-bit activations (about half the int8 error, slower).",
+            Description = "Keep layer weights as int8 instead of their stored format: \"int8\" in blocks of 128 inputs (32 on rows under 1024 "
+                + "and for Q8_0 files) with 7-bit activations (fastest), \"int8-a16\" in Q8_0 blocks of 32 with 15-bit activations (about half the int8 error, slower).",
         };
         option.AcceptOnlyFromAmong("int8", "int8-a16");
         return option;

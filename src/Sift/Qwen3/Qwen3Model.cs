@@ -66,7 +66,7 @@ public sealed partial class Qwen3Model : IDisposable
     /// <param name="checkpoint">The weights.</param>
     /// <param name="pool">The compute threads.</param>
     /// <param name="weightFormat">How to keep the layer weights: null keeps each tensor's stored format
-    /// (bf16 stays bf16); <see cref="WeightFormat.Int8"/> or <see cref="WeightFormat.Int8A16"/> quantizes them to Q8_0 blocks at load.</param>
+    /// (bf16 stays bf16); <see cref="WeightFormat.Int8"/> or <see cref="WeightFormat.Int8A16"/> quantizes them to int8 blocks at load (<see cref="Int8Layout"/>).</param>
     public static Qwen3Model Load(Qwen3Config config, ICheckpoint checkpoint, WorkerPool? pool = null, WeightFormat? weightFormat = null)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -49,7 +49,7 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
 
     /// <summary>
     /// The format a tensor's weights keep in memory: float types as stored; Q8_0 stays int8, and
-    /// k-quants become int8 too (their 4-6-bit values fit Q8_0 blocks with little loss, and one
+    /// k-quants become int8 too (their 4-6-bit values fit int8 blocks with little loss, and one
     /// int8 kernel serves them all).
     /// </summary>
     public static WeightFormat FormatOf(CheckpointTensor tensor) => tensor.Type switch
