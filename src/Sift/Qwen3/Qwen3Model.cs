@@ -187,13 +187,8 @@ public sealed partial class Qwen3Model : IDisposable
         var d = config.HeadDim;
         var f = config.IntermediateSize;
         string Name(string tensor) => Qwen3WeightNames.Layer(l, tensor);
-        var q = reader.Get(Name(Qwen3WeightNames.Layers.Query), config.HeadCount * d, h);
-        var k = reader.Get(Name(Qwen3WeightNames.Layers.Key), config.KeyValueHeadCount * d, h);
-        var v = reader.Get(Name(Qwen3WeightNames.Layers.Value), config.KeyValueHeadCount * d, h);
-        var o = reader.Get(Name(Qwen3WeightNames.Layers.Output), h, config.HeadCount * d);
-        var gate = reader.Get(Name(Qwen3WeightNames.Layers.Gate), f, h);
-        var up = reader.Get(Name(Qwen3WeightNames.Layers.Up), f, h);
-        var down = reader.Get(Name(Qwen3WeightNames.Layers.Down), h, f);
+        var tensors = LayerTensors.Read(reader, config, l);
+        var (q, k, v, o, gate, up, down) = tensors;
         var format = weightFormat ?? WeightReader.FormatOf(q);
 
         var qRows = config.HeadCount * d;
@@ -222,7 +217,7 @@ public sealed partial class Qwen3Model : IDisposable
         var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadFiniteRow(down, row, destination), pool,
             WeightReader.KeepsQ8Blocks(down));
         // The packed copies are all the forward pass reads; the mapped originals can leave the resident set.
-        foreach (var tensor in new[] { q, k, v, o, gate, up, down })
+        foreach (var tensor in tensors.All)
         {
             tensor.ReleasePages();
         }

@@ -32,22 +32,14 @@ public readonly record struct WeightMemory(WeightFormat Format, long PackedLayer
         var format = WeightFormat.F32;
         for (var l = 0; l < config.LayerCount; l++)
         {
-            string Name(string tensor) => Qwen3WeightNames.Layer(l, tensor);
-            var q = reader.Get(Name(Qwen3WeightNames.Layers.Query), config.HeadCount * d, h);
-            var k = reader.Get(Name(Qwen3WeightNames.Layers.Key), config.KeyValueHeadCount * d, h);
-            var v = reader.Get(Name(Qwen3WeightNames.Layers.Value), config.KeyValueHeadCount * d, h);
-            var o = reader.Get(Name(Qwen3WeightNames.Layers.Output), h, config.HeadCount * d);
-            var gate = reader.Get(Name(Qwen3WeightNames.Layers.Gate), f, h);
-            var up = reader.Get(Name(Qwen3WeightNames.Layers.Up), f, h);
-            var down = reader.Get(Name(Qwen3WeightNames.Layers.Down), h, f);
+            var tensors = LayerTensors.Read(reader, config, l);
+            var (q, k, v, o, gate, up, down) = tensors;
             format = weightFormat ?? WeightReader.FormatOf(q);
             packed += PackedMatrix.BytesFor(format, (config.HeadCount + 2 * config.KeyValueHeadCount) * d, h, WeightReader.KeepsQ8Blocks(q, k, v))
                 + PackedMatrix.BytesFor(format, h, config.HeadCount * d, WeightReader.KeepsQ8Blocks(o))
                 + PackedMatrix.BytesFor(format, PackedMatrix.GateUpRows(f), h, WeightReader.KeepsQ8Blocks(gate, up))
                 + PackedMatrix.BytesFor(format, h, f, WeightReader.KeepsQ8Blocks(down));
-            var stored = new[] { Qwen3WeightNames.Layers.Query, Qwen3WeightNames.Layers.Key, Qwen3WeightNames.Layers.Value, Qwen3WeightNames.Layers.Output,
-                Qwen3WeightNames.Layers.Gate, Qwen3WeightNames.Layers.Up, Qwen3WeightNames.Layers.Down }
-                .Sum(name => reader.TryFind(Name(name), out var tensor) ? tensor.ByteLength : 0);
+            var stored = tensors.All.Sum(tensor => tensor.ByteLength);
             largestStored = Math.Max(largestStored, stored);
         }
         var embedding = reader.TryFind(Qwen3WeightNames.Embedding, out var table) ? table.ByteLength : 0;
