@@ -14,11 +14,11 @@ namespace Sift.Bench;
 internal static unsafe class TileCallBenchmark
 {
     private const int Rows = 4;
-
-    /// <summary>The wide rows' layout (blocks of 128), which every Qwen3 size's int8 GEMMs use.</summary>
-    private static readonly Int8Layout Layout = Int8Layout.Bytes(Int8Layout.WideBlockSize);
     private const int Rounds = 12;
     private static readonly TimeSpan RoundBudget = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>The wide rows' layout (blocks of 128), which every Qwen3 size's int8 GEMMs use.</summary>
+    private static readonly Int8Layout Layout = Int8Layout.ForByteActivations(Int8Layout.WideBlockSize);
 
     public static void Run(BenchOptions options)
     {

@@ -9,8 +9,8 @@ namespace Sift.Kernels;
 /// Block sizes. <see cref="WeightFormat.Int8"/>, the fast mode, sums <see cref="WideBlockSize"/> = 128
 /// u8×s8 products per output in int32 before the block's fp32 step (convert, weight scale, activation
 /// scale) on rows of at least <see cref="WideBlockMinColumns"/> inputs. With Q8_0's 32 that step was a
-/// fifth of the tile's work; with 128, one 32-token query on AVX2 runs 14% faster, and embeddings at
-/// the 0.6B shape are off by 2.7e-3 instead of 2.4e-3 (docs/benchmarks.md). It keeps 32:
+/// fifth of the tile's work; with 128, one 32-token query on AVX2 takes 0.87× the time, and embeddings
+/// at the 0.6B shape are off by 2.7e-3 instead of 2.4e-3 (docs/benchmarks.md). It keeps 32:
 /// <list type="bullet">
 /// <item>on narrower rows (small test models), where each block's rounding weighs most: the fixtures'
 /// hidden size 64 in one block per row moved their embeddings 0.032 from the reference, over the 0.03 bar;</item>
@@ -54,7 +54,7 @@ internal readonly record struct Int8Layout
     };
 
     /// <summary>The <see cref="WeightFormat.Int8"/> layout with blocks of <paramref name="blockSize"/> (32 or 128), for the tiles and their tests.</summary>
-    public static Int8Layout Bytes(int blockSize) => blockSize is Q8Blocks.BlockSize or WideBlockSize
+    public static Int8Layout ForByteActivations(int blockSize) => blockSize is Q8Blocks.BlockSize or WideBlockSize
         ? new(WeightFormat.Int8, blockSize)
         : throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, $"int8 blocks are {Q8Blocks.BlockSize} or {WideBlockSize} inputs");
 

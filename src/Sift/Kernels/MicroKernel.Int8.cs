@@ -12,7 +12,6 @@ internal static unsafe partial class MicroKernel
     /// </summary>
     public const int Int8Rows = 4;
 
-
     /// <summary>
     /// Int8 weights × 7-bit activations (<see cref="WeightFormat.Int8"/>) for up to <see cref="Int8Rows"/>
     /// rows and one panel. Per block (<see cref="Int8Layout.BlockSize"/>: 128 or 32 inputs), each output's products are summed exactly in int32 (four

@@ -24,7 +24,7 @@ public static class Q8Blocks
     /// The same rules over a block of any length (the fast int8 format's blocks of
     /// <see cref="Int8Layout.WideBlockSize"/>); returns the scale, rounded to fp16.
     /// </summary>
-    public static float QuantizeAnyLength(ReadOnlySpan<float> values, Span<sbyte> quantized)
+    internal static float QuantizeAnyLength(ReadOnlySpan<float> values, Span<sbyte> quantized)
     {
         if (quantized.Length < values.Length)
         {

@@ -10,6 +10,18 @@ internal sealed record LayerTensors(
     /// <summary>All seven, in the order above.</summary>
     public IReadOnlyList<CheckpointTensor> All => [Query, Key, Value, Output, Gate, Up, Down];
 
+    /// <summary>Whether the packed query/key/value matrix keeps Q8_0's blocks (<see cref="WeightReader.KeepsQ8Blocks"/>).</summary>
+    public bool QkvKeepsQ8Blocks => WeightReader.KeepsQ8Blocks(Query, Key, Value);
+
+    /// <summary>Whether the packed output projection keeps Q8_0's blocks.</summary>
+    public bool OutputKeepsQ8Blocks => WeightReader.KeepsQ8Blocks(Output);
+
+    /// <summary>Whether the packed gate/up matrix keeps Q8_0's blocks (both must be Q8_0).</summary>
+    public bool GateUpKeepsQ8Blocks => WeightReader.KeepsQ8Blocks(Gate, Up);
+
+    /// <summary>Whether the packed down projection keeps Q8_0's blocks.</summary>
+    public bool DownKeepsQ8Blocks => WeightReader.KeepsQ8Blocks(Down);
+
     /// <summary>Layer <paramref name="layer"/>'s matrices; a missing or misshapen one is a <see cref="CheckpointException"/> naming it.</summary>
     public static LayerTensors Read(WeightReader reader, Qwen3Config config, int layer)
     {

@@ -207,15 +207,15 @@ public sealed partial class Qwen3Model : IDisposable
             {
                 WeightReader.ReadFiniteRow(v, row - qRows - kvRows, destination);
             }
-        }, pool, WeightReader.KeepsQ8Blocks(q, k, v));
+        }, pool, tensors.QkvKeepsQ8Blocks);
         var output = PackedMatrix.Pack(format, h, config.HeadCount * d, (row, destination) => WeightReader.ReadFiniteRow(o, row, destination), pool,
-            WeightReader.KeepsQ8Blocks(o));
+            tensors.OutputKeepsQ8Blocks);
 
         var gateUp = PackedMatrix.PackGateUp(format, f, h,
             (row, destination) => WeightReader.ReadFiniteRow(gate, row, destination),
-            (row, destination) => WeightReader.ReadFiniteRow(up, row, destination), pool, WeightReader.KeepsQ8Blocks(gate, up));
+            (row, destination) => WeightReader.ReadFiniteRow(up, row, destination), pool, tensors.GateUpKeepsQ8Blocks);
         var downMatrix = PackedMatrix.Pack(format, h, f, (row, destination) => WeightReader.ReadFiniteRow(down, row, destination), pool,
-            WeightReader.KeepsQ8Blocks(down));
+            tensors.DownKeepsQ8Blocks);
         // The packed copies are all the forward pass reads; the mapped originals can leave the resident set.
         foreach (var tensor in tensors.All)
         {

@@ -33,12 +33,11 @@ public readonly record struct WeightMemory(WeightFormat Format, long PackedLayer
         for (var l = 0; l < config.LayerCount; l++)
         {
             var tensors = LayerTensors.Read(reader, config, l);
-            var (q, k, v, o, gate, up, down) = tensors;
-            format = weightFormat ?? WeightReader.FormatOf(q);
-            packed += PackedMatrix.BytesFor(format, (config.HeadCount + 2 * config.KeyValueHeadCount) * d, h, WeightReader.KeepsQ8Blocks(q, k, v))
-                + PackedMatrix.BytesFor(format, h, config.HeadCount * d, WeightReader.KeepsQ8Blocks(o))
-                + PackedMatrix.BytesFor(format, PackedMatrix.GateUpRows(f), h, WeightReader.KeepsQ8Blocks(gate, up))
-                + PackedMatrix.BytesFor(format, h, f, WeightReader.KeepsQ8Blocks(down));
+            format = weightFormat ?? WeightReader.FormatOf(tensors.Query);
+            packed += PackedMatrix.BytesFor(format, (config.HeadCount + 2 * config.KeyValueHeadCount) * d, h, tensors.QkvKeepsQ8Blocks)
+                + PackedMatrix.BytesFor(format, h, config.HeadCount * d, tensors.OutputKeepsQ8Blocks)
+                + PackedMatrix.BytesFor(format, PackedMatrix.GateUpRows(f), h, tensors.GateUpKeepsQ8Blocks)
+                + PackedMatrix.BytesFor(format, h, f, tensors.DownKeepsQ8Blocks);
             var stored = tensors.All.Sum(tensor => tensor.ByteLength);
             largestStored = Math.Max(largestStored, stored);
         }

@@ -67,6 +67,10 @@ internal sealed class WeightReader(ICheckpoint checkpoint)
     /// </summary>
     public static bool KeepsQ8Blocks(params ReadOnlySpan<CheckpointTensor> sources)
     {
+        if (sources.IsEmpty)
+        {
+            throw new ArgumentException("a packed matrix has at least one source tensor", nameof(sources));
+        }
         foreach (var tensor in sources)
         {
             if (tensor.Type != TensorType.Q8_0)

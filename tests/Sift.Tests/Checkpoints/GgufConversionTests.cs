@@ -55,6 +55,7 @@ public sealed class GgufConversionTests : IDisposable
         Assert.True(Sift.Qwen3.WeightReader.KeepsQ8Blocks(q8Query, q8Down));
         Assert.False(Sift.Qwen3.WeightReader.KeepsQ8Blocks(bf16Query));
         Assert.False(Sift.Qwen3.WeightReader.KeepsQ8Blocks(q8Query, bf16Query));
+        Assert.Throws<ArgumentException>(() => Sift.Qwen3.WeightReader.KeepsQ8Blocks());
     }
 
     [Fact]

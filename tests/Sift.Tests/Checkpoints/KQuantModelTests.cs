@@ -89,17 +89,65 @@ public sealed class KQuantModelTests : IDisposable
         return MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
     }
 
-    /// <summary>A one-layer qwen3 GGUF with a byte-level vocabulary of 256 bytes plus &lt;|endoftext|&gt;.</summary>
-    private static void Write(string path, float[] embedding, Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)> layers)
+    [Fact]
+    public void Load_WideRowsOfMixedTypes_KeepQ8ZeroBlocksExactlyWhereEverySourceIsQ8Zero()
+    {
+        // Rows of 1024 inputs: int8 blocks of 128 unless all of a packed matrix's sources are Q8_0
+        // (then Q8_0's own 32, its values unchanged). q/k/v and down are Q8_0; the output projection
+        // is F16; gate is Q8_0 but up F16. The packed size, worked out here per matrix, tells the
+        // block size each one got, and the memory estimate must agree with it.
+        const int hidden = 1024, heads = 8;
+        var random = new Random(11);
+        byte[] Q8(int rows) => Q8ZeroBlocks(rows, hidden, random);
+        byte[] F16(int rows) => Enumerable.Range(0, rows * hidden).SelectMany(_ => BitConverter.GetBytes((Half)(random.NextDouble() * 0.04 - 0.02))).ToArray();
+        var layers = new Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)>
+        {
+            ["attn_q.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
+            ["attn_k.weight"] = (128, TensorType.Q8_0, Q8(128)),
+            ["attn_v.weight"] = (128, TensorType.Q8_0, Q8(128)),
+            ["attn_output.weight"] = (hidden, TensorType.F16, F16(hidden)),
+            ["ffn_gate.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
+            ["ffn_up.weight"] = (hidden, TensorType.F16, F16(hidden)),
+            ["ffn_down.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
+        };
+        var path = Path.Combine(_directory.FullName, "wide-mixed.gguf");
+        Write(path, Enumerable.Range(0, 257 * hidden).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), layers, hidden, heads);
+
+        var footprint = ModelFootprint.Estimate(new ModelOptions { Model = path }, ModelKind.Embedding);
+        using var embedder = Embedder.Load(new ModelOptions { Model = path });
+        Assert.Equal(WeightFormat.Int8, embedder.Model.WeightFormat);
+        // Per panel of PanelWidth rows and block of b inputs: b weights, a float scale and an int32 correction per row.
+        var width = PackedMatrix.PanelWidth;
+        long Packed(int rows, int block) => (long)(rows + width - 1) / width * (hidden / block) * (block * width + 2 * width * sizeof(float));
+        var expected = Packed(hidden + 2 * 128, 32) + Packed(hidden, 128) + Packed(2 * hidden, 128) + Packed(hidden, 32);
+        Assert.Equal(expected, embedder.Model.PackedWeightBytes);
+        Assert.Equal(expected, footprint.Weights.PackedLayerBytes);
+        Assert.All(embedder.Embed([EmbeddingInput.Document("wide rows")])[0].Vector, value => Assert.True(float.IsFinite(value)));
+    }
+
+    /// <summary>Well-formed Q8_0 rows: a small fp16 scale and random int8 values per block of 32.</summary>
+    private static byte[] Q8ZeroBlocks(int rows, int columns, Random random)
+    {
+        var bytes = new byte[rows * columns / 32 * 34];
+        random.NextBytes(bytes);
+        for (var block = 0; block < bytes.Length; block += 34)
+        {
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(block), (Half)0.0002f);
+        }
+        return bytes;
+    }
+
+    /// <summary>A one-layer qwen3 GGUF with a byte-level vocabulary of 256 bytes plus &lt;|endoftext|&gt;; heads of 128, one key/value head.</summary>
+    private static void Write(string path, float[] embedding, Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)> layers, int hidden = Hidden, int heads = 2)
     {
         var tokens = Enumerable.Range(0, 256).Select(b => ByteLevel((byte)b)).Append("<|endoftext|>").ToArray();
         var writer = new GgufWriter()
             .Add("general.architecture", "qwen3")
             .Add("qwen3.context_length", 4096u)
-            .Add("qwen3.embedding_length", (uint)Hidden)
+            .Add("qwen3.embedding_length", (uint)hidden)
             .Add("qwen3.block_count", 1u)
-            .Add("qwen3.feed_forward_length", (uint)Hidden)
-            .Add("qwen3.attention.head_count", 2u)
+            .Add("qwen3.feed_forward_length", (uint)hidden)
+            .Add("qwen3.attention.head_count", (uint)heads)
             .Add("qwen3.attention.head_count_kv", 1u)
             .Add("qwen3.attention.key_length", 128u)
             .Add("qwen3.attention.value_length", 128u)
@@ -113,17 +161,17 @@ public sealed class KQuantModelTests : IDisposable
             .Add("tokenizer.ggml.merges", Array.Empty<string>())
             .Add("tokenizer.ggml.eos_token_id", 256u)
             .Add("tokenizer.ggml.add_eos_token", true);
-        writer.AddTensor("token_embd.weight", TensorType.F32, [257, Hidden], s => s.Write(MemoryMarshal.AsBytes(embedding.AsSpan())));
-        var ones = MemoryMarshal.AsBytes(Enumerable.Repeat(1f, Hidden).ToArray().AsSpan()).ToArray();
-        writer.AddTensor("blk.0.attn_norm.weight", TensorType.F32, [Hidden], s => s.Write(ones));
-        writer.AddTensor("blk.0.ffn_norm.weight", TensorType.F32, [Hidden], s => s.Write(ones));
+        writer.AddTensor("token_embd.weight", TensorType.F32, [257, hidden], s => s.Write(MemoryMarshal.AsBytes(embedding.AsSpan())));
+        var ones = MemoryMarshal.AsBytes(Enumerable.Repeat(1f, hidden).ToArray().AsSpan()).ToArray();
+        writer.AddTensor("blk.0.attn_norm.weight", TensorType.F32, [hidden], s => s.Write(ones));
+        writer.AddTensor("blk.0.ffn_norm.weight", TensorType.F32, [hidden], s => s.Write(ones));
         writer.AddTensor("blk.0.attn_q_norm.weight", TensorType.F32, [128], s => s.Write(ones, 0, 512));
         writer.AddTensor("blk.0.attn_k_norm.weight", TensorType.F32, [128], s => s.Write(ones, 0, 512));
         foreach (var (name, (rows, type, bytes)) in layers)
         {
-            writer.AddTensor($"blk.0.{name}", type, [rows, Hidden], s => s.Write(bytes));
+            writer.AddTensor($"blk.0.{name}", type, [rows, hidden], s => s.Write(bytes));
         }
-        writer.AddTensor("output_norm.weight", TensorType.F32, [Hidden], s => s.Write(ones));
+        writer.AddTensor("output_norm.weight", TensorType.F32, [hidden], s => s.Write(ones));
         writer.Write(path);
     }
 

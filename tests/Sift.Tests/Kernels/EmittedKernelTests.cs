@@ -66,7 +66,7 @@ public sealed unsafe class EmittedKernelTests
     public void EmittedTile_GivesTheManagedTilesBits(int rows, int blockSize, int blocks, bool extremes)
     {
         RequireTile();
-        var layout = Int8Layout.Bytes(blockSize);
+        var layout = Int8Layout.ForByteActivations(blockSize);
         AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
             EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, blocks, layout, totals));
     }
@@ -84,7 +84,7 @@ public sealed unsafe class EmittedKernelTests
         {
             Assert.Skip("on Windows the process's own tile is the Windows code (EmittedTile_GivesTheManagedTilesBits)");
         }
-        var layout = Int8Layout.Bytes(blockSize);
+        var layout = Int8Layout.ForByteActivations(blockSize);
         var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, layout, windows: true), out var failure);
         Assert.True(memory is not null, failure);
         var tile = (delegate* unmanaged<nint, nint, nint, TileArguments*, void>)memory.Start;
@@ -101,7 +101,7 @@ public sealed unsafe class EmittedKernelTests
     [InlineData(5)]
     public void RunBytes_RejectsARowCountOutsideTheTile(int rows)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, Int8Layout.Bytes(128), null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, Int8Layout.ForByteActivations(128), null));
         Assert.Equal("rows", error.ParamName);
         Assert.Contains("1..4", error.Message);
     }
@@ -112,7 +112,7 @@ public sealed unsafe class EmittedKernelTests
     public void RunBytes_RejectsFewerThanOneBlock(int blocks)
     {
         // The tile tests its loop's end after a block: zero blocks would run it through memory until it faults.
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, Int8Layout.Bytes(128), null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, Int8Layout.ForByteActivations(128), null));
         Assert.Equal("blocks", error.ParamName);
         Assert.Contains("at least 1 block", error.Message);
     }

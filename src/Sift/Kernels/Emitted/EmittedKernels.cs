@@ -49,8 +49,9 @@ internal static unsafe class EmittedKernels
         {
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{MicroKernel.Int8Rows} rows");
         }
-        var size = Array.IndexOf(BlockSizes, layout.BlockSize);
-        if (size < 0 || !layout.ByteActivations)
+        // Blocks of 32 are index 0 in BlockSizes, of 128 index 1 (the only two sizes a layout can have).
+        var size = layout.BlockSize == Int8Layout.WideBlockSize ? 1 : 0;
+        if (!layout.ByteActivations || layout.BlockSize != BlockSizes[size])
         {
             throw new ArgumentException($"no emitted tile for {layout.Format} blocks of {layout.BlockSize}", nameof(layout));
         }
@@ -102,7 +103,7 @@ internal static unsafe class EmittedKernels
                         code.Add(0xCC);
                     }
                     offsets[size, rows - 1] = code.Count;
-                    code.AddRange(VnniTileEmitter.Emit(rows, Int8Layout.Bytes(BlockSizes[size]), OperatingSystem.IsWindows()));
+                    code.AddRange(VnniTileEmitter.Emit(rows, Int8Layout.ForByteActivations(BlockSizes[size]), OperatingSystem.IsWindows()));
                 }
             }
             // Mapped for the life of the process, like the JIT's own code.

@@ -41,6 +41,7 @@ internal static class VnniTileEmitter
     public const int PanelColumns = 32;
 
     private const int StepBytes = 4 * PanelColumns;
+
     /// <summary>
     /// The tile for <paramref name="rows"/> (1..4) rows of a <see cref="WeightFormat.Int8"/> matrix with
     /// <paramref name="layout"/>'s blocks (its steps unrolled per block); the argument is a
