@@ -20,7 +20,7 @@ public record ModelOptions
     /// <summary>
     /// How to keep layer weights in memory: null keeps the checkpoint's format (bf16 stays bf16);
     /// <see cref="WeightFormat.Int8"/> quantizes them at load to int8 blocks (about half the memory, faster; 128 inputs
-    /// per block on rows of 1024 or more, 32 on narrower rows and for Q8_0 weights), multiplied with 7-bit activations;
+    /// per block on rows of 1024 or more, 32 on narrower rows and for matrices whose weights are all Q8_0 already), multiplied with 7-bit activations;
     /// <see cref="WeightFormat.Int8A16"/> to Q8_0 blocks of 32 with 15-bit activations (more accurate, slower).
     /// </summary>
     public WeightFormat? Quantize { get; init; }

@@ -72,7 +72,7 @@ public sealed record KernelPath
         {
             var path = Describe<Width512, Vector512<float>, Vector512<int>>("avx512", "AVX-512F + AVX-512BW", "Vector512");
             return EmittedKernels.HasVnniTile
-                ? path with { InstructionSet = "AVX-512F + AVX-512BW + AVX-512 VNNI", Int8 = "u8×s8, 7-bit activations per block of 128 values (32 on rows under 1024 and for Q8_0 weights): vpdpbusd (AVX-512 VNNI, 512-bit, emitted at run time)" }
+                ? path with { InstructionSet = "AVX-512F + AVX-512BW + AVX-512 VNNI", Int8 = "u8×s8, 7-bit activations per block of 128 values (32 on rows under 1024 and where the weights are Q8_0 already): vpdpbusd (AVX-512 VNNI, 512-bit, emitted at run time)" }
                 : path;
         }
         if (Uses256)
@@ -99,7 +99,7 @@ public sealed record KernelPath
             VectorBits = TWidth.Count * 32,
             Float32 = $"{vector} {(typeof(TWidth) != typeof(Width128) || Width128.HasFusedMultiplyAdd ? "FMA" : "multiply + add (no FMA)")}, "
                 + $"{TWidth.TileRows}×{2 * TWidth.Count} register tile",
-            Int8 = $"u8×s8, 7-bit activations per block of 128 values (32 on rows under 1024 and for Q8_0 weights): {TWidth.DotBytesInstructions}",
+            Int8 = $"u8×s8, 7-bit activations per block of 128 values (32 on rows under 1024 and where the weights are Q8_0 already): {TWidth.DotBytesInstructions}",
             Int8A16 = $"s16×s8, 15-bit activations per 32-value block: {TWidth.DotPairsInstructions}",
             EmittedInt8Tile = EmittedKernels.HasVnniTile ? "in use" : $"not in use: {EmittedKernels.UnavailableReason}",
         };

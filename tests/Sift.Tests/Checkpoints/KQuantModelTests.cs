@@ -92,20 +92,22 @@ public sealed class KQuantModelTests : IDisposable
     [Fact]
     public void Load_WideRowsOfMixedTypes_KeepQ8ZeroBlocksExactlyWhereEverySourceIsQ8Zero()
     {
-        // Rows of 1024 inputs: int8 blocks of 128 unless all of a packed matrix's sources are Q8_0
-        // (then Q8_0's own 32, its values unchanged). q/k/v and down are Q8_0; the output projection
-        // is F16; gate is Q8_0 but up F16. The packed size, worked out here per matrix, tells the
-        // block size each one got, and the memory estimate must agree with it.
-        const int hidden = 1024, heads = 8;
+        // Rows of 1024 or more inputs: int8 blocks of 128 unless all of a packed matrix's sources are
+        // Q8_0 (then Q8_0's own 32, its values unchanged). Only down is all Q8_0. q and v are Q8_0 but
+        // k is F16 (neither the first nor the last source decides); gate is Q8_0 but up F16; the output
+        // projection (2048 inputs, so that it differs from down) is F16. The packed size, worked out
+        // here per matrix, tells the block size each one got, and the memory estimate must agree.
+        const int hidden = 1024, heads = 16, attention = heads * 128;
         var random = new Random(11);
-        byte[] Q8(int rows) => Q8ZeroBlocks(rows, hidden, random);
-        byte[] F16(int rows) => Enumerable.Range(0, rows * hidden).SelectMany(_ => BitConverter.GetBytes((Half)(random.NextDouble() * 0.04 - 0.02))).ToArray();
+        byte[] Q8(int rows, int columns = hidden) => Q8ZeroBlocks(rows, columns, random);
+        byte[] F16(int rows, int columns = hidden) =>
+            Enumerable.Range(0, rows * columns).SelectMany(_ => BitConverter.GetBytes((Half)(random.NextDouble() * 0.04 - 0.02))).ToArray();
         var layers = new Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)>
         {
-            ["attn_q.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
-            ["attn_k.weight"] = (128, TensorType.Q8_0, Q8(128)),
+            ["attn_q.weight"] = (attention, TensorType.Q8_0, Q8(attention)),
+            ["attn_k.weight"] = (128, TensorType.F16, F16(128)),
             ["attn_v.weight"] = (128, TensorType.Q8_0, Q8(128)),
-            ["attn_output.weight"] = (hidden, TensorType.F16, F16(hidden)),
+            ["attn_output.weight"] = (hidden, TensorType.F16, F16(hidden, attention)),
             ["ffn_gate.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
             ["ffn_up.weight"] = (hidden, TensorType.F16, F16(hidden)),
             ["ffn_down.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
@@ -118,21 +120,25 @@ public sealed class KQuantModelTests : IDisposable
         Assert.Equal(WeightFormat.Int8, embedder.Model.WeightFormat);
         // Per panel of PanelWidth rows and block of b inputs: b weights, a float scale and an int32 correction per row.
         var width = PackedMatrix.PanelWidth;
-        long Packed(int rows, int block) => (long)(rows + width - 1) / width * (hidden / block) * (block * width + 2 * width * sizeof(float));
-        var expected = Packed(hidden + 2 * 128, 32) + Packed(hidden, 128) + Packed(2 * hidden, 128) + Packed(hidden, 32);
+        long Packed(int rows, int columns, int block) => (long)(rows + width - 1) / width * (columns / block) * (block * width + 2 * width * sizeof(float));
+        var expected = Packed(attention + 2 * 128, hidden, 128) + Packed(hidden, attention, 128) + Packed(2 * hidden, hidden, 128) + Packed(hidden, hidden, 32);
         Assert.Equal(expected, embedder.Model.PackedWeightBytes);
         Assert.Equal(expected, footprint.Weights.PackedLayerBytes);
         Assert.All(embedder.Embed([EmbeddingInput.Document("wide rows")])[0].Vector, value => Assert.True(float.IsFinite(value)));
     }
 
-    /// <summary>Well-formed Q8_0 rows: a small fp16 scale and random int8 values per block of 32.</summary>
+    /// <summary>Q8_0 rows as ggml writes them: per block of 32 a small fp16 scale and int8 values in −127..127, one of them ±127.</summary>
     private static byte[] Q8ZeroBlocks(int rows, int columns, Random random)
     {
         var bytes = new byte[rows * columns / 32 * 34];
-        random.NextBytes(bytes);
         for (var block = 0; block < bytes.Length; block += 34)
         {
             BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(block), (Half)0.0002f);
+            for (var i = 0; i < 32; i++)
+            {
+                bytes[block + 2 + i] = (byte)(sbyte)random.Next(-127, 128);
+            }
+            bytes[block + 2 + random.Next(32)] = (byte)(sbyte)(random.Next(2) == 0 ? 127 : -127);
         }
         return bytes;
     }
@@ -169,7 +175,8 @@ public sealed class KQuantModelTests : IDisposable
         writer.AddTensor("blk.0.attn_k_norm.weight", TensorType.F32, [128], s => s.Write(ones, 0, 512));
         foreach (var (name, (rows, type, bytes)) in layers)
         {
-            writer.AddTensor($"blk.0.{name}", type, [rows, hidden], s => s.Write(bytes));
+            // The output projection's inputs are the attention heads' outputs; every other matrix reads the hidden state.
+            writer.AddTensor($"blk.0.{name}", type, [rows, name == "attn_output.weight" ? heads * 128 : hidden], s => s.Write(bytes));
         }
         writer.AddTensor("output_norm.weight", TensorType.F32, [hidden], s => s.Write(ones));
         writer.Write(path);
