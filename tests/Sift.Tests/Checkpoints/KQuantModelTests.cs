@@ -97,7 +97,8 @@ public sealed class KQuantModelTests : IDisposable
         // k is F16 (neither the first nor the last source decides); gate is Q8_0 but up F16; the output
         // projection (2048 inputs, so that it differs from down) is F16. The packed size, worked out
         // here per matrix, tells the block size each one got, and the memory estimate must agree.
-        const int hidden = 1024, heads = 16, attention = heads * 128;
+        // Two key/value heads: groups of 8 query heads, the most the 128-bit path's attention takes.
+        const int hidden = 1024, heads = 16, keyValueHeads = 2, attention = heads * 128, keyValue = keyValueHeads * 128;
         var random = new Random(11);
         byte[] Q8(int rows, int columns = hidden) => Q8ZeroBlocks(rows, columns, random);
         byte[] F16(int rows, int columns = hidden) =>
@@ -105,15 +106,15 @@ public sealed class KQuantModelTests : IDisposable
         var layers = new Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)>
         {
             ["attn_q.weight"] = (attention, TensorType.Q8_0, Q8(attention)),
-            ["attn_k.weight"] = (128, TensorType.F16, F16(128)),
-            ["attn_v.weight"] = (128, TensorType.Q8_0, Q8(128)),
+            ["attn_k.weight"] = (keyValue, TensorType.F16, F16(keyValue)),
+            ["attn_v.weight"] = (keyValue, TensorType.Q8_0, Q8(keyValue)),
             ["attn_output.weight"] = (hidden, TensorType.F16, F16(hidden, attention)),
             ["ffn_gate.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
             ["ffn_up.weight"] = (hidden, TensorType.F16, F16(hidden)),
             ["ffn_down.weight"] = (hidden, TensorType.Q8_0, Q8(hidden)),
         };
         var path = Path.Combine(_directory.FullName, "wide-mixed.gguf");
-        Write(path, Enumerable.Range(0, 257 * hidden).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), layers, hidden, heads);
+        Write(path, Enumerable.Range(0, 257 * hidden).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray(), layers, hidden, heads, keyValueHeads);
 
         var footprint = ModelFootprint.Estimate(new ModelOptions { Model = path }, ModelKind.Embedding);
         using var embedder = Embedder.Load(new ModelOptions { Model = path });
@@ -121,7 +122,7 @@ public sealed class KQuantModelTests : IDisposable
         // Per panel of PanelWidth rows and block of b inputs: b weights, a float scale and an int32 correction per row.
         var width = PackedMatrix.PanelWidth;
         long Packed(int rows, int columns, int block) => (long)(rows + width - 1) / width * (columns / block) * (block * width + 2 * width * sizeof(float));
-        var expected = Packed(attention + 2 * 128, hidden, 128) + Packed(hidden, attention, 128) + Packed(2 * hidden, hidden, 128) + Packed(hidden, hidden, 32);
+        var expected = Packed(attention + 2 * keyValue, hidden, 128) + Packed(hidden, attention, 128) + Packed(2 * hidden, hidden, 128) + Packed(hidden, hidden, 32);
         Assert.Equal(expected, embedder.Model.PackedWeightBytes);
         Assert.Equal(expected, footprint.Weights.PackedLayerBytes);
         Assert.All(embedder.Embed([EmbeddingInput.Document("wide rows")])[0].Vector, value => Assert.True(float.IsFinite(value)));
@@ -143,8 +144,9 @@ public sealed class KQuantModelTests : IDisposable
         return bytes;
     }
 
-    /// <summary>A one-layer qwen3 GGUF with a byte-level vocabulary of 256 bytes plus &lt;|endoftext|&gt;; heads of 128, one key/value head.</summary>
-    private static void Write(string path, float[] embedding, Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)> layers, int hidden = Hidden, int heads = 2)
+    /// <summary>A one-layer qwen3 GGUF with a byte-level vocabulary of 256 bytes plus &lt;|endoftext|&gt;; heads of 128.</summary>
+    private static void Write(string path, float[] embedding, Dictionary<string, (int Rows, TensorType Type, byte[] Bytes)> layers, int hidden = Hidden, int heads = 2,
+        int keyValueHeads = 1)
     {
         var tokens = Enumerable.Range(0, 256).Select(b => ByteLevel((byte)b)).Append("<|endoftext|>").ToArray();
         var writer = new GgufWriter()
@@ -154,7 +156,7 @@ public sealed class KQuantModelTests : IDisposable
             .Add("qwen3.block_count", 1u)
             .Add("qwen3.feed_forward_length", (uint)hidden)
             .Add("qwen3.attention.head_count", (uint)heads)
-            .Add("qwen3.attention.head_count_kv", 1u)
+            .Add("qwen3.attention.head_count_kv", (uint)keyValueHeads)
             .Add("qwen3.attention.key_length", 128u)
             .Add("qwen3.attention.value_length", 128u)
             .Add("qwen3.attention.layer_norm_rms_epsilon", 1e-6f)
