@@ -52,11 +52,12 @@ public static unsafe class Attention
         int outputStride, WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        Validate(layout, queries.Length, queryStride, keys.Length, values.Length, keyValueStride, keyValueHeadStride, sequences, output.Length, outputStride);
         if (layout.GroupSize > BlockColumns)
         {
-            throw new ArgumentException($"{layout.GroupSize} query heads per key/value head exceed the {BlockColumns} a block holds", nameof(layout));
+            RunSubGroups(layout, queries, queryStride, keys, values, keyValueStride, keyValueHeadStride, sequences, output, outputStride, pool);
+            return;
         }
-        Validate(layout, queries.Length, queryStride, keys.Length, values.Length, keyValueStride, keyValueHeadStride, sequences, output.Length, outputStride);
         var queriesPerBlock = BlockColumns / layout.GroupSize;
 
         var count = sequences.Length;
@@ -99,6 +100,31 @@ public static unsafe class Attention
             if (rented is not null)
             {
                 System.Buffers.ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A group larger than a block's columns (more query heads per key/value head than the path's panel
+    /// width: 8 on 128-bit paths, 16 on AVX2, 32 on AVX-512; no Qwen3 size has more than 4) as sub-groups
+    /// of at most that many query heads, each a call with one key/value head: the same keys and values,
+    /// its query heads side by side in the same rows. Each query head's arithmetic is what it would be in
+    /// a wider block (a block's columns do not mix).
+    /// </summary>
+    private static void RunSubGroups(AttentionLayout layout, ReadOnlySpan<float> queries, int queryStride, ReadOnlySpan<float> keys,
+        ReadOnlySpan<float> values, int keyValueStride, int keyValueHeadStride, ReadOnlySpan<AttentionSequence> sequences, Span<float> output,
+        int outputStride, WorkerPool pool)
+    {
+        var group = layout.GroupSize;
+        for (var keyValueHead = 0; keyValueHead < layout.KeyValueHeadCount; keyValueHead++)
+        {
+            var keyValueOffset = keyValueHead * keyValueHeadStride;
+            for (var first = 0; first < group; first += BlockColumns)
+            {
+                var heads = Math.Min(BlockColumns, group - first);
+                var offset = (keyValueHead * group + first) * layout.HeadDim;
+                Run(new AttentionLayout(heads, 1, layout.HeadDim), queries[offset..], queryStride, keys[keyValueOffset..], values[keyValueOffset..],
+                    keyValueStride, keyValueHeadStride, sequences, output[offset..], outputStride, pool);
             }
         }
     }

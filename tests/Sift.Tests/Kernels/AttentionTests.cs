@@ -13,6 +13,10 @@ public sealed class AttentionTests
         { 6, 2, 24 },
         { 4, 1, 32 },
         { 3, 1, 10 },
+        // Groups wider than a block on some paths (8 columns on 128-bit, 16 on AVX2, 32 on AVX-512): sub-groups.
+        { 24, 1, 8 },
+        { 40, 2, 12 },
+        { 66, 1, 8 },
     };
 
     [Theory]
