@@ -53,6 +53,10 @@ public static unsafe class Attention
     {
         ArgumentNullException.ThrowIfNull(pool);
         Validate(layout, queries.Length, queryStride, keys.Length, values.Length, keyValueStride, keyValueHeadStride, sequences, output.Length, outputStride);
+        if (sequences.IsEmpty)
+        {
+            return;
+        }
         if (layout.GroupSize > BlockColumns)
         {
             RunSubGroups(layout, queries, queryStride, keys, values, keyValueStride, keyValueHeadStride, sequences, output, outputStride, pool);
@@ -132,6 +136,10 @@ public static unsafe class Attention
     private static void Validate(AttentionLayout layout, int queryLength, int queryStride, int keyLength, int valueLength, int keyValueStride,
         int keyValueHeadStride, ReadOnlySpan<AttentionSequence> sequences, int outputLength, int outputStride)
     {
+        if (layout.KeyValueHeadCount < 1 || layout.HeadCount % layout.KeyValueHeadCount != 0)
+        {
+            throw new ArgumentException($"{layout.HeadCount} query heads are not whole groups of {layout.KeyValueHeadCount} key/value heads", nameof(layout));
+        }
         if (queryStride < layout.QueryWidth || keyValueStride < 1 || keyValueHeadStride < 1 || outputStride < layout.QueryWidth)
         {
             throw new ArgumentException($"strides (queries {queryStride}, keys/values {keyValueStride} and {keyValueHeadStride}, output {outputStride}) do not fit the heads");

@@ -17,6 +17,7 @@ public sealed class AttentionTests
         { 24, 1, 8 },
         { 40, 2, 12 },
         { 66, 1, 8 },
+        { 68, 2, 8 },
     };
 
     [Theory]
@@ -63,11 +64,13 @@ public sealed class AttentionTests
         }
     }
 
-    [Fact]
-    public void Run_KeysFromAPrefixInAnotherPlace_EqualsTheWholeSequence()
+    [Theory]
+    [InlineData(2, 1, 64)]
+    [InlineData(68, 2, 8)]   // groups of 34: sub-groups on every path, the second key/value head found by its head stride
+    public void Run_KeysFromAPrefixInAnotherPlace_EqualsTheWholeSequence(int heads, int kvHeads, int headDim)
     {
         // Queries 70..119 of one sequence, with keys 0..69 copied elsewhere (as a shared prefix is).
-        var layout = new AttentionLayout(2, 1, 64);
+        var layout = new AttentionLayout(heads, kvHeads, headDim);
         var (qkv, whole) = Problem(layout, [0, 120], seed: 4);
         var expected = new float[120 * layout.QueryWidth];
         Run(layout, qkv, whole, expected);
@@ -89,6 +92,25 @@ public sealed class AttentionTests
         Attention.Run(layout, queries, layout.QkvWidth, keys, values, d, 120 * d,
             [new AttentionSequence(0, 50, 70, 0, 0)], output, layout.QueryWidth, Pool);
         Assert.Equal(expected.AsSpan(70 * layout.QueryWidth).ToArray(), output);
+    }
+
+    [Fact]
+    public void Run_NoSequences_WritesNothing()
+    {
+        var output = new float[8];
+        Attention.Run(new AttentionLayout(68, 2, 8), [], 68 * 8, [], [], 2 * 8, 8, [], output, 68 * 8, Pool);
+        Assert.All(output, value => Assert.Equal(0f, value));
+    }
+
+    [Theory]
+    [InlineData(66, 4)]
+    [InlineData(6, 0)]
+    public void Run_HeadsThatAreNotWholeGroups_AreRefused(int heads, int kvHeads)
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            Attention.Run(new AttentionLayout(heads, kvHeads, 8), new float[heads * 8], heads * 8, new float[64], new float[64], 8, 8,
+                [new AttentionSequence(0, 1, 0, 0, 0)], new float[heads * 8], heads * 8, Pool));
+        Assert.Contains($"{heads} query heads", error.Message);
     }
 
     [Fact]
