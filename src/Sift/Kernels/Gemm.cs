@@ -214,53 +214,102 @@ public static unsafe class Gemm
         public void Execute(int index, int worker)
         {
             var (firstPanel, endPanel) = problem.Panels(index, items);
-            var accumulators = stackalloc float[MicroKernel.Int8Rows * 2 * TWidth.Count];
-            var stride = (nint)blocks * layout.BlockSize;
-            var bytes = layout.ByteActivations;
+            // One row block's totals: 16 KB on AVX-512, carried from one slice of the inputs to the next.
+            var totals = stackalloc float[Int8RowBlock * 2 * TWidth.Count];
+            var sliced = Int8Slices(layout, blocks);
             for (var firstRow = 0; firstRow < problem.Rows; firstRow += Int8RowBlock)
             {
                 var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
+                var slices = endRow - firstRow > Int8SliceMinRows ? sliced : 1;
                 for (var panel = firstPanel; panel < endPanel; panel++)
                 {
-                    RunPanel(panel, endPanel, firstRow, endRow, bytes, stride, accumulators);
+                    RunPanel(panel, endPanel, firstRow, endRow, slices, totals);
                 }
             }
         }
 
-        private void RunPanel(int panel, int endPanel, int firstRow, int endRow, bool bytes, nint stride, float* accumulators)
+        /// <summary>
+        /// One panel for rows [<paramref name="firstRow"/>, <paramref name="endRow"/>): each slice of the inputs
+        /// through every row tile, the totals kept between slices, and the rows written after the last.
+        /// </summary>
+        private void RunPanel(int panel, int endPanel, int firstRow, int endRow, int slices, float* totals)
         {
             var width = 2 * TWidth.Count;
             var (firstColumn, validColumns) = problem.OutputColumns(panel);
             var tiles = (endRow - firstRow + MicroKernel.Int8Rows - 1) / MicroKernel.Int8Rows;
             var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, endPanel, tiles);
-            var tile = 0;
-            for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows, tile++)
+            var stride = (nint)blocks * layout.BlockSize;
+            var blockBytes = layout.PanelBlockBytes(PackedMatrix.PanelWidth);
+            for (var slice = 0; slice < slices; slice++)
             {
-                var tileRows = Math.Min(MicroKernel.Int8Rows, endRow - row);
-                PrefetchSlice(next, problem.Weights.PanelBytes, tile, tiles);
-                if (bytes && typeof(TWidth) == typeof(Width512) && EmittedKernels.HasVnniTile)
+                var firstBlock = (int)((long)blocks * slice / slices);
+                var sliceBlocks = (int)((long)blocks * (slice + 1) / slices) - firstBlock;
+                var panelData = problem.Weights.Panel(panel) + (long)firstBlock * blockBytes;
+                var tile = 0;
+                for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows, tile++)
                 {
-                    EmittedKernels.RunBytes(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, layout, accumulators);
-                }
-                else if (bytes)
-                {
-                    MicroKernel.RunBytes<TWidth, TVector, TInt>(tileRows, values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, layout, accumulators);
-                }
-                else
-                {
-                    MicroKernel.RunPairs<TWidth, TVector, TInt>(tileRows, (short*)values + row * stride, stride, scales + (long)row * blocks, blocks,
-                        problem.Weights.Panel(panel), blocks, layout, accumulators);
-                }
-                var cTile = problem.C + (long)row * problem.Ldc + firstColumn;
-                for (var r = 0; r < tileRows; r++)
-                {
-                    WriteRow<TWidth, TVector>(cTile + (long)r * problem.Ldc, accumulators + r * width, validColumns, problem.Output);
+                    var tileRows = Math.Min(MicroKernel.Int8Rows, endRow - row);
+                    PrefetchSlice(next, problem.Weights.PanelBytes, slice * tiles + tile, slices * tiles);
+                    // Unsliced, every tile reuses the first totals, which stay in L1.
+                    var tileTotals = slices == 1 ? totals : totals + (row - firstRow) * width;
+                    var activations = row * stride + (nint)firstBlock * layout.BlockSize;
+                    var rowScales = scales + (long)row * blocks + firstBlock;
+                    if (layout.ByteActivations && typeof(TWidth) == typeof(Width512) && EmittedKernels.HasVnniTile)
+                    {
+                        EmittedKernels.RunBytes(tileRows, values + activations, stride, rowScales, blocks, panelData, sliceBlocks, layout, tileTotals, slice > 0);
+                    }
+                    else if (layout.ByteActivations)
+                    {
+                        MicroKernel.RunBytes<TWidth, TVector, TInt>(tileRows, values + activations, stride, rowScales, blocks, panelData, sliceBlocks, layout,
+                            tileTotals, slice > 0);
+                    }
+                    else
+                    {
+                        MicroKernel.RunPairs<TWidth, TVector, TInt>(tileRows, (short*)values + activations, stride, rowScales, blocks, panelData, sliceBlocks, layout,
+                            tileTotals, slice > 0);
+                    }
+                    if (slice < slices - 1)
+                    {
+                        continue;
+                    }
+                    var cTile = problem.C + (long)row * problem.Ldc + firstColumn;
+                    for (var r = 0; r < tileRows; r++)
+                    {
+                        WriteRow<TWidth, TVector>(cTile + (long)r * problem.Ldc, tileTotals + r * width, validColumns, problem.Output);
+                    }
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Slices of the inputs an int8 panel is multiplied in when a row block has more than
+    /// <see cref="Int8SliceMinRows"/> rows, so that one slice of the panel stays in the L1 cache while every
+    /// row tile passes over it: at most <see cref="Int8SliceBytes"/> of panel each, in whole blocks, as even
+    /// as the blocks allow. A slice ends with the fp32 totals in memory and the next starts from them, the
+    /// same operations in the same order: the bits do not depend on slicing, so a row alone (unsliced) and
+    /// in a batch (sliced) agree.
+    /// </summary>
+    internal static int Int8Slices(Int8Layout layout, int blocks)
+    {
+        var blocksPerSlice = Math.Max(1, Int8SliceBytes / layout.PanelBlockBytes(PackedMatrix.PanelWidth));
+        return (blocks + blocksPerSlice - 1) / blocksPerSlice;
+    }
+
+    /// <summary>
+    /// Panel bytes per slice: at the 0.6B shapes on AVX-512, 4 or 5 blocks of 128 (17-22 KB of a 48 KB L1).
+    /// Measured (docs/benchmarks.md, GEMM at M = 256, one thread): unsliced, the 2048- and 3072-input
+    /// panels (70-104 KB) stay at 69-73% of the step's ceiling; 36 KB slices left the 1024-input panels
+    /// whole and gained less; 16 KB slices (3 blocks) lost on the 1024-input shapes.
+    /// </summary>
+    private const int Int8SliceBytes = 24_000;
+
+    /// <summary>
+    /// Rows per row block up to which a panel is not sliced: W2's one 32-token query was 5-12% slower
+    /// sliced on AVX-512 (a slice's first tile waits on memory, and the hardware prefetcher's stream is
+    /// broken at every slice), while its panels are read only 8 times each.
+    /// </summary>
+    internal const int Int8SliceMinRows = 32;
 
     /// <summary>
     /// The panel after <paramref name="panel"/>, when it is this work item's (before <paramref name="endPanel"/>)

@@ -67,8 +67,27 @@ public sealed unsafe class EmittedKernelTests
     {
         RequireTile();
         var layout = Int8Layout.ForByteActivations(blockSize);
-        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
-            EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, blocks, layout, totals));
+        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, split: 0, (a, aStride, scales, scaleStride, panel, tileBlocks, totals, continueTotals) =>
+            EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, tileBlocks, layout, totals, continueTotals));
+    }
+
+    /// <summary>
+    /// A panel multiplied in two slices of its inputs (the GEMM's L1-sized slices): the second call starts
+    /// from the first's totals and must end with the bits of one call over every block (the managed tile's).
+    /// </summary>
+    [Theory]
+    [InlineData(4, 128, 24, 5)]
+    [InlineData(3, 128, 9, 1)]
+    [InlineData(1, 128, 2, 1)]
+    [InlineData(4, 32, 96, 50)]
+    [InlineData(2, 32, 7, 6)]
+    public void EmittedTile_ContinuedOverASecondSlice_GivesTheWholeTilesBits(int rows, int blockSize, int blocks, int firstSliceBlocks)
+    {
+        RequireTile();
+        var layout = Int8Layout.ForByteActivations(blockSize);
+        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes: false, split: firstSliceBlocks,
+            (a, aStride, scales, scaleStride, panel, tileBlocks, totals, continueTotals) =>
+                EmittedKernels.RunBytes(rows, a, aStride, scales, scaleStride, panel, tileBlocks, layout, totals, continueTotals));
     }
 
     /// <summary>
@@ -85,13 +104,15 @@ public sealed unsafe class EmittedKernelTests
             Assert.Skip("on Windows the process's own tile is the Windows code (EmittedTile_GivesTheManagedTilesBits)");
         }
         var layout = Int8Layout.ForByteActivations(blockSize);
-        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, layout, windows: true), out var failure);
-        Assert.True(memory is not null, failure);
-        var tile = (delegate* unmanaged<nint, nint, nint, TileArguments*, void>)memory.Start;
-        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, (a, aStride, scales, scaleStride, panel, totals) =>
+        var fresh = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, layout, windows: true, continueTotals: false), out var failure);
+        Assert.True(fresh is not null, failure);
+        var continued = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(rows, layout, windows: true, continueTotals: true), out failure);
+        Assert.True(continued is not null, failure);
+        // Whole in one call, or (more than one block) in two: the Windows code of both variants.
+        AssertSameBitsAsTheManagedTile(rows, layout, blocks, extremes, split: blocks / 2, (a, aStride, scales, scaleStride, panel, tileBlocks, totals, continueTotals) =>
         {
-            var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, blocks, totals);
-            tile(0, 0, 0, &arguments);
+            var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, tileBlocks, totals);
+            ((delegate* unmanaged<nint, nint, nint, TileArguments*, void>)(continueTotals ? continued : fresh).Start)(0, 0, 0, &arguments);
         });
     }
 
@@ -101,7 +122,7 @@ public sealed unsafe class EmittedKernelTests
     [InlineData(5)]
     public void RunBytes_RejectsARowCountOutsideTheTile(int rows)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, Int8Layout.ForByteActivations(128), null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(rows, null, 0, null, 0, null, 1, Int8Layout.ForByteActivations(128), null, continueTotals: false));
         Assert.Equal("rows", error.ParamName);
         Assert.Contains("1..4", error.Message);
     }
@@ -112,7 +133,7 @@ public sealed unsafe class EmittedKernelTests
     public void RunBytes_RejectsFewerThanOneBlock(int blocks)
     {
         // The tile tests its loop's end after a block: zero blocks would run it through memory until it faults.
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, Int8Layout.ForByteActivations(128), null));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, blocks, Int8Layout.ForByteActivations(128), null, continueTotals: false));
         Assert.Equal("blocks", error.ParamName);
         Assert.Contains("at least 1 block", error.Message);
     }
@@ -120,7 +141,7 @@ public sealed unsafe class EmittedKernelTests
     [Fact]
     public void RunBytes_RejectsTheSixteenBitLayout()
     {
-        var error = Assert.Throws<ArgumentException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, 1, Int8Layout.For(WeightFormat.Int8A16, 4096), null));
+        var error = Assert.Throws<ArgumentException>(() => EmittedKernels.RunBytes(1, null, 0, null, 0, null, 1, Int8Layout.For(WeightFormat.Int8A16, 4096), null, continueTotals: false));
         Assert.Equal("layout", error.ParamName);
         Assert.Contains("Int8A16 blocks of 32", error.Message);
     }
@@ -165,9 +186,13 @@ public sealed unsafe class EmittedKernelTests
         }
     }
 
-    private delegate void TileCall(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, float* totals);
+    private delegate void TileCall(byte* a, nint aStride, float* scales, nint scaleStride, byte* panel, int blocks, float* totals, bool continueTotals);
 
-    private static void AssertSameBitsAsTheManagedTile(int rows, Int8Layout layout, int blocks, bool extremes, TileCall emittedTile)
+    /// <summary>
+    /// The emitted tile against the managed one over <paramref name="blocks"/> blocks: called once, or with
+    /// <paramref name="split"/> &gt; 0 as two slices, the second continuing the first's totals.
+    /// </summary>
+    private static void AssertSameBitsAsTheManagedTile(int rows, Int8Layout layout, int blocks, bool extremes, int split, TileCall emittedTile)
     {
         var random = new Random(rows * 1000 + blocks + layout.BlockSize);
         var blockBytes = layout.BlockSize * PanelColumns + 2 * PanelColumns * sizeof(int);   // weights, scales, corrections
@@ -211,8 +236,17 @@ public sealed unsafe class EmittedKernelTests
         new Span<byte>(emitted.Bytes, emitted.Length).Fill(0xA5);
 
         MicroKernel.RunBytes<Width512, Vector512<float>, Vector512<int>>(rows, activations.Bytes, stride, scaleValues, scaleStride,
-            panel.Bytes, blocks, layout, (float*)managed.Bytes);
-        emittedTile(activations.Bytes, stride, scaleValues, scaleStride, panel.Bytes, (float*)emitted.Bytes);
+            panel.Bytes, blocks, layout, (float*)managed.Bytes, continueTotals: false);
+        if (split == 0)
+        {
+            emittedTile(activations.Bytes, stride, scaleValues, scaleStride, panel.Bytes, blocks, (float*)emitted.Bytes, false);
+        }
+        else
+        {
+            emittedTile(activations.Bytes, stride, scaleValues, scaleStride, panel.Bytes, split, (float*)emitted.Bytes, false);
+            emittedTile(activations.Bytes + split * layout.BlockSize, stride, scaleValues + split, scaleStride, panel.Bytes + split * blockBytes, blocks - split,
+                (float*)emitted.Bytes, true);
+        }
 
         var expected = new ReadOnlySpan<int>(managed.Bytes, rows * PanelColumns);
         var actual = new ReadOnlySpan<int>(emitted.Bytes, rows * PanelColumns);

@@ -83,6 +83,40 @@ public sealed class Int8GemmTests
         }
     }
 
+    /// <summary>
+    /// More rows than <see cref="Gemm.Int8SliceMinRows"/> with 3072 inputs: the batch multiplies each panel in
+    /// slices of its inputs, carrying the totals between them; a row alone is not sliced. Same bits either way,
+    /// and the sliced batch still matches the product of the quantized operands.
+    /// </summary>
+    [Theory]
+    [InlineData(WeightFormat.Int8)]
+    [InlineData(WeightFormat.Int8A16)]
+    public void Multiply_Int8RowsOfASlicedBatch_AreBitwiseTheRowsAlone_AndTheQuantizedProduct(WeightFormat format)
+    {
+        const int n = 40, k = 3072, rows = Gemm.Int8SliceMinRows + 5;
+        var random = new Random(5);
+        var a = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
+        var layout = Int8Layout.For(format, k);
+        Assert.True(Gemm.Int8Slices(layout, layout.Blocks(k)) > 1, $"{format} with {k} inputs is not sliced on this path: the test would not test slicing");
+        var all = new float[rows * n];
+        Gemm.Multiply(a, rows, k, packed, all, n, GemmOutput.Store, Pool);
+        for (var r = 0; r < rows; r++)
+        {
+            var one = new float[n];
+            Gemm.Multiply(a.AsSpan(r * k, k), 1, k, packed, one, n, GemmOutput.Store, Pool);
+            Assert.Equal(all.AsSpan(r * n, n).ToArray(), one);
+        }
+        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
+        var activations = QuantizeActivations(a, rows, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
+        foreach (var (i, j) in new[] { (0, 0), (rows - 1, n - 1), (17, 23), (rows / 2, 5) })
+        {
+            var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
+            Assert.True(Math.Abs(expected - all[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {all[i * n + j]}, expected {expected}");
+        }
+    }
+
     [Theory]
     [InlineData(WeightFormat.Int8, 64)]
     [InlineData(WeightFormat.Int8, 1024)]

@@ -12,6 +12,7 @@ public sealed class X64AssemblerTests
     {
         { "vmovdqu32 zmm25, [rdx+0x480]", "62 61 7E 48 6F 8A 80 04 00 00" },
         { "vpdpbusd zmm25, zmm18, zmm16", "62 22 6D 40 50 C8" },
+        { "vpaddd zmm25, zmm25, zmm1", "62 61 35 40 FE C9" },
         { "vpbroadcastd zmm18, [r8+r9*2]", "62 82 7D 48 58 94 48 00 00 00 00" },
         { "vfmadd231ps zmm24, zmm23, [r11+rcx]{1to16}", "62 42 45 50 B8 84 0B 00 00 00 00" },
         { "vmovdqu32 zmm16, [r12+0x40]", "62 C1 7E 48 6F 84 24 40 00 00 00" },
@@ -28,6 +29,7 @@ public sealed class X64AssemblerTests
         {
             case "vmovdqu32 zmm25, [rdx+0x480]": code.LoadInt32s(25, new MemoryOperand(Rdx, 0x480)); break;
             case "vpdpbusd zmm25, zmm18, zmm16": code.DotBytes(25, 18, 16); break;
+            case "vpaddd zmm25, zmm25, zmm1": code.AddInt32s(25, 25, 1); break;
             case "vpbroadcastd zmm18, [r8+r9*2]": code.BroadcastInt32(18, new MemoryOperand(R8, 0, R9, 2)); break;
             case "vfmadd231ps zmm24, zmm23, [r11+rcx]{1to16}": code.FusedMultiplyAddBroadcast(24, 23, new MemoryOperand(R11, 0, Rcx)); break;
             case "vmovdqu32 zmm16, [r12+0x40]": code.LoadInt32s(16, new MemoryOperand(R12, 0x40)); break;

@@ -25,17 +25,22 @@ internal static class VnniTileEmitter
     /// <summary>r8: row 0's activations in the current block; r9 and r10 hold one and three row strides.</summary>
     private const int Activations = R8, Stride = R9, Stride3 = R10;
 
-    /// <summary>r11: the activation scales of the row being added to its totals.</summary>
+    /// <summary>r11: the totals, or the activation scales of the row being added to them.</summary>
     private const int RowScales = R11;
 
     private const int Weights0 = 16, Weights1 = 17, Broadcast = 18;
-    private const int WeightScales0 = 21, WeightScales1 = 22, Product = 23;
+    private const int WeightScales0 = 21, WeightScales1 = 22;
 
-    /// <summary>The int32 block sums of up to four rows × two vectors.</summary>
-    private static readonly int[] Sums = [25, 26, 27, 28, 29, 30, 31, 0];
+    /// <summary>
+    /// The int32 sums of up to four rows × two vectors over a block's even steps (started from the panel's
+    /// corrections) and over its odd steps (started from zero): 16 independent vpdpbusd chains, as many
+    /// as the two 512-bit pipes need to hide the instruction's latency (the peak loop measured 992-1,004
+    /// GOPS with 8 chains, 1,076-1,094 with 12: docs/benchmarks.md). Integer sums are exact, so even + odd is the sum
+    /// the managed tile's single chain gives, and the fp32 results have the same bits.
+    /// </summary>
+    private static readonly int[] EvenSums = [25, 26, 27, 28, 29, 30, 31, 0];
 
-    /// <summary>The fp32 totals, held in registers for the whole tile (volatile on Windows too: xmm6-15 are not used).</summary>
-    private static readonly int[] Totals = [1, 2, 3, 4, 5, 19, 20, 24];
+    private static readonly int[] OddSums = [1, 2, 3, 4, 5, 19, 20, 24];
 
     /// <summary>Columns of a 512-bit panel (two vectors of 16), checked against <see cref="PackedMatrix.PanelWidth"/> before use.</summary>
     public const int PanelColumns = 32;
@@ -46,8 +51,10 @@ internal static class VnniTileEmitter
     /// The tile for <paramref name="rows"/> (1..4) rows of a <see cref="WeightFormat.Int8"/> matrix with
     /// <paramref name="layout"/>'s blocks (its steps unrolled per block); the argument is a
     /// <see cref="TileArguments"/>* in the first argument register (rcx on Windows, rdi on System V).
+    /// The fp32 totals live in <see cref="TileArguments.Totals"/> (touched once per block): from zero, or
+    /// with <paramref name="continueTotals"/> from what they hold (a later slice of the inputs, <see cref="Gemm"/>).
     /// </summary>
-    public static byte[] Emit(int rows, Int8Layout layout, bool windows)
+    public static byte[] Emit(int rows, Int8Layout layout, bool windows, bool continueTotals)
     {
         if (!layout.ByteActivations)
         {
@@ -57,6 +64,7 @@ internal static class VnniTileEmitter
         {
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"an int8 tile has 1..{MicroKernel.Int8Rows} rows");
         }
+        var vectors = 2 * rows;
         var code = new X64Assembler();
         code.Move(Arguments, windows ? Rcx : Rdi);
         code.Load(Activations, Field(nameof(TileArguments.Activations)));
@@ -70,59 +78,76 @@ internal static class VnniTileEmitter
         }
         code.Load(Panel, Field(nameof(TileArguments.Panel)));
         code.Load(ScaleIndex, Field(nameof(TileArguments.NegativeScaleBytes)));
-        for (var v = 0; v < 2 * rows; v++)
+        if (!continueTotals)
         {
-            code.Xor(Totals[v], Totals[v], Totals[v]);
+            code.Xor(OddSums[0], OddSums[0], OddSums[0]);
+            code.Load(RowScales, Field(nameof(TileArguments.Totals)));
+            for (var v = 0; v < vectors; v++)
+            {
+                code.StoreFloats(Total(v), OddSums[0]);
+            }
         }
 
         var weightScalesOffset = layout.WeightScalesOffset(PanelColumns);
         var correctionsOffset = layout.CorrectionsOffset(PanelColumns);
         var loop = code.Position;
-        // Each block's sums start from the panel's correction terms (−64·Σw), loaded straight into them.
+        // Each block's even sums start from the panel's correction terms (−64·Σw), loaded straight into them.
         for (var r = 0; r < rows; r++)
         {
-            code.LoadInt32s(Sums[2 * r], new MemoryOperand(Panel, correctionsOffset));
-            code.LoadInt32s(Sums[2 * r + 1], new MemoryOperand(Panel, correctionsOffset + 64));
+            code.LoadInt32s(EvenSums[2 * r], new MemoryOperand(Panel, correctionsOffset));
+            code.LoadInt32s(EvenSums[2 * r + 1], new MemoryOperand(Panel, correctionsOffset + 64));
+        }
+        for (var v = 0; v < vectors; v++)
+        {
+            code.Xor(OddSums[v], OddSums[v], OddSums[v]);
         }
         for (var s = 0; s < layout.BlockSize / 4; s++)
         {
+            var sums = s % 2 == 0 ? EvenSums : OddSums;
             code.LoadInt32s(Weights0, new MemoryOperand(Panel, s * StepBytes));
             code.LoadInt32s(Weights1, new MemoryOperand(Panel, s * StepBytes + 64));
             for (var r = 0; r < rows; r++)
             {
                 code.BroadcastInt32(Broadcast, Row(r, 4 * s));
-                code.DotBytes(Sums[2 * r], Broadcast, Weights0);
-                code.DotBytes(Sums[2 * r + 1], Broadcast, Weights1);
+                code.DotBytes(sums[2 * r], Broadcast, Weights0);
+                code.DotBytes(sums[2 * r + 1], Broadcast, Weights1);
             }
         }
-        // total += (float(sum) · weight scale) · activation scale, as the managed tile does.
+        // total += (float(sum) · weight scale) · activation scale, as the managed tile does; the odd sums'
+        // registers then hold the totals.
         code.LoadFloats(WeightScales0, new MemoryOperand(Panel, weightScalesOffset));
         code.LoadFloats(WeightScales1, new MemoryOperand(Panel, weightScalesOffset + 64));
+        code.Load(RowScales, Field(nameof(TileArguments.Totals)));
+        for (var v = 0; v < vectors; v++)
+        {
+            code.AddInt32s(EvenSums[v], EvenSums[v], OddSums[v]);
+            code.ConvertInt32ToFloat(EvenSums[v], EvenSums[v]);
+            code.MultiplyFloats(EvenSums[v], EvenSums[v], v % 2 == 0 ? WeightScales0 : WeightScales1);
+            code.LoadFloats(OddSums[v], Total(v));
+        }
         for (var r = 0; r < rows; r++)
         {
             code.Load(RowScales, Field(TileArguments.ScalesEndOffset(r)));
-            for (var half = 0; half < 2; half++)
-            {
-                var v = 2 * r + half;
-                code.ConvertInt32ToFloat(Product, Sums[v]);
-                code.MultiplyFloats(Product, Product, half == 0 ? WeightScales0 : WeightScales1);
-                code.FusedMultiplyAddBroadcast(Totals[v], Product, new MemoryOperand(RowScales, 0, ScaleIndex));
-            }
+            code.FusedMultiplyAddBroadcast(OddSums[2 * r], EvenSums[2 * r], new MemoryOperand(RowScales, 0, ScaleIndex));
+            code.FusedMultiplyAddBroadcast(OddSums[2 * r + 1], EvenSums[2 * r + 1], new MemoryOperand(RowScales, 0, ScaleIndex));
+        }
+        code.Load(RowScales, Field(nameof(TileArguments.Totals)));
+        for (var v = 0; v < vectors; v++)
+        {
+            code.StoreFloats(Total(v), OddSums[v]);
         }
         code.Add(Activations, layout.BlockSize);
         code.Add(Panel, layout.PanelBlockBytes(PanelColumns));
         code.Add(ScaleIndex, sizeof(float));
         code.JumpIfNotZero(loop);
 
-        code.Load(RowScales, Field(nameof(TileArguments.Totals)));
-        for (var v = 0; v < 2 * rows; v++)
-        {
-            code.StoreFloats(new MemoryOperand(RowScales, 64 * v), Totals[v]);
-        }
         code.ZeroUpper();
         code.Return();
         return code.ToArray();
     }
+
+    /// <summary>Vector <paramref name="vector"/> of the totals, with their address in <see cref="RowScales"/>.</summary>
+    private static MemoryOperand Total(int vector) => new(RowScales, 64 * vector);
 
     private static MemoryOperand Field(string name) => Field(TileArguments.Offset(name));
 

@@ -104,6 +104,9 @@ internal sealed class X64Assembler
     /// <summary>vmulps zmm, zmm, zmm.</summary>
     public void MultiplyFloats(int destination, int left, int right) => VectorRegisters(Map0F, PrefixNone, destination, left, right, 0x59);
 
+    /// <summary>vpaddd zmm, zmm, zmm.</summary>
+    public void AddInt32s(int destination, int left, int right) => VectorRegisters(Map0F, Prefix66, destination, left, right, 0xFE);
+
     /// <summary>vpxord zmm, zmm, zmm.</summary>
     public void Xor(int destination, int left, int right) => VectorRegisters(Map0F, Prefix66, destination, left, right, 0xEF);
 
