@@ -26,7 +26,7 @@ internal static unsafe class TileCallBenchmark
         {
             throw new InvalidOperationException($"no emitted int8 tile in this process: {EmittedKernels.UnavailableReason}");
         }
-        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(Rows, Layout, OperatingSystem.IsWindows(), continueTotals: false), out var failure)
+        var memory = ExecutableMemory.TryCreate(VnniTileEmitter.Emit(Rows, Layout, OperatingSystem.IsWindows()), out var failure)
             ?? throw new InvalidOperationException(failure);
         var tile = (nint)memory.Start;
         var random = new Random(7);

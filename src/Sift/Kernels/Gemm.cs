@@ -30,7 +30,7 @@ public static unsafe class Gemm
     /// Activation rows an int8 work item runs through all its panels before the next rows: 128 rows
     /// of quantized activations (128-384 KB at the 0.6B shapes) stay in L2 while every panel passes.
     /// </summary>
-    private const int Int8RowBlock = 128;
+    internal const int Int8RowBlock = 128;
 
     /// <summary>
     /// Row tiles per panel (per 128-row block for int8) up to which the next panel is prefetched
@@ -113,7 +113,7 @@ public static unsafe class Gemm
             var scales = (float*)(activations + valueBytes);
             var quantize = new QuantizeBody<TWidth, TVector>(problem, layout, blocks, activations, scales);
             pool.For(problem.Rows, ref quantize);
-            var body = new Int8Body<TWidth, TVector, TInt>(problem, layout, blocks, activations, scales, items);
+            var body = new Int8Body<TWidth, TVector, TInt>(problem, layout, blocks, activations, scales, items, pool);
             pool.For(items, ref body);
         }
     }
@@ -206,7 +206,8 @@ public static unsafe class Gemm
         }
     }
 
-    private readonly struct Int8Body<TWidth, TVector, TInt>(Problem problem, Int8Layout layout, int blocks, byte* values, float* scales, int items) : IParallelBody
+    private readonly struct Int8Body<TWidth, TVector, TInt>(Problem problem, Int8Layout layout, int blocks, byte* values, float* scales, int items, WorkerPool pool)
+        : IParallelBody
         where TWidth : struct, IVectorWidth<TVector>, IInt8Width<TInt, TVector>
         where TVector : struct
         where TInt : struct
@@ -214,9 +215,12 @@ public static unsafe class Gemm
         public void Execute(int index, int worker)
         {
             var (firstPanel, endPanel) = problem.Panels(index, items);
-            // One row block's totals: 16 KB on AVX-512, carried from one slice of the inputs to the next.
-            var totals = stackalloc float[Int8RowBlock * 2 * TWidth.Count];
             var sliced = Int8Slices(layout, blocks);
+            // Sliced, a whole row block's totals (16 KB on AVX-512) wait between slices: the worker's scratch,
+            // reused across calls; unsliced (a short query), one tile's on the stack.
+            var width = 2 * TWidth.Count;
+            float* tileTotals = stackalloc float[MicroKernel.Int8Rows * width];
+            var totals = problem.Rows > Int8SliceMinRows && sliced > 1 ? (float*)pool.Scratch(worker, (long)Int8RowBlock * width * sizeof(float)) : tileTotals;
             for (var firstRow = 0; firstRow < problem.Rows; firstRow += Int8RowBlock)
             {
                 var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
@@ -239,7 +243,7 @@ public static unsafe class Gemm
             var tiles = (endRow - firstRow + MicroKernel.Int8Rows - 1) / MicroKernel.Int8Rows;
             var next = NextPanelToPrefetch<TWidth>(problem.Weights, panel, endPanel, tiles);
             var stride = (nint)blocks * layout.BlockSize;
-            var blockBytes = layout.PanelBlockBytes(PackedMatrix.PanelWidth);
+            var blockBytes = layout.PanelBlockBytes(width);
             for (var slice = 0; slice < slices; slice++)
             {
                 var firstBlock = (int)((long)blocks * slice / slices);
@@ -249,6 +253,7 @@ public static unsafe class Gemm
                 for (var row = firstRow; row < endRow; row += MicroKernel.Int8Rows, tile++)
                 {
                     var tileRows = Math.Min(MicroKernel.Int8Rows, endRow - row);
+                    // (Never both today: a sliced row block has more tiles than the prefetch is enabled for.)
                     PrefetchSlice(next, problem.Weights.PanelBytes, slice * tiles + tile, slices * tiles);
                     // Unsliced, every tile reuses the first totals, which stay in L1.
                     var tileTotals = slices == 1 ? totals : totals + (row - firstRow) * width;
@@ -297,17 +302,18 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// Panel bytes per slice: at the 0.6B shapes on AVX-512, 4 or 5 blocks of 128 (17-22 KB of a 48 KB L1).
-    /// Measured (docs/benchmarks.md, GEMM at M = 256, one thread): unsliced, the 2048- and 3072-input
-    /// panels (70-104 KB) stay at 69-73% of the step's ceiling; 36 KB slices left the 1024-input panels
-    /// whole and gained less; 16 KB slices (3 blocks) lost on the 1024-input shapes.
+    /// Panel bytes per slice: at the 0.6B shapes 4-5 blocks of 128 on AVX-512 (17-22 KB of Zen 4/5's 48 KB
+    /// L1), 8-11 on AVX2. Measured on AVX-512 (docs/benchmarks.md, GEMM at M = 256, one thread): unsliced,
+    /// the 2048- and 3072-input panels (70-104 KB) held o_proj and down at 69-73% of the step's ceiling;
+    /// 36 KB slices, which left the 1024-input panels whole, gained less; 16 KB slices (3 blocks) lost on the
+    /// 1024-input shapes. On AVX2 it changed W1 and W2 within noise; the 128-bit path was not measured.
     /// </summary>
-    private const int Int8SliceBytes = 24_000;
+    private const int Int8SliceBytes = 24 * 1024;
 
     /// <summary>
-    /// Rows per row block up to which a panel is not sliced: W2's one 32-token query was 5-12% slower
-    /// sliced on AVX-512 (a slice's first tile waits on memory, and the hardware prefetcher's stream is
-    /// broken at every slice), while its panels are read only 8 times each.
+    /// Rows per row block up to which a panel is not sliced: W2's one 32-token query was 2-13% slower
+    /// sliced on AVX-512 (docs/benchmarks.md; a slice's first tile waits on memory, and the hardware
+    /// prefetcher's stream restarts at every slice), while its panels are read only 8 times each.
     /// </summary>
     internal const int Int8SliceMinRows = 32;
 

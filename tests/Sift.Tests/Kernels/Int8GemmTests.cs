@@ -84,16 +84,17 @@ public sealed class Int8GemmTests
     }
 
     /// <summary>
-    /// More rows than <see cref="Gemm.Int8SliceMinRows"/> with 3072 inputs: the batch multiplies each panel in
-    /// slices of its inputs, carrying the totals between them; a row alone is not sliced. Same bits either way,
-    /// and the sliced batch still matches the product of the quantized operands.
+    /// Two row blocks, the second of more rows than <see cref="Gemm.Int8SliceMinRows"/>, with 3072 inputs: the
+    /// batch multiplies each panel in slices of its inputs, carrying the totals between them; a row alone is
+    /// not sliced. 300 outputs give a work item more than one panel (each must start its totals afresh) on
+    /// every path. Same bits either way, and the sliced batch still matches the product of the quantized operands.
     /// </summary>
     [Theory]
     [InlineData(WeightFormat.Int8)]
     [InlineData(WeightFormat.Int8A16)]
     public void Multiply_Int8RowsOfASlicedBatch_AreBitwiseTheRowsAlone_AndTheQuantizedProduct(WeightFormat format)
     {
-        const int n = 40, k = 3072, rows = Gemm.Int8SliceMinRows + 5;
+        const int n = 300, k = 3072, rows = Gemm.Int8RowBlock + Gemm.Int8SliceMinRows + 5;
         var random = new Random(5);
         var a = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
@@ -110,7 +111,7 @@ public sealed class Int8GemmTests
         }
         var dequantized = Dequantize(w, n, k, BlockSize(format, k));
         var activations = QuantizeActivations(a, rows, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
-        foreach (var (i, j) in new[] { (0, 0), (rows - 1, n - 1), (17, 23), (rows / 2, 5) })
+        foreach (var (i, j) in new[] { (0, 0), (rows - 1, n - 1), (17, 233), (rows - 3, 37), (140, 299) })
         {
             var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
             Assert.True(Math.Abs(expected - all[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {all[i * n + j]}, expected {expected}");

@@ -31,11 +31,13 @@ foreach (var (format, blockSize) in new[] { (WeightFormat.Int8, 32), (WeightForm
     Check($"{format} activation quantizer, blocks of {blockSize}, equals the scalar reference (ties to even, NaN, tiny and zero blocks)", mismatches == 0,
         $"{mismatches} of {compared} values and scales differ");
 }
-// 40 rows of 3072 inputs: more rows than Gemm.Int8SliceMinRows, so each panel is multiplied in slices of its inputs.
-foreach (var (format, m, k) in new[] { (WeightFormat.Int8, 5, 100), (WeightFormat.Int8, 5, 1100), (WeightFormat.Int8A16, 5, 100), (WeightFormat.Int8, 40, 3072), (WeightFormat.Int8A16, 40, 3072) })
+// 165 rows of 3072 inputs and 72 outputs: a second row block of more rows than Gemm.Int8SliceMinRows, so each
+// panel is multiplied in slices of its inputs, and on the 128-bit path (9 panels) a work item with two panels.
+foreach (var (format, m, k, n) in new[] { (WeightFormat.Int8, 5, 100, 40), (WeightFormat.Int8, 5, 1100, 40), (WeightFormat.Int8A16, 5, 100, 40),
+    (WeightFormat.Int8, 165, 3072, 72), (WeightFormat.Int8A16, 165, 3072, 72) })
 {
-    var worst = GemmAgainstQuantizedProduct(format, m, k);
-    Check($"{format} GEMM with {m} rows and k = {k} equals the product of its quantized operands", worst < 1e-5, $"max relative error {worst:g3}");
+    var worst = GemmAgainstQuantizedProduct(format, m, k, n);
+    Check($"{format} GEMM with {m} rows, k = {k} and {n} outputs equals the product of its quantized operands", worst < 1e-5, $"max relative error {worst:g3}");
 }
 
 var embeddingModel = Path.Combine(fixtures, "qwen3-tiny-embedding");
@@ -195,9 +197,8 @@ static unsafe (int Mismatches, int Compared) QuantizerAgainstScalarReference(Wei
 // (activations per block to 7 or 15 bits, ties to even; weights by Q8_0's rules, scale max/127 rounded
 // to fp16, ties away from zero), blocks as Int8Layout specifies them: only fp32 rounding remains. The
 // largest |error| / (1 + |expected|) over the output.
-static double GemmAgainstQuantizedProduct(WeightFormat format, int m, int k)
+static double GemmAgainstQuantizedProduct(WeightFormat format, int m, int k, int n)
 {
-    const int n = 40;
     var size = format == WeightFormat.Int8 && k >= 1024 ? 128 : 32;
     var limit = format == WeightFormat.Int8 ? 63 : 32767;
     var random = new Random(k);

@@ -23,8 +23,8 @@ internal static unsafe class EmittedKernels
     /// <summary>The block sizes a tile is emitted for, each with its own unrolled steps.</summary>
     private static readonly int[] BlockSizes = [Q8Blocks.BlockSize, Int8Layout.WideBlockSize];
 
-    /// <summary>Entry points by block size (as <see cref="BlockSizes"/>), totals (0 from zero, 1 continued) and rows − 1.</summary>
-    private static readonly nint[,,] Tiles = new nint[BlockSizes.Length, 2, MicroKernel.Int8Rows];
+    /// <summary>Entry points by block size (as <see cref="BlockSizes"/>) and rows − 1.</summary>
+    private static readonly nint[,] Tiles = new nint[BlockSizes.Length, MicroKernel.Int8Rows];
 
     static EmittedKernels()
     {
@@ -61,10 +61,15 @@ internal static unsafe class EmittedKernels
         {
             throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "an int8 tile needs at least 1 block");
         }
+        // The tile adds to its totals: a first slice starts them at zero here.
+        if (!continueTotals)
+        {
+            new Span<float>(accumulators, rows * VnniTileEmitter.PanelColumns).Clear();
+        }
         var arguments = TileArguments.Create(a, aStride, scales, scaleStride, panel, blocks, accumulators);
         // An ordinary unmanaged call (the GC need not wait for the tile, stack walks see the transition):
         // SuppressGCTransition saved nothing measurable here (bench --workload tile-call, docs/benchmarks.md).
-        ((delegate* unmanaged<TileArguments*, void>)Tiles[size, continueTotals ? 1 : 0, rows - 1])(&arguments);
+        ((delegate* unmanaged<TileArguments*, void>)Tiles[size, rows - 1])(&arguments);
     }
 
     /// <summary>Emits and maps the tiles; the reason when they cannot be used (the type initializer never throws: any failure is a reason).</summary>
@@ -94,20 +99,17 @@ internal static unsafe class EmittedKernels
                 return $"the packed panels are {PackedMatrix.PanelWidth} columns wide, the tile is written for {VnniTileEmitter.PanelColumns}";
             }
             var code = new List<byte>();
-            var offsets = new int[BlockSizes.Length, 2, MicroKernel.Int8Rows];
+            var offsets = new int[BlockSizes.Length, MicroKernel.Int8Rows];
             for (var size = 0; size < BlockSizes.Length; size++)
             {
-                for (var continued = 0; continued < 2; continued++)
+                for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
                 {
-                    for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
+                    while (code.Count % Alignment != 0)
                     {
-                        while (code.Count % Alignment != 0)
-                        {
-                            code.Add(0xCC);
-                        }
-                        offsets[size, continued, rows - 1] = code.Count;
-                        code.AddRange(VnniTileEmitter.Emit(rows, Int8Layout.ForByteActivations(BlockSizes[size]), OperatingSystem.IsWindows(), continued == 1));
+                        code.Add(0xCC);
                     }
+                    offsets[size, rows - 1] = code.Count;
+                    code.AddRange(VnniTileEmitter.Emit(rows, Int8Layout.ForByteActivations(BlockSizes[size]), OperatingSystem.IsWindows()));
                 }
             }
             // Mapped for the life of the process, like the JIT's own code.
@@ -118,12 +120,9 @@ internal static unsafe class EmittedKernels
             }
             for (var size = 0; size < BlockSizes.Length; size++)
             {
-                for (var continued = 0; continued < 2; continued++)
+                for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
                 {
-                    for (var rows = 1; rows <= MicroKernel.Int8Rows; rows++)
-                    {
-                        Tiles[size, continued, rows - 1] = (nint)(memory.Start + offsets[size, continued, rows - 1]);
-                    }
+                    Tiles[size, rows - 1] = (nint)(memory.Start + offsets[size, rows - 1]);
                 }
             }
             return null;

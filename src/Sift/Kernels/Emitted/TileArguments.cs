@@ -34,7 +34,7 @@ internal unsafe struct TileArguments
     /// <summary>−4 × blocks: the loop index (bytes of one row's scales still to go), which ends the loop at 0.</summary>
     public long NegativeScaleBytes;
 
-    /// <summary>The tile's rows × 32 fp32 totals, read and written once per block (zeroed first unless the tile continues them).</summary>
+    /// <summary>The tile's rows × 32 fp32 totals, which it adds to: read and written once per block.</summary>
     public float* Totals;
 
     /// <summary>The arguments of one call, from <see cref="MicroKernel.RunBytes{TWidth, TVector, TInt}"/>'s (row pointers past the tile's rows are computed, never read).</summary>

@@ -33,10 +33,11 @@ internal static class VnniTileEmitter
 
     /// <summary>
     /// The int32 sums of up to four rows × two vectors over a block's even steps (started from the panel's
-    /// corrections) and over its odd steps (started from zero): 16 independent vpdpbusd chains, as many
-    /// as the two 512-bit pipes need to hide the instruction's latency (the peak loop measured 992-1,004
-    /// GOPS with 8 chains, 1,076-1,094 with 12: docs/benchmarks.md). Integer sums are exact, so even + odd is the sum
-    /// the managed tile's single chain gives, and the fp32 results have the same bits.
+    /// corrections) and over its odd steps (started from zero): the 4-row tile has 16 independent vpdpbusd
+    /// chains instead of 8, so that the two 512-bit pipes need not wait on the instruction's latency (the
+    /// peak loop did 992-1,004 GOPS with 8 chains, 1,076-1,094 with 12; the 4-row tile alone on 1024 inputs
+    /// went from 849 to 955 GOPS with 16: docs/benchmarks.md). The sums wrap exactly (vpdpbusd does not
+    /// saturate), so even + odd is the managed tile's single-chain sum and the fp32 results have the same bits.
     /// </summary>
     private static readonly int[] EvenSums = [25, 26, 27, 28, 29, 30, 31, 0];
 
@@ -51,10 +52,10 @@ internal static class VnniTileEmitter
     /// The tile for <paramref name="rows"/> (1..4) rows of a <see cref="WeightFormat.Int8"/> matrix with
     /// <paramref name="layout"/>'s blocks (its steps unrolled per block); the argument is a
     /// <see cref="TileArguments"/>* in the first argument register (rcx on Windows, rdi on System V).
-    /// The fp32 totals live in <see cref="TileArguments.Totals"/> (touched once per block): from zero, or
-    /// with <paramref name="continueTotals"/> from what they hold (a later slice of the inputs, <see cref="Gemm"/>).
+    /// The fp32 totals live in <see cref="TileArguments.Totals"/>, read and written once per block: the tile
+    /// adds to what they hold (zeros from the caller, or a slice's totals before a later slice of the inputs).
     /// </summary>
-    public static byte[] Emit(int rows, Int8Layout layout, bool windows, bool continueTotals)
+    public static byte[] Emit(int rows, Int8Layout layout, bool windows)
     {
         if (!layout.ByteActivations)
         {
@@ -78,15 +79,6 @@ internal static class VnniTileEmitter
         }
         code.Load(Panel, Field(nameof(TileArguments.Panel)));
         code.Load(ScaleIndex, Field(nameof(TileArguments.NegativeScaleBytes)));
-        if (!continueTotals)
-        {
-            code.Xor(OddSums[0], OddSums[0], OddSums[0]);
-            code.Load(RowScales, Field(nameof(TileArguments.Totals)));
-            for (var v = 0; v < vectors; v++)
-            {
-                code.StoreFloats(Total(v), OddSums[0]);
-            }
-        }
 
         var weightScalesOffset = layout.WeightScalesOffset(PanelColumns);
         var correctionsOffset = layout.CorrectionsOffset(PanelColumns);
