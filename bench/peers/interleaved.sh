@@ -20,7 +20,7 @@
 #            ort-avx2-int8, ort-avx2-fp32, ort-avxvnni-int8: ONNX Runtime made to see an AVX2-only CPU, without and
 #            with AVX-VNNI (bench/peers/avx2-view: its CPUID and XGETBV answered with those bits cleared, so that
 #            MLAS picks the kernels it runs on such a CPU; needs gcc, objdump and python3);
-#            before-avx512-int8, before-avx2-int8, before-avx512-bf16, before-avx2-bf16: the same runs of
+#            before-avx512-int8, before-avx2-int8, before-avx2novnni-int8, before-avx512-bf16, before-avx2-bf16: the same runs of
 #            SIFT_BEFORE, another build's Sift.Bench.dll, for an A/B of a change beside the peers in one run)
 # usage: PEERS=/work/peers TOOLS=../shared/bench bench/peers/interleaved.sh > results.jsonl
 #        python3 bench/peers/summarize.py results.jsonl
@@ -81,6 +81,7 @@ run() {
     sift-avx2-bf16) DOTNET_EnableAVX512=0 sift "$w" bf16 ;;
     before-avx512-int8) before "$w" int8 ;;
     before-avx2-int8) DOTNET_EnableAVX512=0 before "$w" int8 ;;
+    before-avx2novnni-int8) DOTNET_EnableAVX512=0 DOTNET_EnableAVXVNNI=0 before "$w" int8 ;;
     before-avx512-bf16) before "$w" bf16 ;;
     before-avx2-bf16) DOTNET_EnableAVX512=0 before "$w" bf16 ;;
     ort-int8) ort "$w" q06b-int8 ;;

@@ -30,6 +30,7 @@ ENGINES = [
     ("llama-f16", "llama.cpp F16"),
     ("before-avx512-int8", "before the change: Sift int8, avx512"),
     ("before-avx2-int8", "before the change: Sift int8, avx2"),
+    ("before-avx2novnni-int8", "before the change: Sift int8, avx2 without AVX-VNNI"),
     ("before-avx512-bf16", "before the change: Sift bf16, avx512"),
     ("before-avx2-bf16", "before the change: Sift bf16, avx2"),
 ]
@@ -40,7 +41,7 @@ RATIOS = [
     ("sift-avx512-bf16", "ort-fp32"), ("sift-avx2-bf16", "ort-fp32"), ("sift-avx2-bf16", "ort-avx2-fp32"),
     ("sift-avx512-int8", "llama-q8_0"), ("sift-avx2-int8", "llama-q8_0"), ("sift-avx2novnni-int8", "llama-q8_0"),
     ("sift-avx512-bf16", "llama-f16"), ("sift-avx2-bf16", "llama-f16"),
-    ("sift-avx512-int8", "before-avx512-int8"), ("sift-avx2-int8", "before-avx2-int8"),
+    ("sift-avx512-int8", "before-avx512-int8"), ("sift-avx2-int8", "before-avx2-int8"), ("sift-avx2novnni-int8", "before-avx2novnni-int8"),
     ("sift-avx512-bf16", "before-avx512-bf16"), ("sift-avx2-bf16", "before-avx2-bf16"),
 ]
 WORKLOADS = [("W1", "W1 embed 64 × 256, tok/s"), ("W2", "W2 one 32-token query, median ms"), ("W3", "W3 rerank 1 × 32 docs, tok/s")]
