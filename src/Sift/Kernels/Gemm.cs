@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -225,6 +226,7 @@ public static unsafe class Gemm
             {
                 var endRow = Math.Min(problem.Rows, firstRow + Int8RowBlock);
                 var slices = endRow - firstRow > Int8SliceMinRows ? sliced : 1;
+                Debug.Assert(slices == 1 || totals != tileTotals, "a sliced row block keeps every tile's totals: it needs the scratch");
                 for (var panel = firstPanel; panel < endPanel; panel++)
                 {
                     RunPanel(panel, endPanel, firstRow, endRow, slices, totals);
@@ -304,7 +306,8 @@ public static unsafe class Gemm
     /// <summary>
     /// Panel bytes per slice: at the 0.6B shapes 4-5 blocks of 128 on AVX-512 (17-22 KB of Zen 4/5's 48 KB
     /// L1), 8-11 on AVX2. Measured on AVX-512 (docs/benchmarks.md, GEMM at M = 256, one thread): unsliced,
-    /// the 2048- and 3072-input panels (70-104 KB) held o_proj and down at 69-73% of the step's ceiling;
+    /// the 2048- and 3072-input panels (70-104 KB) held o_proj and down at 73-75% of the step's ceiling
+    /// (59-61% at M = 2048) with the 16-chain emitted tile, against 79-82% (70-74%) in 24 KB slices;
     /// 36 KB slices, which left the 1024-input panels whole, gained less; 16 KB slices (3 blocks) lost on the
     /// 1024-input shapes. On AVX2 it changed W1 and W2 within noise; the 128-bit path was not measured.
     /// </summary>

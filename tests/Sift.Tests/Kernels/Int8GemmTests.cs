@@ -101,14 +101,7 @@ public sealed class Int8GemmTests
         using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
         var layout = Int8Layout.For(format, k);
         Assert.True(Gemm.Int8Slices(layout, layout.Blocks(k)) > 1, $"{format} with {k} inputs is not sliced on this path: the test would not test slicing");
-        var all = new float[rows * n];
-        Gemm.Multiply(a, rows, k, packed, all, n, GemmOutput.Store, Pool);
-        for (var r = 0; r < rows; r++)
-        {
-            var one = new float[n];
-            Gemm.Multiply(a.AsSpan(r * k, k), 1, k, packed, one, n, GemmOutput.Store, Pool);
-            Assert.Equal(all.AsSpan(r * n, n).ToArray(), one);
-        }
+        var all = MultiplyAsABatchAndRowByRow(a, rows, k, packed);
         var dequantized = Dequantize(w, n, k, BlockSize(format, k));
         var activations = QuantizeActivations(a, rows, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
         foreach (var (i, j) in new[] { (0, 0), (rows - 1, n - 1), (17, 233), (rows - 3, 37), (140, 299) })
@@ -185,14 +178,7 @@ public sealed class Int8GemmTests
         var a = Enumerable.Range(0, rows * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var w = Enumerable.Range(0, n * k).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
         using var packed = PackedMatrix.Pack(format, n, k, (row, dst) => w.AsSpan(row * k, k).CopyTo(dst), Pool);
-        var all = new float[rows * n];
-        Gemm.Multiply(a, rows, k, packed, all, n, GemmOutput.Store, Pool);
-        for (var r = 0; r < rows; r++)
-        {
-            var one = new float[n];
-            Gemm.Multiply(a.AsSpan(r * k, k), 1, k, packed, one, n, GemmOutput.Store, Pool);
-            Assert.Equal(all.AsSpan(r * n, n).ToArray(), one);
-        }
+        MultiplyAsABatchAndRowByRow(a, rows, k, packed);
     }
 
     [Theory]
@@ -252,6 +238,21 @@ public sealed class Int8GemmTests
                 Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
             }
         }
+    }
+
+    /// <summary>The product of all <paramref name="rows"/> in one call, after checking that each row multiplied alone gives the same bits.</summary>
+    private static float[] MultiplyAsABatchAndRowByRow(float[] a, int rows, int k, PackedMatrix packed)
+    {
+        var n = packed.OutputColumns;
+        var all = new float[rows * n];
+        Gemm.Multiply(a, rows, k, packed, all, n, GemmOutput.Store, Pool);
+        for (var r = 0; r < rows; r++)
+        {
+            var one = new float[n];
+            Gemm.Multiply(a.AsSpan(r * k, k), 1, k, packed, one, n, GemmOutput.Store, Pool);
+            Assert.Equal(all.AsSpan(r * n, n).ToArray(), one);
+        }
+        return all;
     }
 
     [Fact]

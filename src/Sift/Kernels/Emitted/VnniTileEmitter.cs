@@ -36,7 +36,7 @@ internal static class VnniTileEmitter
     /// corrections) and over its odd steps (started from zero): the 4-row tile has 16 independent vpdpbusd
     /// chains instead of 8, so that the two 512-bit pipes need not wait on the instruction's latency (the
     /// peak loop did 992-1,004 GOPS with 8 chains, 1,076-1,094 with 12; the 4-row tile alone on 1024 inputs
-    /// went from 849 to 955 GOPS with 16: docs/benchmarks.md). The sums wrap exactly (vpdpbusd does not
+    /// went from 851 to 950 GOPS with 16: docs/benchmarks.md). The sums wrap exactly (vpdpbusd does not
     /// saturate), so even + odd is the managed tile's single-chain sum and the fp32 results have the same bits.
     /// </summary>
     private static readonly int[] EvenSums = [25, 26, 27, 28, 29, 30, 31, 0];
