@@ -32,18 +32,7 @@ public sealed class Int8GemmTests
         var c = new float[m * n];
         Gemm.Multiply(a, m, k, packed, c, n, GemmOutput.Store, Pool);
 
-        // Both operands quantized as the kernel is specified to (activations per block to 7 or 15 bits,
-        // weights by Q8_0's rules, both in blocks of 128 or 32), then multiplied in double: only fp32 rounding remains.
-        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
-        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
-        for (var i = 0; i < m; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
-                Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
-            }
-        }
+        AssertIsTheQuantizedProduct(format, a, w, m, k, n, c, Enumerable.Range(0, m).SelectMany(i => Enumerable.Range(0, n).Select(j => (i, j))));
     }
 
     [Theory]
@@ -102,13 +91,7 @@ public sealed class Int8GemmTests
         var layout = Int8Layout.For(format, k);
         Assert.True(Gemm.Int8Slices(layout, layout.Blocks(k)) > 1, $"{format} with {k} inputs is not sliced on this path: the test would not test slicing");
         var all = MultiplyAsABatchAndRowByRow(a, rows, k, packed);
-        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
-        var activations = QuantizeActivations(a, rows, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
-        foreach (var (i, j) in new[] { (0, 0), (rows - 1, n - 1), (17, 233), (rows - 3, 37), (140, 299) })
-        {
-            var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
-            Assert.True(Math.Abs(expected - all[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {all[i * n + j]}, expected {expected}");
-        }
+        AssertIsTheQuantizedProduct(format, a, w, rows, k, n, all, [(0, 0), (rows - 1, n - 1), (17, 233), (rows - 3, 37), (140, 299)]);
     }
 
     [Theory]
@@ -237,6 +220,22 @@ public sealed class Int8GemmTests
                 var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * weights[j * k + x]);
                 Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
             }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="c"/>'s <paramref name="cells"/> against both operands quantized as the kernel is specified to
+    /// (activations per block to 7 or 15 bits, weights by Q8_0's rules, both in blocks of 128 or 32), then
+    /// multiplied in double: only fp32 rounding remains.
+    /// </summary>
+    private static void AssertIsTheQuantizedProduct(WeightFormat format, float[] a, float[] w, int m, int k, int n, float[] c, IEnumerable<(int Row, int Column)> cells)
+    {
+        var dequantized = Dequantize(w, n, k, BlockSize(format, k));
+        var activations = QuantizeActivations(a, m, k, format == WeightFormat.Int8 ? 63 : 32767, BlockSize(format, k));
+        foreach (var (i, j) in cells)
+        {
+            var expected = Enumerable.Range(0, k).Sum(x => activations[i * k + x] * dequantized[j * k + x]);
+            Assert.True(Math.Abs(expected - c[i * n + j]) < 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
         }
     }
 
